@@ -1,0 +1,1 @@
+"""Santo for Slack: the Santo international SMS platform inside Slack."""

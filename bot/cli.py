@@ -1,0 +1,35 @@
+"""`python -m bot …`: serve, console, sandbox, check, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.settings import SettingsError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from bot.sandbox import cli as sandbox_cli
+
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Santo for Slack")
+    commands = parser.add_subparsers(dest="command", required=True)
+    sandbox = commands.add_parser("sandbox", help="run the simulated Santo platform alone")
+    sandbox_cli.add_arguments(sandbox)
+    sandbox.set_defaults(run=sandbox_cli.main)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = asyncio.run(args.run(args))
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return result

@@ -1,0 +1,171 @@
+"""Phone numbers: what people type, turned into the platform's MSISDN form and back for display."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
+from phonenumbers.geodata.locale import LOCALE_DATA
+
+_SEPARATORS = re.compile(r"[\n\r,;，；、]+")
+_FRAGMENT = re.compile(r"^[\d().\-]+$")
+_NUMBER_CHARS = re.compile(r"^[+\d\s().\-/]+$")
+
+_PARSE_REASONS = {
+    NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",
+    NumberParseException.NOT_A_NUMBER: "not a phone number",
+    NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
+    NumberParseException.TOO_SHORT_NSN: "too short",
+    NumberParseException.TOO_LONG: "too long",
+}
+_POSSIBLE_REASONS = {
+    ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
+    ValidationResult.TOO_SHORT: "too short",
+    ValidationResult.TOO_LONG: "too long",
+    ValidationResult.INVALID_LENGTH: "wrong length for its country",
+}
+
+
+class NumberError(ValueError):
+    """A number that cannot be sent to, with the reason in plain words."""
+
+    def __init__(self, raw: str, reason: str) -> None:
+        super().__init__(f"{raw!r}: {reason}")
+        self.raw = raw
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    msisdn: str
+    """The platform's form: country code and national number, digits only, no `+`."""
+    region: str
+    """ISO 3166-1 alpha-2 code, e.g. `CN`."""
+    display: str
+    """International format for people, e.g. `+86 139 1082 5657`."""
+
+    @property
+    def country(self) -> str:
+        return country_name(self.region)
+
+
+@dataclass
+class NumberList:
+    numbers: list[PhoneNumber] = field(default_factory=list)
+    invalid: list[NumberError] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def parse_number(raw: str) -> PhoneNumber:
+    """Normalise one typed number (`+86 139…`, `0086…`, `86139…`, `(+44) 20 …`)."""
+    text = raw.strip()
+    if not text:
+        raise NumberError(raw, "empty")
+    if not _NUMBER_CHARS.match(text):
+        raise NumberError(raw, "not a phone number (only digits, spaces, + - . ( ) allowed)")
+    digits = re.sub(r"\D", "", text)
+    if text.lstrip("(").startswith("+"):
+        candidate = "+" + digits
+    elif digits.startswith("00"):
+        candidate = "+" + digits[2:]
+    else:
+        candidate = "+" + digits
+    try:
+        parsed = phonenumbers.parse(candidate, None)
+    except NumberParseException as exc:
+        raise NumberError(raw, _PARSE_REASONS.get(exc.error_type, "not a phone number")) from None
+    possible = phonenumbers.is_possible_number_with_reason(parsed)
+    if possible != ValidationResult.IS_POSSIBLE:
+        raise NumberError(raw, _POSSIBLE_REASONS.get(possible, "not a possible number"))
+    region = phonenumbers.region_code_for_number(parsed)
+    if region is None or not phonenumbers.is_valid_number(parsed):
+        where = country_name(region) if region else f"country code +{parsed.country_code}"
+        raise NumberError(raw, f"not a valid number in {where}")
+    return PhoneNumber(
+        msisdn=f"{parsed.country_code}{parsed.national_number}",
+        region=region,
+        display=phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL),
+    )
+
+
+def split_numbers(text: str) -> list[str]:
+    """Cut a typed list into candidate numbers.
+
+    Newlines, commas and semicolons always separate. Spaces separate too, except inside a
+    number written in groups (`+86 139 1082 5657`): a digit group joins the number before it
+    until that number is complete.
+    """
+    candidates: list[str] = []
+    for chunk in _SEPARATORS.split(text):
+        group: str | None = None
+        for token in chunk.split():
+            if group is not None and _FRAGMENT.match(token) and not _is_complete(group):
+                group = f"{group} {token}"
+                continue
+            if group is not None:
+                candidates.append(group)
+            group = token
+        if group is not None:
+            candidates.append(group)
+    return candidates
+
+
+def parse_numbers(text: str) -> NumberList:
+    """Parse a typed list; duplicates (by MSISDN) are dropped, the first one's place kept."""
+    result = NumberList()
+    seen: set[str] = set()
+    for candidate in split_numbers(text):
+        try:
+            number = parse_number(candidate)
+        except NumberError as exc:
+            result.invalid.append(exc)
+            continue
+        if number.msisdn in seen:
+            result.duplicates += 1
+            continue
+        seen.add(number.msisdn)
+        result.numbers.append(number)
+    return result
+
+
+def display_msisdn(msisdn: str) -> str:
+    """`601129855877` → `+60 11-2985 5877`; anything unparsable is shown as `+digits`."""
+    try:
+        return parse_number("+" + msisdn).display
+    except NumberError:
+        return "+" + msisdn
+
+
+def _is_complete(text: str) -> bool:
+    try:
+        parse_number(text)
+    except NumberError:
+        return False
+    return True
+
+
+@cache
+def country_name(region: str, language: str = "en") -> str:
+    """English (or other language) name of an ISO region code, from phonenumbers' data."""
+    names = LOCALE_DATA.get(region.upper())
+    if not names:
+        return region
+    name = names.get(language) or names.get("en") or ""
+    while name.startswith("*"):
+        name = names.get(name[1:], "")
+    return name or region
+
+
+def flag(region: str) -> str:
+    """Regional-indicator flag emoji for an ISO code (`CN` → 🇨🇳)."""
+    if len(region) != 2 or not region.isalpha():
+        return ""
+    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in region.upper())
+
+
+def regions() -> list[str]:
+    """Every region phonenumbers knows a dialling code for."""
+    return sorted(phonenumbers.SUPPORTED_REGIONS)

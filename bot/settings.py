@@ -1,0 +1,144 @@
+"""The configuration contract (design.md): environment variables, also read from `.env`."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def _parse_duration(value: Any) -> Any:
+    """`600`, `600s`, `10m`, `72h`, `3d` → timedelta (bare numbers are seconds)."""
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if not match:
+            raise ValueError("a duration like 600, 10m, 72h or 3d")
+        unit = (match.group(2) or "s").lower()
+        return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[unit])
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_parse_duration)]
+
+# What each setting should look like, for error messages.
+_SHAPES = {
+    "slack_bot_token": "a bot token starting with xoxb-",
+    "slack_signing_secret": "the app's signing secret (Basic Information → App Credentials)",
+    "slack_app_token": "an app-level token starting with xapp-",
+    "slack_api_url": "an http(s) URL ending with /, e.g. https://slack.com/api/",
+    "santo_base_url": "an http(s) URL, e.g. https://api2.santo.cc",
+    "database_url": "sqlite:///path/to/file.db or postgres://user:pass@host:5432/db",
+    "port": "a whole number from 1 to 65535, e.g. 3000",
+    "santo_sandbox": "true or false",
+}
+
+
+class SettingsError(Exception):
+    """One clear message naming the variable(s) and what they should look like."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    santo_base_url: str = "https://api2.santo.cc"
+    santo_cpid: str | None = None
+    santo_cppwd: SecretStr | None = None
+    santo_report_token: SecretStr | None = None
+    santo_sandbox: bool = False
+    santo_submit_path: str = "/submit"
+    santo_balance_path: str = "/get-balance"
+    santo_pricing_path: str = "/get-pricing"
+    santo_report_status_path: str = "/get-rptstatus"
+    santo_verify_path: str = "/verifyPhoneNumber"
+    santo_timeout: float = Field(default=20.0, gt=0)
+    santo_concurrency: int = Field(default=4, ge=1, le=32)
+    santo_inbox_channel: str | None = None
+
+    database_url: str = "sqlite:///santo-slack.db"
+    port: int = Field(default=3000, ge=1, le=65535)
+    public_url: str | None = None
+
+    sms_confirm_above_recipients: int = Field(default=10, ge=0)
+    sms_confirm_above_cost: float = Field(default=10.0, ge=0)
+    report_poll_after: Duration = timedelta(minutes=10)
+    report_give_up_after: Duration = timedelta(hours=72)
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must start with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must start with xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not re.match(r"^https?://", value):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("santo_base_url", "public_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/") if value else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not re.match(r"^(sqlite|postgres|postgresql)(\+\w+)?://", value):
+            raise ValueError("must be a sqlite:/// or postgres:// URL")
+        return value
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The async SQLAlchemy URL (`postgres://` from Heroku becomes `postgresql+asyncpg://`)."""
+        scheme, rest = self.database_url.split("://", 1)
+        if scheme.startswith("sqlite"):
+            return f"sqlite+aiosqlite://{rest}"
+        return f"postgresql+asyncpg://{rest}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def require(self, *names: str) -> None:
+        """Fail with one message listing every required setting that is missing."""
+        missing = [name for name in names if getattr(self, name) in (None, "")]
+        if missing:
+            lines = [f"  {name.upper()}: {_SHAPES.get(name, 'required')}" for name in missing]
+            raise SettingsError("Missing settings:\n" + "\n".join(lines))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment (and `.env`); turn validation errors into one clear SettingsError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "?"
+            shape = _SHAPES.get(name)
+            reason = error["msg"].removeprefix("Value error, ")
+            hint = f" (should be {shape})" if shape else ""
+            lines.append(f"  {name.upper()}: {reason}{hint}")
+        raise SettingsError("Invalid settings:\n" + "\n".join(lines)) from None
