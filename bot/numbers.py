@@ -85,7 +85,7 @@ def parse_number(raw: str) -> PhoneNumber:
         where = country_name(region) if region else f"country code +{parsed.country_code}"
         raise NumberError(raw, f"not a valid number in {where}")
     return PhoneNumber(
-        msisdn=f"{parsed.country_code}{parsed.national_number}",
+        msisdn=phonenumbers.format_number(parsed, PhoneNumberFormat.E164).lstrip("+"),
         region=region,
         display=phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL),
     )
@@ -102,7 +102,7 @@ def split_numbers(text: str) -> list[str]:
     for chunk in _SEPARATORS.split(text):
         group: str | None = None
         for token in chunk.split():
-            if group is not None and _FRAGMENT.match(token) and not _is_complete(group):
+            if group is not None and _FRAGMENT.match(token) and _continues(group):
                 group = f"{group} {token}"
                 continue
             if group is not None:
@@ -139,12 +139,15 @@ def display_msisdn(msisdn: str) -> str:
         return "+" + msisdn
 
 
-def _is_complete(text: str) -> bool:
-    try:
-        parse_number(text)
-    except NumberError:
+def _continues(group: str) -> bool:
+    """Whether a digit group may still belong to `group`: it looks like a number, not whole yet."""
+    if not _NUMBER_CHARS.match(group):
         return False
-    return True
+    try:
+        parse_number(group)
+    except NumberError:
+        return True
+    return False
 
 
 @cache

@@ -17,10 +17,16 @@ async def running(
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    server = site._server
-    assert server is not None
-    bound = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    bound = port or _bound_port(runner)
     try:
         yield f"http://{host}:{bound}"
     finally:
         await runner.cleanup()
+
+
+def _bound_port(runner: web.AppRunner) -> int:
+    """The port the OS picked for a site started on port 0."""
+    for address in runner.addresses:
+        if isinstance(address, tuple):
+            return int(address[1])
+    raise RuntimeError("the server has no TCP address")

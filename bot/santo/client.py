@@ -1,0 +1,291 @@
+"""The async client for the Santo platform's HTTP API (manual chapter 4)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+import aiohttp
+
+from bot.santo.codes import MAX_BATCH, SUCCESS, VOICE_LANGUAGES, Command
+from bot.santo.errors import (
+    InvalidRequest,
+    OutcomeUnknown,
+    SantoError,
+    SantoRejected,
+    SantoUnavailable,
+)
+from bot.santo.models import (
+    Balance,
+    BatchOutcome,
+    NumberCheck,
+    Price,
+    ReportState,
+    ReportStatus,
+    SubmitResult,
+)
+from bot.santo.parsing import ParseError, decimal, error_code, parse_json, parse_submit
+from bot.text import SenderIdError, validate_sender_id
+
+log = logging.getLogger(__name__)
+
+OnBatch = Callable[[BatchOutcome], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    base_url: str
+    cpid: str
+    cppwd: str
+    submit_path: str = "/submit"
+    balance_path: str = "/get-balance"
+    pricing_path: str = "/get-pricing"
+    report_status_path: str = "/get-rptstatus"
+    verify_path: str = "/verifyPhoneNumber"
+    timeout: float = 20.0
+    concurrency: int = 4
+    lookup_retries: int = 2
+    retry_backoff: float = 0.3
+
+    def __repr__(self) -> str:
+        return f"ClientConfig(base_url={self.base_url!r}, cpid={self.cpid!r}, cppwd='***')"
+
+
+class SantoClient:
+    """One aiohttp session per process; use as `async with SantoClient(config) as client`."""
+
+    def __init__(self, config: ClientConfig, session: aiohttp.ClientSession | None = None) -> None:
+        self.config = config
+        self._session = session
+        self._owns_session = session is None
+        self._submits = asyncio.Semaphore(config.concurrency)
+
+    def __repr__(self) -> str:
+        return f"SantoClient({self.config!r})"
+
+    async def __aenter__(self) -> Self:
+        self.session()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.config.timeout),
+                connector=aiohttp.TCPConnector(limit=max(10, self.config.concurrency * 2)),
+            )
+            self._owns_session = True
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None and self._owns_session:
+            await self._session.close()
+
+    # -- submits -----------------------------------------------------------------------------
+
+    async def send_sms(
+        self,
+        numbers: Sequence[str],
+        text: str,
+        sender: str | None = None,
+        on_batch: OnBatch | None = None,
+    ) -> list[BatchOutcome]:
+        """Send one text to MSISDNs: one MT_REQUEST, or MULTI_MT_REQUEST batches of ≤100.
+
+        Batches go out with bounded concurrency; `on_batch` sees each outcome as it lands, so a
+        caller can store msgids before the other batches finish. Errors are per batch.
+        """
+        params = self._text_params(text, sender)
+        batches = [tuple(numbers[i : i + MAX_BATCH]) for i in range(0, len(numbers), MAX_BATCH)]
+
+        async def one(batch: tuple[str, ...]) -> BatchOutcome:
+            command = Command.MT_REQUEST if len(batch) == 1 else Command.MULTI_MT_REQUEST
+            async with self._submits:
+                try:
+                    result = await self._submit(command, {**params, "da": ",".join(batch)}, batch)
+                    outcome = BatchOutcome(batch, result=result)
+                except SantoError as exc:
+                    outcome = BatchOutcome(batch, error=exc)
+            if on_batch is not None:
+                await on_batch(outcome)
+            return outcome
+
+        return list(await asyncio.gather(*(one(batch) for batch in batches)))
+
+    async def send_voice(self, number: str, text: str, lang: str | None = None) -> SubmitResult:
+        """A text-to-speech call to one number (VO_REQUEST); no sender id for voice."""
+        if lang is not None and lang not in VOICE_LANGUAGES:
+            choices = ", ".join(VOICE_LANGUAGES)
+            raise InvalidRequest(f"unknown voice language {lang!r}; use one of {choices}")
+        params = self._text_params(text, None)
+        params["da"] = number
+        if lang is not None:
+            params["lang"] = lang
+        async with self._submits:
+            return await self._submit(Command.VO_REQUEST, params, (number,))
+
+    @staticmethod
+    def _text_params(text: str, sender: str | None) -> dict[str, str]:
+        if not text.strip():
+            raise InvalidRequest("the message is empty")
+        params = {"sm": text}
+        if sender:
+            try:
+                params["sa"] = validate_sender_id(sender)
+            except SenderIdError as exc:
+                raise InvalidRequest(str(exc)) from None
+        return params
+
+    async def _submit(
+        self, command: Command, params: dict[str, str], numbers: tuple[str, ...]
+    ) -> SubmitResult:
+        query = {"command": command.value, **self._auth(), **params}
+        url = self.config.base_url + self.config.submit_path
+        attempt = 0
+        while True:
+            try:
+                async with self.session().get(url, params=query) as response:
+                    body = await response.text(errors="replace")
+                    status = response.status
+                break
+            except aiohttp.ClientConnectorError as exc:
+                # Never connected: nothing was sent, so trying again is safe.
+                attempt += 1
+                if attempt > self.config.lookup_retries:
+                    raise SantoUnavailable(
+                        f"cannot reach the platform ({_describe(exc)})"
+                    ) from None
+                await asyncio.sleep(self.config.retry_backoff * attempt)
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                log.warning(
+                    "submit %s to %d number(s): outcome unknown: %s",
+                    command,
+                    len(numbers),
+                    _describe(exc),
+                )
+                raise OutcomeUnknown(_describe(exc)) from None
+        if status >= 500:
+            raise OutcomeUnknown(f"HTTP {status}")
+        if status >= 400:
+            raise SantoUnavailable(f"the platform answered HTTP {status}; check SANTO_BASE_URL")
+        try:
+            result = parse_submit(body, numbers)
+        except ParseError as exc:
+            raise OutcomeUnknown(f"unreadable answer: {exc}") from None
+        log.info(
+            "submit %s to %d number(s): %s msgid=%s",
+            command,
+            len(numbers),
+            result.code,
+            result.msgid,
+        )
+        return result
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    async def balance(self) -> Balance:
+        record = _one(await self._lookup(self.config.balance_path, {}))
+        return Balance(
+            cpid=str(record.get("cpid", self.config.cpid)),
+            amount=decimal(record.get("balance"), "balance"),
+        )
+
+    async def price(self, region: str) -> Price:
+        record = _one(await self._lookup(self.config.pricing_path, {"countryCode": region.upper()}))
+        return Price(
+            region=region.upper(),
+            country=str(record.get("country", region)),
+            price=decimal(record.get("mtPrice"), "mtPrice"),
+            prefix=str(record.get("prefix", "")),
+        )
+
+    async def report_status(self, msgid: str, number: str | None = None) -> list[ReportStatus]:
+        params = {"msgid": msgid} | ({"da": number} if number else {})
+        answer = await self._lookup(self.config.report_status_path, params)
+        records = answer if isinstance(answer, list) else [answer]
+        statuses = []
+        for record in records:
+            code = error_code(record)
+            if code != SUCCESS:
+                raise SantoRejected(code)
+            try:
+                state = ReportState(str(record.get("mtstat", "none")).lower())
+            except ValueError:
+                state = ReportState.NONE
+            statuses.append(
+                ReportStatus(
+                    msgid=str(record.get("msgid", msgid)),
+                    number=str(record.get("da", "")),
+                    state=state,
+                )
+            )
+        return statuses
+
+    async def check_number(self, number: str) -> NumberCheck:
+        record = _one(await self._lookup(self.config.verify_path, {"da": number}))
+        valid = str(record.get("isValid", "0")).strip() in ("1", "true", "True")
+        return NumberCheck(
+            number=str(record.get("da", number)), valid=valid, region=record.get("country") or None
+        )
+
+    async def _lookup(self, path: str, params: Mapping[str, str]) -> Any:
+        """GET a JSON lookup, retried (`lookup_retries` times at most) on connection errors, 5xx."""
+        url = self.config.base_url + path
+        query = {**self._auth(), **params}
+        attempt = 0
+        while True:
+            try:
+                async with self.session().get(url, params=query) as response:
+                    body = await response.text(errors="replace")
+                    status = response.status
+                if status < 500:
+                    break
+                problem = f"HTTP {status}"
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                problem = _describe(exc)
+            attempt += 1
+            if attempt > self.config.lookup_retries:
+                raise SantoUnavailable(f"the platform did not answer ({problem})")
+            await asyncio.sleep(self.config.retry_backoff * attempt)
+        if status >= 400:
+            raise SantoUnavailable(f"the platform answered HTTP {status} for {path}")
+        try:
+            answer = parse_json(body)
+            if isinstance(answer, dict):
+                code = error_code(answer)
+                if code != SUCCESS:
+                    raise SantoRejected(code)
+        except ParseError as exc:
+            raise SantoUnavailable(f"unreadable answer from {path}: {exc}") from None
+        return answer
+
+    def _auth(self) -> dict[str, str]:
+        return {"cpid": self.config.cpid, "cppwd": self.config.cppwd}
+
+
+def _one(answer: Any) -> dict[str, Any]:
+    if isinstance(answer, list) and answer:
+        answer = answer[0]
+    if not isinstance(answer, dict):
+        raise SantoUnavailable("the platform's answer was not a JSON object")
+    return answer
+
+
+def _describe(exc: BaseException) -> str:
+    """A short, password-free description (aiohttp errors can carry the full URL)."""
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"connection to {exc.host}:{exc.port} failed"
+    return type(exc).__name__

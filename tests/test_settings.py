@@ -1,0 +1,60 @@
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SANTO_CPPWD", "DATABASE_URL", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_defaults_follow_the_contract() -> None:
+    settings = load_settings()
+    assert settings.santo_base_url == "https://api2.santo.cc"
+    assert settings.database_url == "sqlite:///santo-slack.db"
+    assert settings.port == 3000
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.santo_balance_path == "/get-balance"
+    assert settings.report_poll_after == timedelta(minutes=10)
+    assert settings.report_give_up_after == timedelta(hours=72)
+
+
+def test_heroku_postgres_url_becomes_asyncpg(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example:5432/app")
+    assert load_settings().sqlalchemy_url == "postgresql+asyncpg://u:p@db.example:5432/app"
+
+
+def test_dotenv_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SANTO_CPID=Acme\nSANTO_CPPWD=hunter2\nREPORT_POLL_AFTER=2m\n")
+    settings = load_settings()
+    assert settings.santo_cpid == "Acme"
+    assert settings.santo_cppwd is not None
+    assert settings.santo_cppwd.get_secret_value() == "hunter2"
+    assert "hunter2" not in repr(settings)
+    assert settings.report_poll_after == timedelta(minutes=2)
+
+
+def test_malformed_settings_name_the_variable_and_the_shape(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PORT", "abc")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxp-user-token")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "PORT" in message and "1 to 65535" in message
+    assert "SLACK_BOT_TOKEN" in message and "xoxb-" in message
+    assert "xoxp-user-token" not in message
+
+
+def test_missing_required_settings_are_listed_together() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings().require("slack_bot_token", "slack_signing_secret", "santo_cpid")
+    message = str(caught.value)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SANTO_CPID"):
+        assert name in message
