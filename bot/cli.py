@@ -12,7 +12,7 @@ from bot.settings import SettingsError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot.sandbox import cli as sandbox_cli
+    import bot.sandbox.cli as sandbox_cli
 
     parser = argparse.ArgumentParser(prog="python -m bot", description="Santo for Slack")
     commands = parser.add_subparsers(dest="command", required=True)

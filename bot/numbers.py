@@ -157,9 +157,11 @@ def country_name(region: str, language: str = "en") -> str:
     if not names:
         return region
     name = names.get(language) or names.get("en") or ""
-    while name.startswith("*"):
+    for _ in range(len(names)):  # `*xx` points at language xx's entry; references may chain
+        if not name.startswith("*"):
+            break
         name = names.get(name[1:], "")
-    return name or region
+    return name if name and not name.startswith("*") else region
 
 
 def flag(region: str) -> str:

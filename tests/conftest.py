@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
+from pathlib import Path
 
+import asyncpg
 import pytest
 from aiohttp import web
 
@@ -22,3 +26,27 @@ async def serve() -> AsyncIterator[Serve]:
             return await stack.enter_async_context(running(app))
 
         yield start
+
+
+def _database_params() -> list[str]:
+    return ["sqlite", "postgresql"] if os.environ.get("TEST_DATABASE_URL") else ["sqlite"]
+
+
+@pytest.fixture(params=_database_params())
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database: a SQLite file, and (when TEST_DATABASE_URL is set) PostgreSQL.
+
+    The value is a `DATABASE_URL` as users write it (`sqlite:///…`, `postgresql://…`).
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'santo-slack.db'}"
+        return
+    base = os.environ["TEST_DATABASE_URL"]
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(base)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield base.rsplit("/", 1)[0] + "/" + name
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

@@ -1,0 +1,1 @@
+"""Storage: sends, their numbers and what the platform reported (SQLAlchemy async)."""

@@ -1,0 +1,171 @@
+"""Sends and their numbers: create, record the platform's answers, read back for display."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select, update
+
+from bot.numbers import PhoneNumber
+from bot.santo.errors import OutcomeUnknown, SantoRejected
+from bot.santo.models import BatchOutcome
+from bot.store.db import Database
+from bot.store.tables import NumberStatus, Recipient, Send, SendState
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class NewSend:
+    team_id: str
+    user_id: str
+    channel_id: str
+    kind: str
+    text: str
+    sender_id: str | None
+    lang: str | None
+    encoding: str
+    parts: int
+    estimated_cost: Decimal | None
+    numbers: tuple[PhoneNumber, ...]
+
+
+@dataclass
+class SendView:
+    """Everything the home message shows, read from the stored state."""
+
+    send: Send
+    counts: Counter[str] = field(default_factory=Counter)
+    msgids: list[str] = field(default_factory=list)
+    failure_reasons: Counter[str] = field(default_factory=Counter)
+    """Report codes of failed numbers, and 5.1 codes of rejected batches."""
+    single_number: str | None = None
+    """The number, for a send to exactly one."""
+
+    @property
+    def pending(self) -> int:
+        return self.counts[NumberStatus.PENDING] + self.counts[NumberStatus.QUEUED]
+
+
+async def create_send(db: Database, new: NewSend, message_ts: str | None) -> int:
+    """Store the send and one Queued row per number; returns the send's id."""
+    async with db.session.begin() as session:
+        send = Send(
+            team_id=new.team_id,
+            user_id=new.user_id,
+            channel_id=new.channel_id,
+            message_ts=message_ts,
+            kind=new.kind,
+            text=new.text,
+            sender_id=new.sender_id,
+            lang=new.lang,
+            encoding=new.encoding,
+            parts=new.parts,
+            recipients=len(new.numbers),
+            estimated_cost=new.estimated_cost,
+            state=SendState.SENDING,
+        )
+        session.add(send)
+        await session.flush()
+        rows = [
+            {
+                "send_id": send.id,
+                "number": n.msisdn,
+                "region": n.region,
+                "status": NumberStatus.QUEUED,
+            }
+            for n in new.numbers
+        ]
+        if rows:
+            await session.execute(insert(Recipient), rows)
+        return send.id
+
+
+async def record_batch(db: Database, send_id: int, outcome: BatchOutcome) -> None:
+    """Store one submit's answer on its numbers: msgid and Pending, or why not."""
+    result, error = outcome.result, outcome.error
+    if result is not None and result.accepted:
+        values = {"msgid": result.msgid, "status": NumberStatus.PENDING, "code": None}
+    elif result is not None:
+        values = {"status": NumberStatus.REJECTED, "code": result.code}
+    elif isinstance(error, SantoRejected):
+        values = {"status": NumberStatus.REJECTED, "code": error.code}
+    elif isinstance(error, OutcomeUnknown):
+        values = {"status": NumberStatus.UNKNOWN, "code": None}
+    else:
+        values = {"status": NumberStatus.NOT_SENT, "code": None}
+    async with db.session.begin() as session:
+        await session.execute(
+            update(Recipient)
+            .where(Recipient.send_id == send_id, Recipient.number.in_(outcome.numbers))
+            .values(**values, updated_at=now())
+        )
+
+
+async def finish_send(db: Database, send_id: int, detail: str | None = None) -> None:
+    """Set the send's platform outcome from its numbers once every batch has answered."""
+    async with db.session.begin() as session:
+        rows = await session.execute(
+            select(Recipient.status, func.count())
+            .where(Recipient.send_id == send_id)
+            .group_by(Recipient.status)
+        )
+        counts = {status: n for status, n in rows.tuples()}
+        refused = counts.get(NumberStatus.REJECTED, 0) + counts.get(NumberStatus.NOT_SENT, 0)
+        unknown = counts.get(NumberStatus.UNKNOWN, 0)
+        total = sum(counts.values())
+        if unknown:
+            state = SendState.UNKNOWN
+        elif refused == total:
+            state = SendState.REJECTED
+        elif refused:
+            state = SendState.PARTLY_ACCEPTED
+        else:
+            state = SendState.ACCEPTED
+        await session.execute(
+            update(Send).where(Send.id == send_id).values(state=state, detail=detail)
+        )
+
+
+async def set_message_ts(db: Database, send_id: int, message_ts: str) -> None:
+    async with db.session.begin() as session:
+        await session.execute(update(Send).where(Send.id == send_id).values(message_ts=message_ts))
+
+
+async def load_send(db: Database, send_id: int) -> SendView | None:
+    async with db.session() as session:
+        send = await session.get(Send, send_id)
+        if send is None:
+            return None
+        view = SendView(send=send)
+        rows = await session.execute(
+            select(Recipient.status, Recipient.code, Recipient.msgid, func.count())
+            .where(Recipient.send_id == send_id)
+            .group_by(Recipient.status, Recipient.code, Recipient.msgid)
+        )
+        msgids: dict[str, None] = {}
+        for status, code, msgid, count in rows.tuples():
+            view.counts[status] += count
+            if msgid:
+                msgids[msgid] = None
+            if status in (NumberStatus.FAILED, NumberStatus.REJECTED) and code:
+                view.failure_reasons[code] += count
+        view.msgids = sorted(msgids)
+        if send.recipients == 1:
+            view.single_number = await session.scalar(
+                select(Recipient.number).where(Recipient.send_id == send_id)
+            )
+        return view
+
+
+async def numbers_for_msgid(db: Database, msgid: str) -> list[Recipient]:
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(Recipient).where(Recipient.msgid == msgid).order_by(Recipient.id)
+        )
+        return list(rows)

@@ -1,0 +1,105 @@
+"""The schema. Alembic migrations in `migrations/` create it; keep both in step."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, Text, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SendKind(StrEnum):
+    SMS = "sms"
+    VOICE = "voice"
+
+
+class SendState(StrEnum):
+    """A send's outcome at the platform: the words users see come from these."""
+
+    POSTING = "posting"
+    SENDING = "sending"
+    ACCEPTED = "accepted"
+    PARTLY_ACCEPTED = "partly_accepted"
+    REJECTED = "rejected"
+    UNKNOWN = "unknown"
+
+
+class NumberStatus(StrEnum):
+    """One number's status; it only moves forward (queued → pending → a final one)."""
+
+    QUEUED = "queued"
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    NO_REPORT = "no_report"
+    REJECTED = "rejected"
+    NOT_SENT = "not_sent"
+    UNKNOWN = "unknown"
+
+
+FINAL_STATUSES = frozenset({NumberStatus.DELIVERED, NumberStatus.FAILED, NumberStatus.NO_REPORT})
+
+
+class Send(Base):
+    __tablename__ = "sends"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    sender_id: Mapped[str | None] = mapped_column(String(16))
+    lang: Mapped[str | None] = mapped_column(String(8))
+    encoding: Mapped[str] = mapped_column(String(8))
+    parts: Mapped[int] = mapped_column(Integer)
+    recipients: Mapped[int] = mapped_column(Integer)
+    estimated_cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    state: Mapped[str] = mapped_column(String(16), default=SendState.POSTING)
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    dirty_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_sends_dirty", "dirty_since"),)
+
+
+class Recipient(Base):
+    __tablename__ = "recipients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    send_id: Mapped[int] = mapped_column(ForeignKey("sends.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str | None] = mapped_column(String(2))
+    msgid: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=NumberStatus.QUEUED)
+    code: Mapped[str | None] = mapped_column(String(16))
+    """Platform code: the submit's 5.1 code for rejected numbers, the report's 5.2 code after."""
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    announced: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        Index("ux_recipients_msgid_number", "msgid", "number", unique=True),
+        Index("ix_recipients_send", "send_id", "status"),
+    )
+
+
+class Draft(Base):
+    """A send waiting for its confirmation: the Send button consumes it exactly once."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    consumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,1 @@
+"""Block Kit builders: pure functions from our state to slack_sdk model objects."""
