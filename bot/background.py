@@ -17,9 +17,7 @@ class Background:
         self._tasks: set[asyncio.Task[Any]] = set()
         self.closing = False
 
-    def spawn(
-        self, work: Coroutine[Any, Any, Any], on_error: OnError | None = None
-    ) -> asyncio.Task[Any]:
+    def spawn(self, work: Coroutine[Any, Any, Any], on_error: OnError | None = None) -> asyncio.Task[Any]:
         """Run `work` as a task; an exception is logged and handed to `on_error` (to tell users)."""
 
         async def guarded() -> Any:

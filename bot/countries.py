@@ -49,9 +49,7 @@ def resolve_country(query: str) -> str:
     """ISO code for what was typed; CountryError says what was not understood."""
     text = query.strip()
     if not text:
-        raise CountryError(
-            "Name a country: an ISO code (`CN`), a name (`china`), `+86` or a number."
-        )
+        raise CountryError("Name a country: an ISO code (`CN`), a name (`china`), `+86` or a number.")
     if re.fullmatch(r"[A-Za-z]{2}", text) and text.upper() in phonenumbers.SUPPORTED_REGIONS:
         return text.upper()
     if re.fullmatch(r"\+?\d{1,3}", text):

@@ -123,9 +123,7 @@ def provisional_view(request: SendRequest, estimate: Estimate | None) -> SendVie
     )
 
 
-async def execute(
-    services: Services, request: SendRequest, estimate: Estimate | None = None
-) -> SendResult:
+async def execute(services: Services, request: SendRequest, estimate: Estimate | None = None) -> SendResult:
     """Post the home message, store the send, submit it, show the outcome.
 
     Raises CannotPost before anything is stored or sent when the channel refuses the bot.
@@ -138,9 +136,7 @@ async def execute(
             channel=request.channel_id, text=fallback, blocks=blocks, unfurl_links=False
         )
     except SlackApiError as exc:
-        raise CannotPost(
-            request.channel_id, str(exc.response.get("error", "unknown_error"))
-        ) from None
+        raise CannotPost(request.channel_id, str(exc.response.get("error", "unknown_error"))) from None
     ts = str(posted["ts"])
     channel = str(posted.get("channel") or request.channel_id)
     new = NewSend(
@@ -173,14 +169,10 @@ async def execute(
         await store(BatchOutcome(tuple(msisdns), error=exc))
     await finish_send(services.db, send_id, detail)
     view = await refresh_home(services, send_id)
-    return SendResult(
-        send_id, channel, ts, SendState(view.send.state) if view else SendState.UNKNOWN
-    )
+    return SendResult(send_id, channel, ts, SendState(view.send.state) if view else SendState.UNKNOWN)
 
 
-async def _send_voice(
-    services: Services, msisdns: list[str], request: SendRequest, store: Any
-) -> None:
+async def _send_voice(services: Services, msisdns: list[str], request: SendRequest, store: Any) -> None:
     async def one(number: str) -> None:
         try:
             result = await services.santo.send_voice(number, request.text, request.lang)
@@ -203,7 +195,5 @@ async def refresh_home(services: Services, send_id: int) -> SendView | None:
             channel=view.send.channel_id, ts=view.send.message_ts, text=fallback, blocks=blocks
         )
     except SlackApiError as exc:
-        log.warning(
-            "could not update the message of send %d: %s", send_id, exc.response.get("error")
-        )
+        log.warning("could not update the message of send %d: %s", send_id, exc.response.get("error"))
     return view

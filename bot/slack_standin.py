@@ -224,6 +224,8 @@ class ViewRecord:
     updates: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
     at: float = 0.0
+    errors: dict[str, str] = field(default_factory=dict)
+    """Field errors from the app's last `response_action: errors` answer."""
 
     @property
     def blocks(self) -> list[dict[str, Any]]:
@@ -407,9 +409,7 @@ def _block_problems(blocks: Any, limit: int, pointer: str = "/blocks") -> list[s
         if kind == "section":
             text, fields = block.get("text"), block.get("fields")
             if text is None and not fields:
-                problems.append(
-                    f"[ERROR] must provide either text or fields [json-pointer:{where}]"
-                )
+                problems.append(f"[ERROR] must provide either text or fields [json-pointer:{where}]")
             if text is not None:
                 problems += _text_problems(text, SECTION_TEXT_MAX, f"{where}/text")
             if fields is not None:
@@ -422,9 +422,7 @@ def _block_problems(blocks: Any, limit: int, pointer: str = "/blocks") -> list[s
                     for n, item in enumerate(fields):
                         problems += _text_problems(item, FIELD_TEXT_MAX, f"{where}/fields/{n}")
         elif kind == "header":
-            problems += _text_problems(
-                block.get("text"), HEADER_TEXT_MAX, f"{where}/text", plain_only=True
-            )
+            problems += _text_problems(block.get("text"), HEADER_TEXT_MAX, f"{where}/text", plain_only=True)
         elif kind == "context":
             problems += _elements_problems(block, 10, where)
         elif kind == "actions":
@@ -460,16 +458,13 @@ def _view_problems(view: Any, kinds: tuple[str, ...]) -> list[str]:
             problems.append("[ERROR] missing required field: title [json-pointer:/view]")
         for name in ("title", "submit", "close"):
             if view.get(name) is not None:
-                problems += _text_problems(
-                    view[name], VIEW_TITLE_MAX, f"/view/{name}", plain_only=True
-                )
+                problems += _text_problems(view[name], VIEW_TITLE_MAX, f"/view/{name}", plain_only=True)
         has_input = isinstance(blocks, list) and any(
             isinstance(b, dict) and b.get("type") == "input" for b in blocks
         )
         if has_input and view.get("submit") is None:
             problems.append(
-                "[ERROR] must provide a submit property when an input block is present "
-                "[json-pointer:/view]"
+                "[ERROR] must provide a submit property when an input block is present [json-pointer:/view]"
             )
     metadata = view.get("private_metadata")
     if isinstance(metadata, str) and len(metadata) > PRIVATE_METADATA_MAX:
@@ -643,6 +638,42 @@ class SlackStandIn:
             raise KeyError(f"view {view_id} is not on any modal stack")
         self._trigger_stacks[trigger_id] = stack
 
+    def answer_view_submission(self, view_id: str, answer: dict[str, Any]) -> ViewRecord | None:
+        """Do what Slack does with the app's answer to a view_submission of `view_id`.
+
+        `push` stacks a new view, `update` replaces the submitted one, `clear` closes the
+        modal, `errors` keeps the view open (the errors are stored on it), and no action
+        closes the submitted view. Returns the view now on top, if any.
+        """
+        record = self.views.get(view_id)
+        key = self._stack_key_of(view_id)
+        stack = self.view_stacks.get(key, []) if key is not None else []
+        action = answer.get("response_action")
+        if record is None:
+            return None
+        if action == "errors":
+            record.errors = dict(answer.get("errors") or {})
+            return record
+        record.errors = {}
+        if action == "update":
+            self._replace_view(record, dict(answer["view"]))
+            return record
+        if action == "push":
+            pushed = self._new_view(
+                dict(answer["view"]),
+                time.time(),
+                root_view_id=stack[0] if stack else record.id,
+                previous_view_id=view_id,
+            )
+            stack.append(pushed.id)
+            return pushed
+        if action == "clear":
+            stack.clear()
+            return None
+        if view_id in stack:
+            stack.remove(view_id)
+        return self.views.get(stack[-1]) if stack else None
+
     def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
         """The next `times` calls to `method` ("*" = any) answer HTTP 429 with `Retry-After`."""
         self._faults.setdefault(method, []).append(
@@ -659,9 +690,7 @@ class SlackStandIn:
     ) -> None:
         """The next `times` calls to `method` ("*" = any) answer HTTP `status` with
         `{"ok": false, "error": error}`; `error=None` sends an HTML page instead, like a proxy."""
-        self._faults.setdefault(method, []).append(
-            _Fault(status=status, remaining=times, error=error)
-        )
+        self._faults.setdefault(method, []).append(_Fault(status=status, remaining=times, error=error))
 
     def add_listener(self, callback: Listener, *, failures: bool = False) -> None:
         """Call `callback(call)` (sync or async) after each successful call; with
@@ -766,9 +795,7 @@ class SlackStandIn:
         def matching() -> list[Call]:
             return [c for c in self.calls_to(method) if ok is None or c.ok == ok]
 
-        await self.wait_for(
-            lambda: len(matching()) >= count, timeout, what=f"{count} call(s) to {method}"
-        )
+        await self.wait_for(lambda: len(matching()) >= count, timeout, what=f"{count} call(s) to {method}")
         return matching()[count - 1]
 
     # ------------------------------------------------------------------ HTTP plumbing
@@ -852,9 +879,7 @@ class SlackStandIn:
                 return fault
         return None
 
-    async def _answer_fault(
-        self, method: str, args: dict[str, Any], fault: _Fault
-    ) -> web.StreamResponse:
+    async def _answer_fault(self, method: str, args: dict[str, Any], fault: _Fault) -> web.StreamResponse:
         headers: dict[str, str] = {}
         if fault.retry_after is not None:
             headers["Retry-After"] = str(fault.retry_after)
@@ -906,9 +931,7 @@ class SlackStandIn:
             self._cond_loop = loop
         return self._cond
 
-    def _timeout_message(
-        self, predicate: Callable[[], bool], timeout: float, what: str | None
-    ) -> str:
+    def _timeout_message(self, predicate: Callable[[], bool], timeout: float, what: str | None) -> str:
         recent = self.calls[-10:]
         lines = [
             f"Slack stand-in: timed out after {timeout:g}s waiting for "
@@ -943,9 +966,7 @@ class SlackStandIn:
         elif not isinstance(body, dict):
             status, answer = 400, {"ok": False, "error": "invalid_payload"}
         else:
-            problems = (
-                _block_problems(body["blocks"], MESSAGE_BLOCKS_MAX) if "blocks" in body else []
-            )
+            problems = _block_problems(body["blocks"], MESSAGE_BLOCKS_MAX) if "blocks" in body else []
             if problems:
                 status, answer = 400, {"ok": False, "error": "invalid_blocks"}
             elif not (body.get("text") or body.get("blocks") or _flag(body.get("delete_original"))):
@@ -1317,8 +1338,7 @@ class SlackStandIn:
     def _chat_get_permalink(self, args: dict[str, Any], origin: str) -> dict[str, Any]:
         message = self._own_message(args, "message_ts")
         link = (
-            f"https://{self.team_domain}.slack.com/archives/"
-            f"{message.channel}/p{message.ts.replace('.', '')}"
+            f"https://{self.team_domain}.slack.com/archives/{message.channel}/p{message.ts.replace('.', '')}"
         )
         return {"ok": True, "channel": message.channel, "permalink": link}
 
@@ -1511,9 +1531,7 @@ class SlackStandIn:
             "url_private": f"{base}/{upload.filename}",
             "permalink": f"https://{self.team_domain}.slack.com/files/{self.bot_user_id}/"
             f"{upload.file_id}/{upload.filename}",
-            "channels": [
-                c for c in upload.channels if c not in self.private_channels and c not in self._dms
-            ],
+            "channels": [c for c in upload.channels if c not in self.private_channels and c not in self._dms],
             "groups": [c for c in upload.channels if c in self.private_channels],
             "ims": [c for c in upload.channels if c in self._dms],
         }

@@ -77,9 +77,5 @@ def validate_sender_id(sender: str) -> str:
     if not value.isascii() or not value.isalnum():
         raise SenderIdError("a sender id may hold only letters A–Z and digits 0–9")
     if value.isdigit():
-        raise SenderIdError(
-            f"a sender id of digits may be at most 16 long (this one is {len(value)})"
-        )
-    raise SenderIdError(
-        f"a sender id with letters may be at most 11 characters (this one is {len(value)})"
-    )
+        raise SenderIdError(f"a sender id of digits may be at most 16 long (this one is {len(value)})")
+    raise SenderIdError(f"a sender id with letters may be at most 11 characters (this one is {len(value)})")

@@ -1,1 +1,10 @@
 """Slack listeners: one module per feature, each with `register(app)`."""
+
+from slack_bolt.async_app import AsyncApp
+
+
+def register_all(app: AsyncApp) -> None:
+    from handlers import quick_send, send_modal, sms_command
+
+    for module in (sms_command, quick_send, send_modal):
+        module.register(app)

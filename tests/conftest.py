@@ -14,6 +14,8 @@ from aiohttp import web
 
 from bot.webserver import running
 
+pytest_plugins = ["tests.secret_guard"]
+
 Serve = Callable[[web.Application], Awaitable[str]]
 
 

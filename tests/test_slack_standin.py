@@ -94,9 +94,7 @@ def test_api_url_needs_a_base() -> None:
 # --------------------------------------------------------------------------- messages
 
 
-async def test_post_message_with_blocks_is_stored(
-    standin: SlackStandIn, client: AsyncWebClient
-) -> None:
+async def test_post_message_with_blocks_is_stored(standin: SlackStandIn, client: AsyncWebClient) -> None:
     answer = await client.chat_postMessage(
         channel=GENERAL, text="fallback", blocks=[SectionBlock(block_id="b1", text="*SMS* sent")]
     )
@@ -142,9 +140,7 @@ async def test_thread_replies_in_order(standin: SlackStandIn, client: AsyncWebCl
     assert standin.last_message(GENERAL, include_replies=True).text == "r2"  # type: ignore[union-attr]
 
 
-async def test_update_keeps_history_and_unsent_fields(
-    standin: SlackStandIn, client: AsyncWebClient
-) -> None:
+async def test_update_keeps_history_and_unsent_fields(standin: SlackStandIn, client: AsyncWebClient) -> None:
     posted = await client.chat_postMessage(
         channel=GENERAL, text="Pending 3", blocks=[SectionBlock(text="Pending 3")]
     )
@@ -189,18 +185,14 @@ async def test_post_ephemeral(standin: SlackStandIn, client: AsyncWebClient) -> 
     assert standin.messages == {}
 
 
-async def test_post_to_user_id_goes_to_the_dm(
-    standin: SlackStandIn, client: AsyncWebClient
-) -> None:
+async def test_post_to_user_id_goes_to_the_dm(standin: SlackStandIn, client: AsyncWebClient) -> None:
     answer = await client.chat_postMessage(channel="U0BOB", text="psst")
     assert answer["channel"].startswith("D")
     info = await client.conversations_info(channel=answer["channel"])
     assert info["channel"]["is_im"] and info["channel"]["user"] == "U0BOB"
 
 
-async def test_cannot_post_in_and_unknown_channels(
-    standin: SlackStandIn, client: AsyncWebClient
-) -> None:
+async def test_cannot_post_in_and_unknown_channels(standin: SlackStandIn, client: AsyncWebClient) -> None:
     standin.cannot_post_in.add("C0PRIVATE")
     standin.unknown_channels.add("C0GONE")
     error = await api_error(client.chat_postMessage(channel="C0PRIVATE", text="x"))
@@ -315,9 +307,7 @@ async def test_push_limit(standin: SlackStandIn, client: AsyncWebClient) -> None
     root = (await client.views_open(trigger_id="t1", view=modal()))["view"]["id"]
     for _ in range(2):
         await client.views_push(trigger_id=standin.new_trigger_id(view_id=root), view=modal())
-    error = await api_error(
-        client.views_push(trigger_id=standin.new_trigger_id(view_id=root), view=modal())
-    )
+    error = await api_error(client.views_push(trigger_id=standin.new_trigger_id(view_id=root), view=modal()))
     assert error.response["error"] == "push_limit_reached"
     assert len(standin.view_stack("t1")) == 3
 
@@ -380,9 +370,7 @@ async def test_files_upload_v2(standin: SlackStandIn, client: AsyncWebClient) ->
     assert reply.files[0]["id"] == upload.file_id
 
 
-async def test_upload_to_channel_bot_cannot_post_in(
-    standin: SlackStandIn, client: AsyncWebClient
-) -> None:
+async def test_upload_to_channel_bot_cannot_post_in(standin: SlackStandIn, client: AsyncWebClient) -> None:
     standin.cannot_post_in.add("C0OPS")
     error = await api_error(client.files_upload_v2(channel="C0OPS", content="x", filename="a.txt"))
     assert error.response["error"] == "not_in_channel"
@@ -525,9 +513,7 @@ async def test_wait_for_wakes_on_a_call(standin: SlackStandIn, client: AsyncWebC
     assert call.response["ts"] == standin.last_message(GENERAL).ts  # type: ignore[union-attr]
 
 
-async def test_wait_for_times_out_with_context(
-    standin: SlackStandIn, client: AsyncWebClient
-) -> None:
+async def test_wait_for_times_out_with_context(standin: SlackStandIn, client: AsyncWebClient) -> None:
     standin.cannot_post_in.add("C0OPS")
     await api_error(client.chat_postMessage(channel="C0OPS", text="x"))
     with pytest.raises(AssertionError) as info:

@@ -60,9 +60,7 @@ def test_gsm_parts_match_the_septet_formula(text: str) -> None:
 
 
 @given(
-    st.text(min_size=1, max_size=600).filter(
-        lambda t: any(c not in GSM7_BASIC | GSM7_EXTENSION for c in t)
-    )
+    st.text(min_size=1, max_size=600).filter(lambda t: any(c not in GSM7_BASIC | GSM7_EXTENSION for c in t))
 )
 def test_ucs2_counts_utf16_units(text: str) -> None:
     info = analyse(text)

@@ -19,9 +19,7 @@ def _forced_outcome(text: str) -> tuple[str, str]:
     """`8613910825657=402` → ("8613910825657", "402")."""
     msisdn, sep, outcome = text.partition("=")
     if not sep:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: expected MSISDN=OUTCOME, e.g. 8613910825657=402"
-        )
+        raise argparse.ArgumentTypeError(f"{text!r}: expected MSISDN=OUTCOME, e.g. 8613910825657=402")
     try:
         return check_msisdn(msisdn), normalise_outcome(outcome)
     except ValueError as exc:

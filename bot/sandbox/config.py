@@ -86,8 +86,7 @@ class SandboxConfig:
         if not self.delivery_timeout > 0:
             raise ValueError("delivery_timeout must be > 0")
         self.forced = {
-            check_msisdn(msisdn): normalise_outcome(outcome)
-            for msisdn, outcome in self.forced.items()
+            check_msisdn(msisdn): normalise_outcome(outcome) for msisdn, outcome in self.forced.items()
         }
 
 

@@ -24,9 +24,7 @@ class MaskPasswords(logging.Filter):
         if isinstance(record.msg, str):
             record.msg = mask_passwords(record.msg)
         if isinstance(record.args, tuple):
-            record.args = tuple(
-                mask_passwords(arg) if isinstance(arg, str) else arg for arg in record.args
-            )
+            record.args = tuple(mask_passwords(arg) if isinstance(arg, str) else arg for arg in record.args)
         for key, value in list(vars(record).items()):
             if isinstance(value, str) and "cppwd" in value.lower():
                 setattr(record, key, mask_passwords(value))

@@ -360,9 +360,7 @@ class SandboxState:
                 return
             await self._deliver_copy(callback_url, msgid, recipient, copy)
 
-    async def _deliver_copy(
-        self, callback_url: str, msgid: str, recipient: Recipient, copy: int
-    ) -> bool:
+    async def _deliver_copy(self, callback_url: str, msgid: str, recipient: Recipient, copy: int) -> bool:
         attempts = self.config.delivery_attempts
         where = describe_url(callback_url)
         for attempt in range(1, attempts + 1):
@@ -406,9 +404,7 @@ class SandboxState:
         self, callback_url: str, msgid: str, recipient: Recipient
     ) -> tuple[int | None, str | None]:
         try:
-            target = report_url(
-                callback_url, report_query(msgid, recipient.msisdn, recipient.outcome)
-            )
+            target = report_url(callback_url, report_query(msgid, recipient.msisdn, recipient.outcome))
         except (ValueError, TypeError) as exc:
             return None, f"invalid callback URL: {type(exc).__name__}"
         session = self._get_session()

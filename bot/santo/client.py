@@ -163,9 +163,7 @@ class SantoClient:
                 # Never connected: nothing was sent, so trying again is safe.
                 attempt += 1
                 if attempt > self.config.lookup_retries:
-                    raise SantoUnavailable(
-                        f"cannot reach the platform ({_describe(exc)})"
-                    ) from None
+                    raise SantoUnavailable(f"cannot reach the platform ({_describe(exc)})") from None
                 await asyncio.sleep(self.config.retry_backoff * attempt)
             except (TimeoutError, aiohttp.ClientError) as exc:
                 log.warning(

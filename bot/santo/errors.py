@@ -35,6 +35,4 @@ class OutcomeUnknown(SantoError):
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
-        super().__init__(
-            f"the platform's answer was lost ({reason}); the message may have been sent"
-        )
+        super().__init__(f"the platform's answer was lost ({reason}); the message may have been sent")

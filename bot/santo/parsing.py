@@ -22,9 +22,7 @@ def parse_fields(body: str) -> dict[str, str]:
     text = body.strip()
     if "=" not in text and "%3d" in text.lower():
         text = unquote_plus(text).strip()
-    return {
-        key.strip().lower(): value.strip() for key, value in parse_qsl(text, keep_blank_values=True)
-    }
+    return {key.strip().lower(): value.strip() for key, value in parse_qsl(text, keep_blank_values=True)}
 
 
 def parse_submit(body: str, numbers: tuple[str, ...] = ()) -> SubmitResult:

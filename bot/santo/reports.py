@@ -79,6 +79,4 @@ def parse_report(params: Mapping[str, str]) -> StatusReport:
     code = match["code"].strip()
     if not code:
         raise ReportError("content has no status code")
-    return StatusReport(
-        msgid=msgid, number=number, value=match["value"], code=code, content=content
-    )
+    return StatusReport(msgid=msgid, number=number, value=match["value"], code=code, content=content)

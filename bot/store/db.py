@@ -36,9 +36,7 @@ class Database:
             self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30})
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_async_engine(
-                url, pool_size=10, max_overflow=10, pool_pre_ping=True
-            )
+            self.engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.session = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def migrate(self) -> None:

@@ -13,12 +13,12 @@ from bot.store.sends import now
 from bot.store.tables import Draft
 
 
-async def save_draft(db: Database, team_id: str, user_id: str, payload: dict[str, Any]) -> str:
-    draft_id = uuid.uuid4().hex
+async def save_draft(
+    db: Database, team_id: str, user_id: str, payload: dict[str, Any], draft_id: str | None = None
+) -> str:
+    draft_id = draft_id or uuid.uuid4().hex
     async with db.session.begin() as session:
-        session.add(
-            Draft(id=draft_id, team_id=team_id, user_id=user_id, payload=json.dumps(payload))
-        )
+        session.add(Draft(id=draft_id, team_id=team_id, user_id=user_id, payload=json.dumps(payload)))
     return draft_id
 
 

@@ -127,9 +127,7 @@ async def finish_send(db: Database, send_id: int, detail: str | None = None) -> 
             state = SendState.PARTLY_ACCEPTED
         else:
             state = SendState.ACCEPTED
-        await session.execute(
-            update(Send).where(Send.id == send_id).values(state=state, detail=detail)
-        )
+        await session.execute(update(Send).where(Send.id == send_id).values(state=state, detail=detail))
 
 
 async def set_message_ts(db: Database, send_id: int, message_ts: str) -> None:
@@ -165,7 +163,5 @@ async def load_send(db: Database, send_id: int) -> SendView | None:
 
 async def numbers_for_msgid(db: Database, msgid: str) -> list[Recipient]:
     async with db.session() as session:
-        rows = await session.scalars(
-            select(Recipient).where(Recipient.msgid == msgid).order_by(Recipient.id)
-        )
+        rows = await session.scalars(select(Recipient).where(Recipient.msgid == msgid).order_by(Recipient.id))
         return list(rows)

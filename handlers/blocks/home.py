@@ -76,9 +76,7 @@ def failure_summary(view: SendView) -> str | None:
     reasons = [(c, n) for c, n in view.failure_reasons.most_common() if c not in REQUEST_ERRORS]
     if not reasons:
         return None
-    listed = " · ".join(
-        f"{report_meaning('400', c)} ({c}): {n:,}" for c, n in reasons[:MAX_REASONS_SHOWN]
-    )
+    listed = " · ".join(f"{report_meaning('400', c)} ({c}): {n:,}" for c, n in reasons[:MAX_REASONS_SHOWN])
     return f"Failure reasons: {listed}"
 
 

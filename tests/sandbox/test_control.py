@@ -28,9 +28,7 @@ async def test_state_endpoint_counts_and_hides_passwords(sandbox_factory: StartS
     assert "S3cret-pw" not in text
 
 
-async def test_force_endpoint_sets_validates_and_clears(
-    sandbox: Sandbox, callbacks: Callbacks
-) -> None:
+async def test_force_endpoint_sets_validates_and_clears(sandbox: Sandbox, callbacks: Callbacks) -> None:
     sandbox.state.config.callback_url = callbacks.url
     url = sandbox.url + "/_sandbox/force"
     async with sandbox.http.post(url, json={CN: "403"}) as response:

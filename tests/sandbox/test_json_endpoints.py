@@ -19,9 +19,7 @@ async def test_balance_matches_manual(sandbox: Sandbox, path: str) -> None:
     assert body == '{"cpid":"Test101","errcode":"000","mtstat":"ACCEPTD","balance":100.00}'
 
 
-@pytest.mark.parametrize(
-    "path", ["/get-balance", "/verifyPhoneNumber", "/get-pricing", "/get-rptstatus"]
-)
+@pytest.mark.parametrize("path", ["/get-balance", "/verifyPhoneNumber", "/get-pricing", "/get-rptstatus"])
 async def test_auth_errors_on_json_endpoints(sandbox: Sandbox, path: str) -> None:
     wrong = await sandbox.get(path, cpid=CPID, cppwd="nope", countryCode="CN", msgid="1")
     assert wrong == '{"cpid":"Test101","errcode":"0106","mtstat":"REJECTD"}'
@@ -34,8 +32,7 @@ async def test_auth_errors_on_json_endpoints(sandbox: Sandbox, path: str) -> Non
 async def test_pricing_matches_manual_for_china(sandbox: Sandbox) -> None:
     body = await sandbox.get("/get-pricing", **AUTH, countryCode="CN")
     assert body == (
-        '{"cpid":"Test101","errcode":"000","mtstat":"ACCEPTD",'
-        '"country":"China","mtPrice":0.08,"prefix":"86"}'
+        '{"cpid":"Test101","errcode":"000","mtstat":"ACCEPTD","country":"China","mtPrice":0.08,"prefix":"86"}'
     )
 
 
@@ -82,9 +79,7 @@ async def test_report_status_none_then_success(sandbox_factory: StartSandbox) ->
     sandbox = await sandbox_factory(report_delay=0.3)
     msgid = dict(await sandbox.submit(command="MT_REQUEST", da=CN, sm="x"))["mtmsgid"]
     before = await sandbox.get("/get-rptstatus", **AUTH, msgid=msgid)
-    assert before == (
-        f'[{{"cpid":"Test101","errcode":"000","mtstat":"none","msgid":"{msgid}","da":"{CN}"}}]'
-    )
+    assert before == (f'[{{"cpid":"Test101","errcode":"000","mtstat":"none","msgid":"{msgid}","da":"{CN}"}}]')
     await sandbox.state.drain()
     after = await sandbox.get("/get-rptstatus", **AUTH, msgid=msgid)
     assert after == (
@@ -95,9 +90,7 @@ async def test_report_status_none_then_success(sandbox_factory: StartSandbox) ->
 async def test_report_status_per_number_and_filtered_by_da(sandbox: Sandbox) -> None:
     failing = "8613910820404"
     numbers = [CN, failing, US]
-    msgid = dict(await sandbox.submit(command="MULTI_MT_REQUEST", da=",".join(numbers), sm="x"))[
-        "mtmsgid"
-    ]
+    msgid = dict(await sandbox.submit(command="MULTI_MT_REQUEST", da=",".join(numbers), sm="x"))["mtmsgid"]
     await sandbox.state.drain()
     rows = await sandbox.json("/get-rptstatus", msgid=msgid)
     assert [(row["da"], row["mtstat"]) for row in rows] == [

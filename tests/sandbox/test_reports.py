@@ -54,9 +54,7 @@ async def test_delivered_report_reaches_the_callback(
     assert (delivery.msgid, delivery.da, delivery.status, delivery.attempt) == (msgid, CN, 200, 1)
 
 
-async def test_callback_url_keeps_its_own_query(
-    sandbox_factory: StartSandbox, callbacks: Callbacks
-) -> None:
+async def test_callback_url_keeps_its_own_query(sandbox_factory: StartSandbox, callbacks: Callbacks) -> None:
     sandbox = await sandbox_factory(callback_url=callbacks.url + "?token=abc")
     await sandbox.submit(command="MT_REQUEST", da=CN, sm="x")
     [request] = await callbacks.wait_for(1)
@@ -69,14 +67,10 @@ async def test_failure_outcomes_forced_and_by_convention(
 ) -> None:
     forced = "8613910825658"
     sandbox = await sandbox_factory(callback_url=callbacks.url, forced={forced: "402"})
-    async with sandbox.http.post(
-        sandbox.url + "/_sandbox/force", json={"8613910825659": "501"}
-    ) as response:
+    async with sandbox.http.post(sandbox.url + "/_sandbox/force", json={"8613910825659": "501"}) as response:
         assert response.status == 200
     numbers = [forced, "8613910825659", "8613910820402", "8613910820501", "8613910820403", CN]
-    msgid = dict(await sandbox.submit(command="MULTI_MT_REQUEST", da=",".join(numbers), sm="x"))[
-        "mtmsgid"
-    ]
+    msgid = dict(await sandbox.submit(command="MULTI_MT_REQUEST", da=",".join(numbers), sm="x"))["mtmsgid"]
     await callbacks.wait_for(len(numbers))
     by_number = {q["da"]: q["rsm"] for q in callbacks.queries()}
     assert by_number == {
@@ -104,9 +98,7 @@ async def test_number_ending_0000_is_never_reported(
 ) -> None:
     silent = "8613910820000"
     sandbox = await sandbox_factory(callback_url=callbacks.url)
-    msgid = dict(await sandbox.submit(command="MULTI_MT_REQUEST", da=f"{silent},{CN}", sm="x"))[
-        "mtmsgid"
-    ]
+    msgid = dict(await sandbox.submit(command="MULTI_MT_REQUEST", da=f"{silent},{CN}", sm="x"))["mtmsgid"]
     await callbacks.wait_for(1)
     await sandbox.state.drain()
     await asyncio.sleep(0.1)  # well past report_delay
@@ -115,9 +107,7 @@ async def test_number_ending_0000_is_never_reported(
     assert {row["da"]: row["mtstat"] for row in rows} == {silent: "none", CN: "success"}
 
 
-async def test_callback_answering_500_is_retried(
-    sandbox_factory: StartSandbox, callbacks: Callbacks
-) -> None:
+async def test_callback_answering_500_is_retried(sandbox_factory: StartSandbox, callbacks: Callbacks) -> None:
     callbacks.script = [500, 503]
     sandbox = await sandbox_factory(callback_url=callbacks.url)
     await sandbox.submit(command="MT_REQUEST", da=CN, sm="x")
@@ -231,9 +221,7 @@ async def test_mounted_sandbox_serves_and_delivers(serve: Serve, callbacks: Call
         async with http.get(url + "/submit", params=params) as response:
             body = await response.text()
         async with http.get(url + "/get-balance", params={"cpid": CPID, "cppwd": PASSWORD}) as r:
-            assert await r.text() == (
-                '{"cpid":"Test101","errcode":"000","mtstat":"ACCEPTD","balance":99.92}'
-            )
+            assert await r.text() == ('{"cpid":"Test101","errcode":"000","mtstat":"ACCEPTD","balance":99.92}')
     assert "mtstat=ACCEPTD" in body
     [request] = await callbacks.wait_for(1)
     assert request.query["da"] == CN

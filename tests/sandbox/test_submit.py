@@ -42,10 +42,7 @@ async def test_multi_answer_uses_the_manuals_mtterrcode(sandbox: Sandbox) -> Non
 
 
 async def test_msgids_are_unique_20_digit_strings(sandbox: Sandbox) -> None:
-    ids = [
-        dict(await sandbox.submit(command="MT_REQUEST", da=CN, sm="x"))["mtmsgid"]
-        for _ in range(20)
-    ]
+    ids = [dict(await sandbox.submit(command="MT_REQUEST", da=CN, sm="x"))["mtmsgid"] for _ in range(20)]
     assert len(set(ids)) == 20
     assert all(len(i) == 20 and i.isdigit() for i in ids)
 
@@ -104,9 +101,7 @@ async def test_voice_answer_and_language(sandbox: Sandbox) -> None:
         ({"command": "VO_REQUEST", "da": CN, "sm": "x", "sa": "Santo"}, "VO_RESPONSE", "0100"),
     ],
 )
-async def test_rejections(
-    sandbox: Sandbox, params: dict[str, str], command: str, code: str
-) -> None:
+async def test_rejections(sandbox: Sandbox, params: dict[str, str], command: str, code: str) -> None:
     fields = await sandbox.submit(**params)
     assert keys(fields) == REJECT_KEYS
     answer = dict(fields)

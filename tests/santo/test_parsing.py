@@ -8,14 +8,14 @@ from bot.santo.codes import normalise_code, report_meaning
 from bot.santo.parsing import ParseError, parse_submit
 
 MT_OK = "command=MT_RESPONSE&cpid=Test101&cppwd=000&mtmsgid=21426847850888196661&mtstat=ACCEPTD&mterrcode=000"
-MT_FAIL = (
-    "command=MT_RESPONSE&cpid=Test101&mtmsgid=21426847850888196661&mtstat=REJECTD&mterrcode=0107"
-)
+MT_FAIL = "command=MT_RESPONSE&cpid=Test101&mtmsgid=21426847850888196661&mtstat=REJECTD&mterrcode=0107"
 MULTI_OK = (
     "command=MULTI_MT_RESPONSE&cpid=Test101&cppwd=000&mtmsgid=21426847850888196661"
     "&mtstat=ACCEPTD&mtterrcode=000"
 )
-MULTI_FAIL = "command=MULTI_MT_RESPONSE&cpid=Test101&mtmsgid=21426847850888196661&mtstat=REJECTD&mterrcode=0110"
+MULTI_FAIL = (
+    "command=MULTI_MT_RESPONSE&cpid=Test101&mtmsgid=21426847850888196661&mtstat=REJECTD&mterrcode=0110"
+)
 
 
 def test_manual_41_success() -> None:

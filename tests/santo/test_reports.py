@@ -82,9 +82,7 @@ def test_malformed_reports_say_what_is_wrong(params: dict[str, str], reason: str
 
 
 @given(
-    st.dictionaries(
-        st.sampled_from(["command", "msgid", "da", "dc", "sm", "rsm", "x"]), st.text(max_size=60)
-    )
+    st.dictionaries(st.sampled_from(["command", "msgid", "da", "dc", "sm", "rsm", "x"]), st.text(max_size=60))
 )
 def test_arbitrary_parameters_parse_or_raise_report_error(params: dict[str, str]) -> None:
     try:

@@ -31,9 +31,7 @@ def upgrade() -> None:
         sa.Column("estimated_cost", sa.Numeric(14, 4)),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("detail", sa.Text),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("dirty_since", sa.DateTime(timezone=True)),
         sa.Column("claimed_until", sa.DateTime(timezone=True)),
         sa.Column("not_before", sa.DateTime(timezone=True)),
@@ -42,9 +40,7 @@ def upgrade() -> None:
     op.create_table(
         "recipients",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column(
-            "send_id", sa.Integer, sa.ForeignKey("sends.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("send_id", sa.Integer, sa.ForeignKey("sends.id", ondelete="CASCADE"), nullable=False),
         sa.Column("number", sa.String(20), nullable=False),
         sa.Column("region", sa.String(2)),
         sa.Column("msgid", sa.String(64)),
@@ -61,9 +57,7 @@ def upgrade() -> None:
         sa.Column("team_id", sa.String(32), nullable=False),
         sa.Column("user_id", sa.String(32), nullable=False),
         sa.Column("payload", sa.Text, nullable=False),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("consumed_at", sa.DateTime(timezone=True)),
     )
 

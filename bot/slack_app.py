@@ -1,0 +1,47 @@
+"""The Bolt app: our settings passed explicitly, services in every listener's context."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.response import BoltResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.services import CONTEXT_KEY, Services
+from handlers import register_all
+from handlers.common import incident_text
+
+log = logging.getLogger(__name__)
+
+
+def build_bolt_app(services: Services) -> AsyncApp:
+    settings = services.settings
+    signing = settings.slack_signing_secret
+    token = settings.slack_bot_token
+    app = AsyncApp(
+        client=services.slack,
+        token=token.get_secret_value() if token else None,
+        signing_secret=signing.get_secret_value() if signing else "",
+        process_before_response=False,
+    )
+
+    @app.middleware
+    async def inject_services(
+        context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        context[CONTEXT_KEY] = services
+        return await next()
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        """The one place an unexpected listener error ends: logged, and the user told plainly."""
+        log.error("listener failed", exc_info=error)
+        response_url = body.get("response_url")
+        if response_url:
+            await AsyncWebhookClient(response_url).send(text=incident_text(), response_type="ephemeral")
+
+    register_all(app)
+    return app

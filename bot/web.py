@@ -1,0 +1,130 @@
+"""The web process: Bolt on /slack/events, health, the sandbox when asked, background work."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.background import Background
+from bot.pricing import PriceBook
+from bot.sandbox import SandboxConfig, create_sandbox_app
+from bot.sandbox.logs import guard_aiohttp_logs
+from bot.santo.client import ClientConfig, SantoClient
+from bot.services import Services
+from bot.settings import Settings
+from bot.slack_app import build_bolt_app
+from bot.store.db import Database
+
+log = logging.getLogger(__name__)
+
+SERVICES = web.AppKey("services", Services)
+BOLT = web.AppKey("bolt", AsyncApp)
+SANDBOX_ACCOUNT = ("Test101", "Test101")
+SHUTDOWN_GRACE = 5.0
+MAX_BODY = 1024 * 1024
+
+
+def santo_config(settings: Settings) -> ClientConfig:
+    if settings.santo_sandbox:
+        base_url = f"http://127.0.0.1:{settings.port}/sandbox"
+        cpid, cppwd = settings.santo_cpid or SANDBOX_ACCOUNT[0], SANDBOX_ACCOUNT[1]
+        if settings.santo_cppwd is not None:
+            cppwd = settings.santo_cppwd.get_secret_value()
+    else:
+        settings.require("santo_cpid", "santo_cppwd")
+        assert settings.santo_cpid is not None and settings.santo_cppwd is not None
+        base_url, cpid, cppwd = (
+            settings.santo_base_url,
+            settings.santo_cpid,
+            settings.santo_cppwd.get_secret_value(),
+        )
+    return ClientConfig(
+        base_url=base_url,
+        cpid=cpid,
+        cppwd=cppwd,
+        submit_path=settings.santo_submit_path,
+        balance_path=settings.santo_balance_path,
+        pricing_path=settings.santo_pricing_path,
+        report_status_path=settings.santo_report_status_path,
+        verify_path=settings.santo_verify_path,
+        timeout=settings.santo_timeout,
+        concurrency=settings.santo_concurrency,
+    )
+
+
+def build_services(settings: Settings) -> Services:
+    token = settings.slack_bot_token
+    santo = SantoClient(santo_config(settings))
+    return Services(
+        settings=settings,
+        db=Database(settings.sqlalchemy_url),
+        santo=santo,
+        prices=PriceBook(santo),
+        slack=AsyncWebClient(
+            token=token.get_secret_value() if token else None, base_url=settings.slack_api_url
+        ),
+        background=Background(),
+    )
+
+
+def create_web_app(settings: Settings) -> web.Application:
+    """Everything `serve` runs, as one aiohttp application."""
+    settings.require("slack_bot_token")
+    if not settings.slack_app_token:
+        settings.require("slack_signing_secret")
+    guard_aiohttp_logs()
+    services = build_services(settings)
+    app = web.Application(client_max_size=MAX_BODY)
+    app[SERVICES] = services
+    app[BOLT] = build_bolt_app(services)
+    app.router.add_post("/slack/events", slack_events)
+    app.router.add_get("/healthz", healthz)
+    if settings.santo_sandbox:
+        app.add_subapp("/sandbox", create_sandbox_app(SandboxConfig()))
+    app.on_startup.append(_start)
+    app.on_shutdown.append(_stop_work)
+    app.on_cleanup.append(_close)
+    return app
+
+
+async def slack_events(request: web.Request) -> web.Response:
+    bolt = request.app[BOLT]
+    response = await bolt.async_dispatch(await to_bolt_request(request))
+    return await to_aiohttp_response(response)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    database = await request.app[SERVICES].db.ping()
+    return web.json_response({"ok": database, "database": database}, status=200 if database else 503)
+
+
+async def _start(app: web.Application) -> None:
+    services = app[SERVICES]
+    if services.db.is_sqlite:
+        await services.db.migrate()
+    token = services.settings.slack_app_token
+    if token:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        handler = AsyncSocketModeHandler(app[BOLT], token.get_secret_value())
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+
+        async def disconnect(_app: web.Application) -> None:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+
+        app.on_cleanup.insert(0, disconnect)
+        log.info("Slack traffic comes over Socket Mode")
+
+
+async def _stop_work(app: web.Application) -> None:
+    await app[SERVICES].background.drain(SHUTDOWN_GRACE)
+
+
+async def _close(app: web.Application) -> None:
+    services = app[SERVICES]
+    await services.santo.close()
+    await services.db.close()

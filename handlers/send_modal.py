@@ -1,0 +1,142 @@
+"""The Send modal: form → inline errors → confirmation (pushed) → Send → outcome."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
+from bot.numbers import parse_numbers
+from bot.sending import CannotPost, SendRequest, execute
+from bot.services import Services
+from bot.store.drafts import consume_draft, save_draft
+from bot.store.tables import SendKind
+from handlers.blocks.confirm import build_confirmation_view
+from handlers.blocks.send_modal import build_notice_view, build_send_modal
+from handlers.common import Actor, incident_text
+from handlers.ids import ActionId, BlockId, CallbackId
+from handlers.quick_send import InputProblem, check_sender, review
+
+MAX_RECIPIENTS_SHOWN_IN_ERROR = 5
+
+
+async def open_send_modal(services: Services, trigger_id: str, channel_id: str | None) -> None:
+    await services.slack.views_open(trigger_id=trigger_id, view=build_send_modal(channel_id))
+
+
+def _value(values: dict[str, Any], block: BlockId, action: ActionId) -> Any:
+    return (values.get(block) or {}).get(action) or {}
+
+
+def read_form(actor: Actor, view: dict[str, Any]) -> tuple[SendRequest | None, dict[str, str], int]:
+    """The submitted form → (request, field errors, duplicates dropped)."""
+    values = view.get("state", {}).get("values", {})
+    recipients = _value(values, BlockId.RECIPIENTS, ActionId.RECIPIENTS).get("value") or ""
+    message = (_value(values, BlockId.MESSAGE, ActionId.MESSAGE).get("value") or "").strip()
+    kind_option = _value(values, BlockId.KIND, ActionId.KIND).get("selected_option") or {}
+    lang_option = _value(values, BlockId.LANG, ActionId.LANG).get("selected_option") or {}
+    sender = _value(values, BlockId.SENDER, ActionId.SENDER).get("value")
+    channel = view.get("private_metadata") or _value(values, BlockId.CHANNEL, ActionId.CHANNEL).get(
+        "selected_conversation"
+    )
+    kind = SendKind(kind_option.get("value", SendKind.SMS))
+
+    errors: dict[str, str] = {}
+    parsed = parse_numbers(recipients)
+    if not parsed.numbers:
+        if parsed.invalid:
+            shown = "; ".join(
+                f"{e.raw[:30]}: {e.reason}" for e in parsed.invalid[:MAX_RECIPIENTS_SHOWN_IN_ERROR]
+            )
+            errors[BlockId.RECIPIENTS] = f"No valid number. {shown}"
+        else:
+            errors[BlockId.RECIPIENTS] = "Enter at least one number, e.g. +86 139 1082 5657"
+    if not message:
+        errors[BlockId.MESSAGE] = "Write the message to send."
+    try:
+        sender_id = check_sender(sender, kind)
+    except InputProblem as exc:
+        errors[BlockId.SENDER] = str(exc)
+        sender_id = None
+    if not channel:
+        errors[BlockId.CHANNEL] = "Pick the channel the send's message goes to."
+    if errors:
+        return None, errors, 0
+    request = SendRequest(
+        team_id=actor.team_id,
+        user_id=actor.user_id,
+        channel_id=str(channel),
+        kind=kind,
+        text=message,
+        numbers=tuple(parsed.numbers),
+        sender_id=sender_id,
+        lang=lang_option.get("value", "zh-cn") if kind == SendKind.VOICE else None,
+        invalid=tuple((e.raw, e.reason) for e in parsed.invalid),
+    )
+    return request, {}, parsed.duplicates
+
+
+async def on_submit_form(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    actor = Actor.from_body(body)
+    request, errors, duplicates = read_form(actor, view)
+    if request is None:
+        await ack(response_action="errors", errors=errors)
+        return
+    services = Services.of(context)
+    draft_id = uuid.uuid4().hex
+    external_id = f"confirm-{draft_id}"
+    waiting = build_notice_view("Confirm send", "Checking prices and balance…", external_id)
+    await ack(response_action="push", view=waiting)
+
+    async def work() -> None:
+        blocks, _estimate = await review(services, request, duplicates)
+        await save_draft(services.db, actor.team_id, actor.user_id, request.to_payload(), draft_id)
+        await services.slack.views_update(
+            external_id=external_id, view=build_confirmation_view(draft_id, blocks, external_id)
+        )
+
+    services.background.spawn(work(), on_error=_tell_in_view(services, external_id))
+
+
+async def on_confirm(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    services = Services.of(context)
+    actor = Actor.from_body(body)
+    draft_id = str(view.get("private_metadata", ""))
+    external_id = f"sent-{draft_id}"
+    await ack(response_action="update", view=build_notice_view("Sending", "Sending…", external_id))
+
+    async def work() -> None:
+        payload = await consume_draft(services.db, draft_id, actor.user_id)
+        if payload is None:
+            text = "This send was already sent or cancelled."
+        else:
+            request = SendRequest.from_payload(payload)
+            try:
+                result = await execute(services, request)
+                text = f":white_check_mark: Sent — follow it in <#{result.channel_id}>."
+            except CannotPost as exc:
+                text = f":x: {exc}"
+        await services.slack.views_update(
+            external_id=external_id, view=build_notice_view("Send", text, external_id)
+        )
+
+    services.background.spawn(work(), on_error=_tell_in_view(services, external_id))
+
+
+def _tell_in_view(services: Services, external_id: str) -> Any:
+    async def tell(_exc: BaseException) -> None:
+        await services.slack.views_update(
+            external_id=external_id, view=build_notice_view("Send", incident_text(), external_id)
+        )
+
+    return tell
+
+
+def register(app: AsyncApp) -> None:
+    app.view(CallbackId.SEND_MODAL)(on_submit_form)
+    app.view(CallbackId.CONFIRM)(on_confirm)

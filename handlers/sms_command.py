@@ -1,0 +1,82 @@
+"""`/sms` and its subcommands: ack at once, then work in the background."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from enum import StrEnum
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from bot.services import Services
+from handlers import lookups
+from handlers.common import Actor, apologise
+from handlers.help import help_text
+from handlers.quick_send import InputProblem, parse_quick_send, parse_quick_voice, quick_send
+from handlers.send_modal import open_send_modal
+
+COMMAND = "/sms"
+
+
+class Sub(StrEnum):
+    SEND = "send"
+    VOICE = "voice"
+    BALANCE = "balance"
+    PRICE = "price"
+    VERIFY = "verify"
+    STATUS = "status"
+    HELP = "help"
+
+
+def split(text: str) -> tuple[str, str]:
+    """`send 86139… hi` → (`send`, `86139… hi`)."""
+    word, _, rest = text.strip().partition(" ")
+    return word.lower(), rest.strip()
+
+
+async def handle_sms(
+    ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    await ack()
+    services = Services.of(context)
+    services.background.spawn(route(services, command, respond), on_error=apologise(respond))
+
+
+async def route(services: Services, command: dict[str, Any], respond: AsyncRespond) -> None:
+    actor = Actor.from_command(command)
+    word, rest = split(str(command.get("text", "")))
+
+    async def say(text: str | Awaitable[str]) -> None:
+        answer = text if isinstance(text, str) else await text
+        await respond(text=answer, response_type="ephemeral")
+
+    try:
+        match word:
+            case "" | Sub.SEND if not rest:
+                if not actor.trigger_id:
+                    raise InputProblem("Slack sent no trigger to open the form with; try `/sms` again.")
+                await open_send_modal(services, actor.trigger_id, actor.channel_id)
+            case Sub.SEND:
+                request, duplicates = parse_quick_send(actor, rest)
+                await quick_send(services, actor, request, duplicates, respond)
+            case Sub.VOICE:
+                await quick_send(services, actor, parse_quick_voice(actor, rest), 0, respond)
+            case Sub.BALANCE:
+                await say(lookups.balance_text(services))
+            case Sub.PRICE:
+                await say(lookups.price_text(services, rest))
+            case Sub.VERIFY:
+                await say(lookups.verify_text(services, rest))
+            case Sub.STATUS:
+                await say(lookups.status_text(services, rest))
+            case Sub.HELP:
+                await say(help_text())
+            case _:
+                await say(help_text(unknown=word))
+    except InputProblem as exc:
+        await say(str(exc))
+
+
+def register(app: AsyncApp) -> None:
+    app.command(COMMAND)(handle_sms)
