@@ -10,6 +10,8 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 from phonenumbers.geodata.locale import LOCALE_DATA
 
+MIN_DIGITS = 7
+"""No international number is shorter (country code included)."""
 _SEPARATORS = re.compile(r"[\n\r,;，；、]+")
 _FRAGMENT = re.compile(r"^[\d().\-]+$")
 _NUMBER_CHARS = re.compile(r"^[+\d\s().\-/]+$")
@@ -67,6 +69,8 @@ def parse_number(raw: str) -> PhoneNumber:
     if not _NUMBER_CHARS.match(text):
         raise NumberError(raw, "not a phone number (only digits, spaces, + - . ( ) allowed)")
     digits = re.sub(r"\D", "", text)
+    if len(digits.removeprefix("00")) < MIN_DIGITS:
+        raise NumberError(raw, "too short")
     if text.lstrip("(").startswith("+"):
         candidate = "+" + digits
     elif digits.startswith("00"):

@@ -20,10 +20,8 @@ log = logging.getLogger(__name__)
 def build_bolt_app(services: Services) -> AsyncApp:
     settings = services.settings
     signing = settings.slack_signing_secret
-    token = settings.slack_bot_token
     app = AsyncApp(
         client=services.slack,
-        token=token.get_secret_value() if token else None,
         signing_secret=signing.get_secret_value() if signing else "",
         process_before_response=False,
     )

@@ -115,7 +115,7 @@ async def finish_send(db: Database, send_id: int, detail: str | None = None) -> 
             .where(Recipient.send_id == send_id)
             .group_by(Recipient.status)
         )
-        counts = {status: n for status, n in rows.tuples()}
+        counts = {status: n for status, n in rows.all()}
         refused = counts.get(NumberStatus.REJECTED, 0) + counts.get(NumberStatus.NOT_SENT, 0)
         unknown = counts.get(NumberStatus.UNKNOWN, 0)
         total = sum(counts.values())
@@ -147,7 +147,7 @@ async def load_send(db: Database, send_id: int) -> SendView | None:
             .group_by(Recipient.status, Recipient.code, Recipient.msgid)
         )
         msgids: dict[str, None] = {}
-        for status, code, msgid, count in rows.tuples():
+        for status, code, msgid, count in rows.all():
             view.counts[status] += count
             if msgid:
                 msgids[msgid] = None

@@ -1,0 +1,122 @@
+"""The whole app over real loopback HTTP: Slack stand-in, sandbox platform, real database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
+from bot.services import Services
+from bot.settings import Settings, load_settings
+from bot.slack_requests import SlackRequests
+from bot.slack_standin import Message, ResponsePost, SlackStandIn
+from bot.store.tables import Recipient, Send
+from bot.web import SERVICES, create_web_app
+from tests.conftest import Serve
+
+SIGNING_SECRET = "e2e-signing-secret"
+BOT_TOKEN = "xoxb-e2e-token"
+CPID = "Acme01"
+PASSWORD = "pw-e2e-9c1d-secret"
+CHANNEL = "C0GENERAL"
+
+
+@dataclass
+class World:
+    """One running app and everything around it."""
+
+    url: str
+    standin: SlackStandIn
+    slack: SlackRequests
+    sandbox: SandboxState
+    services: Services
+    settings: Settings
+
+    async def command(self, text: str, **kwargs: Any) -> ResponsePost:
+        """Run `/sms text`, expect an immediate empty 200, and wait for the first ephemeral answer."""
+        before = len(self.standin.responses)
+        status, body = await self.slack.command(text, **kwargs)
+        assert status == 200, body
+        await self.standin.wait_for(lambda: len(self.standin.responses) > before, what=f"answer to /sms {text}")
+        return self.standin.responses[before]
+
+    async def send(self, text: str, **kwargs: Any) -> None:
+        """Run `/sms text` for a send: the answer is the message in the channel, not a reply."""
+        status, body = await self.slack.command(text, **kwargs)
+        assert status == 200, body
+
+    async def home_message(self, channel: str = CHANNEL, settled: bool = True) -> Message:
+        """The send's message in `channel`, once it shows the platform's outcome."""
+
+        def ready() -> bool:
+            message = self.standin.last_message(channel)
+            return message is not None and (not settled or "Sending to the platform" not in blocks_text(message.blocks))
+
+        await self.standin.wait_for(ready, what=f"a settled home message in {channel}")
+        message = self.standin.last_message(channel)
+        assert message is not None
+        return message
+
+    async def sends(self) -> list[Send]:
+        async with self.services.db.session() as session:
+            return list(await session.scalars(select(Send).order_by(Send.id)))
+
+    async def recipients(self) -> list[Recipient]:
+        async with self.services.db.session() as session:
+            return list(await session.scalars(select(Recipient).order_by(Recipient.id)))
+
+    async def idle(self) -> None:
+        """Wait until the app's background work is done."""
+        await self.standin.wait_for(lambda: self.services.background.pending == 0, what="background work to finish")
+
+
+def blocks_text(blocks: list[dict[str, Any]] | None) -> str:
+    """All text in a list of blocks, for assertions."""
+    return json.dumps(blocks or [], ensure_ascii=False)
+
+
+MakeWorld = Callable[..., Awaitable[World]]
+
+
+@pytest.fixture
+async def make_world(serve: Serve, database_url: str) -> AsyncIterator[MakeWorld]:
+    async def make(sandbox: SandboxConfig | None = None, **settings: Any) -> World:
+        standin = SlackStandIn(token=BOT_TOKEN)
+        standin.base_url = await serve(standin.app())
+        config = replace(
+            sandbox or SandboxConfig(report_delay=0.05), accounts={CPID: PASSWORD}
+        )
+        sandbox_app = create_sandbox_app(config)
+        sandbox_url = await serve(sandbox_app)
+        defaults = {
+            "slack_bot_token": BOT_TOKEN,
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_api_url": standin.api_url(),
+            "santo_base_url": sandbox_url,
+            "santo_cpid": CPID,
+            "santo_cppwd": PASSWORD,
+            "database_url": database_url,
+        }
+        loaded = load_settings(**(defaults | settings))
+        web_app = create_web_app(loaded)
+        services = web_app[SERVICES]
+        await services.db.migrate()
+        url = await serve(web_app)
+        slack = SlackRequests(url, SIGNING_SECRET, standin)
+        worlds.append(slack)
+        return World(url, standin, slack, sandbox_app[SANDBOX_STATE], services, loaded)
+
+    worlds: list[SlackRequests] = []
+    yield make
+    for slack in worlds:
+        await slack.close()
+
+
+@pytest.fixture
+async def world(make_world: MakeWorld) -> World:
+    return await make_world()

@@ -1,0 +1,87 @@
+"""`/sms balance`, `price`, `verify`, `status`, `help`: ephemeral answers a user reads."""
+
+import pytest
+
+from tests.e2e.conftest import World
+
+
+async def test_balance(world: World) -> None:
+    answer = await world.command("balance")
+    assert answer.response_type == "ephemeral"
+    assert "¥100.00" in answer.text
+    assert "Acme01" in answer.text
+
+
+async def test_balance_with_a_wrong_password_explains_what_to_check(make_world) -> None:  # type: ignore[no-untyped-def]
+    world = await make_world(santo_cppwd="not-the-password")
+    answer = await world.command("balance")
+    assert "0106 — wrong password" in answer.text
+    assert "SANTO_CPPWD" in answer.text
+    assert "not-the-password" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("china", "China* (+86): ¥0.08"),
+        ("CN", "China* (+86): ¥0.08"),
+        ("+86", "China* (+86): ¥0.08"),
+        ("+44", "United Kingdom"),
+        ("japan", "Japan"),
+        ("+86 139 1082 5657", "China"),
+    ],
+)
+async def test_price_by_code_name_dialling_code_or_number(world: World, query: str, expected: str) -> None:
+    answer = await world.command(f"price {query}")
+    assert expected in answer.text
+    assert "per message part" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("zz", "I don't know the country `zz`"), ("", "Name a country"), ("+999", "No country has")],
+)
+async def test_price_of_nonsense_says_what_to_type(world: World, query: str, expected: str) -> None:
+    answer = await world.command(f"price {query}")
+    assert expected in answer.text
+
+
+async def test_verify_a_valid_number(world: World) -> None:
+    answer = await world.command("verify 008613910825657")
+    assert "+86 139 1082 5657" in answer.text
+    assert "The platform says: valid (China)" in answer.text
+
+
+async def test_verify_rejects_garbage_locally(world: World) -> None:
+    answer = await world.command("verify 12")
+    assert "not a number I can send to" in answer.text
+    assert not world.sandbox.messages
+
+
+async def test_help_and_unknown_subcommands(world: World) -> None:
+    answer = await world.command("help")
+    assert "/sms send" in answer.text and "/sms status" in answer.text
+    unknown = await world.command("frobnicate now")
+    assert "I don't know `frobnicate`" in unknown.text
+    assert "/sms balance" in unknown.text
+
+
+async def test_status_merges_platform_and_app(world: World) -> None:
+    await world.send("send 8613910825657,8613910820402 hello")
+    message = await world.home_message()
+    msgid = (await world.recipients())[0].msgid
+    assert msgid and msgid in str(message.blocks)
+    await world.sandbox.drain()
+    answer = await world.command(f"status {msgid}")
+    assert "2 numbers" in answer.text
+    assert "+86 139 1082 5657" in answer.text
+    assert "platform: Delivered" in answer.text
+    assert "platform: Failed" in answer.text
+    single = await world.command(f"status {msgid} +86 139 1082 0402")
+    assert "1 number" in single.text and "5657" not in single.text
+
+
+async def test_status_of_an_unknown_msgid(world: World) -> None:
+    answer = await world.command("status 999999")
+    assert "Neither this app nor the platform knows msgid `999999`" in answer.text
+    assert "Which message" in (await world.command("status")).text

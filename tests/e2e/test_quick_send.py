@@ -1,0 +1,142 @@
+"""`/sms send` and `/sms voice`: the home message, the platform, the store, the errors."""
+
+from bot.store.tables import NumberStatus, SendState
+from handlers.ids import ActionId
+from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
+
+
+async def test_quick_send_to_one_number(world: World) -> None:
+    await world.send("send +8613910825657 Your code is 4821")
+    message = await world.home_message()
+    text = blocks_text(message.blocks)
+    assert "SMS to +86 139 1082 5657" in text
+    assert "<@U0ALICE>" in text and f"<#{CHANNEL}>" in text
+    assert "Your code is 4821" in text
+    assert "Accepted" in text and "GSM-7, 1 part" in text and "¥0.08" in text
+    [sent] = world.sandbox.messages.values()
+    assert list(sent.recipients) == ["8613910825657"] and sent.command == "MT_REQUEST"
+    [send] = await world.sends()
+    assert send.state == SendState.ACCEPTED and send.message_ts == message.ts
+    [recipient] = await world.recipients()
+    assert recipient.status == NumberStatus.PENDING
+    assert recipient.msgid and recipient.msgid in text
+    assert len(world.standin.calls_to("chat.postMessage")) == 1
+
+
+async def test_quick_send_to_several_numbers_shows_counts(world: World) -> None:
+    await world.send("send 8613910825657,+447400123456,008613910825657 hello")
+    message = await world.home_message()
+    text = blocks_text(message.blocks)
+    assert "SMS to 2 numbers" in text  # the duplicate is dropped
+    assert "*Pending* 2" in text
+    assert {r.number for r in await world.recipients()} == {"8613910825657", "447400123456"}
+
+
+async def test_outside_text_is_escaped(world: World) -> None:
+    await world.send("send 8613910825657 <!channel> click <https://evil.example|here> <@U0BOB>")
+    message = await world.home_message()
+    text = blocks_text(message.blocks)
+    assert "<!channel>" not in text and "<https://evil" not in text and "<@U0BOB>" not in text
+    assert "&lt;!channel&gt;" in text
+
+
+async def test_bad_quick_sends_send_nothing(world: World) -> None:
+    for typed, expected in [
+        ("send", None),  # opens the modal instead
+        ("send abc hi", "not numbers I can send to"),
+        ("send 8613910825657", "Write the numbers, then the message"),
+        ("send 12,8613910825657 hi", "`12` — too short"),
+    ]:
+        if expected is None:
+            await world.send(typed)
+            await world.standin.wait_for_call("views.open")
+            continue
+        answer = await world.command(typed)
+        assert expected in answer.text, answer.text
+    assert not world.sandbox.messages
+    assert not world.standin.calls_to("chat.postMessage")
+
+
+async def test_voice_call_with_language(world: World) -> None:
+    await world.send("voice 8613910825657 en-us Your code is 4821")
+    message = await world.home_message()
+    text = blocks_text(message.blocks)
+    assert "Voice call to +86 139 1082 5657" in text and "voice en-us" in text
+    [sent] = world.sandbox.messages.values()
+    assert (sent.command, sent.lang, sent.text) == ("VO_REQUEST", "en-us", "Your code is 4821")
+
+
+async def test_voice_with_an_unknown_language_sends_nothing(world: World) -> None:
+    answer = await world.command("voice 8613910825657 xx-yy hi")
+    assert "Unknown voice language `xx-yy`" in answer.text and "en-us (English)" in answer.text
+    answer = await world.command("voice 8613910825657")
+    assert "Write the number, then the text" in answer.text
+    assert not world.sandbox.messages
+
+
+async def test_cannot_post_tells_the_user_and_sends_nothing(world: World) -> None:
+    world.standin.cannot_post_in.add("C0SECRET")
+    answer = await world.command("send 8613910825657 hello", channel="C0SECRET")
+    assert "I can't post in <#C0SECRET>, so nothing was sent" in answer.text
+    assert "/invite" in answer.text
+    assert not world.sandbox.messages
+    assert not await world.sends()
+
+
+async def test_rejected_send_shows_the_code_meaning(world: World) -> None:
+    world.sandbox.set_balance("Acme01", 0)
+    await world.send("send 8613910825657 hello")
+    message = await world.home_message()
+    text = blocks_text(message.blocks)
+    assert "Rejected" in text and "0107 — insufficient balance or credit" in text
+    [send] = await world.sends()
+    assert send.state == SendState.REJECTED
+    assert [r.status for r in await world.recipients()] == [NumberStatus.REJECTED]
+
+
+async def test_unknown_outcome_is_said_and_not_retried(make_world: MakeWorld) -> None:
+    world = await make_world(santo_timeout=0.5)
+    await world.command("price CN")  # the price is cached; from now on the platform is too slow
+    world.sandbox.config.latency = 1.5
+    await world.send("send 8613910825657 hello")
+    message = await world.home_message()
+    text = blocks_text(message.blocks)
+    assert "Outcome unknown" in text and "Don't resend" in text
+    [send] = await world.sends()
+    assert send.state == SendState.UNKNOWN
+    await world.idle()
+    assert len(world.sandbox.messages) <= 1  # one submit at most: never retried
+
+
+async def test_above_the_recipient_threshold_a_quick_send_asks_first(make_world: MakeWorld) -> None:
+    world = await make_world(sms_confirm_above_recipients=2)
+    answer = await world.command("send 8613910825657,8613910825658,8613910825659 hello")
+    text = blocks_text(answer.blocks)
+    assert "Send this SMS to 3 numbers" in text and "China" in text and "¥0.24" in text
+    assert not world.sandbox.messages
+    draft = next(b for b in answer.blocks if b["type"] == "actions")["elements"][0]["value"]
+    responses = len(world.standin.responses)
+    status, _ = await world.slack.click(ActionId.CONFIRM_SEND, draft)
+    assert status == 200
+    await world.home_message()
+    await world.idle()
+    status, _ = await world.slack.click(ActionId.CONFIRM_SEND, draft)
+    await world.standin.wait_for(lambda: "already sent" in world.standin.responses[-1].text)
+    await world.idle()
+    assert len(world.sandbox.messages) == 1
+    assert len(await world.sends()) == 1
+    assert len(world.standin.responses) > responses
+
+
+async def test_above_the_cost_threshold_a_quick_send_asks_first_and_cancel_sends_nothing(
+    make_world: MakeWorld,
+) -> None:
+    world = await make_world(sms_confirm_above_cost=0.01)
+    answer = await world.command("send 8613910825657 hello")
+    assert "Send this SMS to 1 number" in blocks_text(answer.blocks)
+    draft = next(b for b in answer.blocks if b["type"] == "actions")["elements"][1]["value"]
+    await world.slack.click(ActionId.CANCEL_SEND, draft)
+    await world.standin.wait_for(lambda: "Cancelled" in world.standin.responses[-1].text)
+    await world.slack.click(ActionId.CONFIRM_SEND, draft)
+    await world.standin.wait_for(lambda: "already sent or cancelled" in world.standin.responses[-1].text)
+    assert not world.sandbox.messages
