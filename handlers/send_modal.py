@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 
 from bot.numbers import parse_numbers
 from bot.sending import CannotPost, SendRequest, execute
@@ -94,9 +97,7 @@ async def on_submit_form(
     async def work() -> None:
         blocks, _estimate = await review(services, request, duplicates)
         await save_draft(services.db, actor.team_id, actor.user_id, request.to_payload(), draft_id)
-        await services.slack.views_update(
-            external_id=external_id, view=build_confirmation_view(draft_id, blocks, external_id)
-        )
+        await update_view(services, external_id, build_confirmation_view(draft_id, blocks, external_id))
 
     services.background.spawn(work(), on_error=_tell_in_view(services, external_id))
 
@@ -104,35 +105,47 @@ async def on_submit_form(
 async def on_confirm(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
+    """Send pressed. Taking the draft is one quick UPDATE, done before the ack on purpose:
+    a second click is answered at once, and nothing can send twice."""
     services = Services.of(context)
     actor = Actor.from_body(body)
     draft_id = str(view.get("private_metadata", ""))
+    payload = await consume_draft(services.db, draft_id, actor.user_id)
+    if payload is None:
+        notice = build_notice_view("Send", "This send was already sent or cancelled.")
+        await ack(response_action="update", view=notice)
+        return
     external_id = f"sent-{draft_id}"
     await ack(response_action="update", view=build_notice_view("Sending", "Sending…", external_id))
+    request = SendRequest.from_payload(payload)
 
     async def work() -> None:
-        payload = await consume_draft(services.db, draft_id, actor.user_id)
-        if payload is None:
-            text = "This send was already sent or cancelled."
-        else:
-            request = SendRequest.from_payload(payload)
-            try:
-                result = await execute(services, request)
-                text = f":white_check_mark: Sent — follow it in <#{result.channel_id}>."
-            except CannotPost as exc:
-                text = f":x: {exc}"
-        await services.slack.views_update(
-            external_id=external_id, view=build_notice_view("Send", text, external_id)
-        )
+        try:
+            result = await execute(services, request)
+            text = f":white_check_mark: Sent — follow it in <#{result.channel_id}>."
+        except CannotPost as exc:
+            text = f":x: {exc}"
+        await update_view(services, external_id, build_notice_view("Send", text, external_id))
 
     services.background.spawn(work(), on_error=_tell_in_view(services, external_id))
 
 
+async def update_view(services: Services, external_id: str, view: View, attempts: int = 15) -> None:
+    """views.update by external id. Slack shows a view from our ack a moment after it gets
+    the ack, so an update that follows quickly can find nothing yet: try again briefly."""
+    for attempt in range(attempts):
+        try:
+            await services.slack.views_update(external_id=external_id, view=view)
+            return
+        except SlackApiError as exc:
+            if exc.response.get("error") != "not_found" or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.2)
+
+
 def _tell_in_view(services: Services, external_id: str) -> Any:
     async def tell(_exc: BaseException) -> None:
-        await services.slack.views_update(
-            external_id=external_id, view=build_notice_view("Send", incident_text(), external_id)
-        )
+        await update_view(services, external_id, build_notice_view("Send", incident_text(), external_id))
 
     return tell
 

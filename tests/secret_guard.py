@@ -119,9 +119,7 @@ class SecretLogHandler(logging.Handler):
         try:
             text = record_text(record)
             if contains_secret(text, secrets):
-                self.leaks.append(
-                    Leak(record.name, record.levelname, mask_secrets(text, secrets))
-                )
+                self.leaks.append(Leak(record.name, record.levelname, mask_secrets(text, secrets)))
         except Exception:
             self.handleError(record)
 

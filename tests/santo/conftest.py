@@ -87,7 +87,7 @@ async def client(sandbox: Sandbox, make_client: MakeClient) -> SantoClient:
 Answer = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-@dataclass
+@dataclass(repr=False)
 class FakePlatform:
     """A scripted platform on loopback: every GET goes to `answer`; requests are counted.
 
@@ -111,6 +111,9 @@ class FakePlatform:
             return await self.answer(request)
         finally:
             self.in_flight -= 1
+
+    def __repr__(self) -> str:  # requests hold the password: keep it out of assert messages
+        return f"FakePlatform({self.url}, {len(self.requests)} request(s))"
 
     def paths(self) -> list[str]:
         return [path for path, _ in self.requests]

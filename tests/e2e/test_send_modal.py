@@ -1,0 +1,129 @@
+"""The Send modal: open → inline errors → confirmation → Send → the send's message."""
+
+import copy
+from typing import Any
+
+from bot.slack_standin import ViewRecord
+from bot.store.tables import NumberStatus, SendState
+from handlers.ids import ActionId, BlockId, CallbackId
+from tests.e2e.conftest import CHANNEL, World, blocks_text
+
+
+def form(
+    recipients: str, message: str, kind: str = "sms", sender: str = "", lang: str = "zh-cn"
+) -> dict[str, dict[str, dict[str, Any]]]:
+    return {
+        BlockId.RECIPIENTS: {ActionId.RECIPIENTS: {"type": "plain_text_input", "value": recipients}},
+        BlockId.MESSAGE: {ActionId.MESSAGE: {"type": "plain_text_input", "value": message}},
+        BlockId.KIND: {ActionId.KIND: {"type": "radio_buttons", "selected_option": {"value": kind}}},
+        BlockId.LANG: {ActionId.LANG: {"type": "static_select", "selected_option": {"value": lang}}},
+        BlockId.SENDER: {ActionId.SENDER: {"type": "plain_text_input", "value": sender or None}},
+    }
+
+
+async def open_modal(world: World) -> ViewRecord:
+    await world.send("")
+    call = await world.standin.wait_for_call("views.open")
+    view = world.standin.views[call.response["view"]["id"]]
+    assert view.callback_id == CallbackId.SEND_MODAL
+    return view
+
+
+async def review(world: World, view: ViewRecord, values: dict[str, Any]) -> ViewRecord:
+    """Submit the form; wait for the pushed confirmation to be filled in."""
+    answer = await world.slack.submit_view(view, values)
+    assert answer["response_action"] == "push", answer
+    external_id = answer["view"]["external_id"]
+    await world.standin.wait_for(
+        lambda: any(v.external_id == external_id and v.callback_id == CallbackId.CONFIRM for v in world.standin.views.values()),
+        what="the confirmation",
+    )
+    return next(v for v in world.standin.views.values() if v.external_id == external_id)
+
+
+async def test_field_errors_show_inline_and_nothing_is_sent(world: World) -> None:
+    view = await open_modal(world)
+    answer = await world.slack.submit_view(view, form("abc, 12", "", sender="ACME-INC"))
+    assert answer["response_action"] == "errors"
+    errors = answer["errors"]
+    assert "No valid number" in errors[BlockId.RECIPIENTS] and "abc" in errors[BlockId.RECIPIENTS]
+    assert "Write the message" in errors[BlockId.MESSAGE]
+    assert "only letters" in errors[BlockId.SENDER]
+    voice = await world.slack.submit_view(view, form("8613910825657", "hi", kind="voice", sender="ACME"))
+    assert "Voice calls can't have a sender id" in voice["errors"][BlockId.SENDER]
+    assert not world.sandbox.messages
+
+
+async def test_round_trip_from_form_to_channel(world: World) -> None:
+    view = await open_modal(world)
+    typed = "+86 139 1082 5657\n+44 7400 123456, abc\n+86 139 1082 5657"
+    confirmation = await review(world, view, form(typed, "Meeting moved to 3pm", sender="ACME"))
+    text = blocks_text(confirmation.blocks)
+    assert "Send this SMS to 2 numbers" in text
+    assert "China" in text and "United Kingdom" in text
+    assert "Not sent: 1 invalid" in text and "`abc`" in text
+    assert "1 duplicate(s) dropped" in text
+    assert "GSM-7, 1 part per message" in text and "sender `ACME`" in text
+    assert "*Estimated cost* ¥" in text and "*Balance* ¥100.00" in text
+    assert not world.sandbox.messages  # only Send sends
+
+    stale = copy.deepcopy(confirmation)  # as a second, late click would carry it
+    answer = await world.slack.submit_view(confirmation, {})
+    assert answer["response_action"] == "update"
+    await world.standin.wait_for(
+        lambda: any("Sent — follow it in" in blocks_text(v.blocks) for v in world.standin.views.values()),
+        what="the sent notice",
+    )
+    message = await world.home_message()
+    assert "SMS to 2 numbers" in blocks_text(message.blocks) and "Sender `ACME`" in blocks_text(message.blocks)
+    [sent] = world.sandbox.messages.values()
+    assert sent.sender == "ACME" and set(sent.recipients) == {"8613910825657", "447400123456"}
+    [send] = await world.sends()
+    assert send.channel_id == CHANNEL and send.state == SendState.ACCEPTED
+
+    again = await world.slack.submit_view(stale, {})  # a second Send does nothing
+    assert again["response_action"] == "update"
+    await world.standin.wait_for(
+        lambda: any("already sent" in blocks_text(v.blocks) for v in world.standin.views.values())
+    )
+    assert len(world.sandbox.messages) == 1
+
+
+async def test_warning_when_the_cost_exceeds_the_balance(world: World) -> None:
+    world.sandbox.set_balance("Acme01", 0.05)
+    view = await open_modal(world)
+    confirmation = await review(world, view, form("8613910825657", "hello"))
+    text = blocks_text(confirmation.blocks)
+    assert "more than the balance" in text and "0107" in text
+
+
+async def test_two_hundred_numbers_go_in_batches_and_fit_slack_limits(world: World) -> None:
+    numbers = "\n".join(f"86139{i:08d}" for i in range(1, 201))
+    view = await open_modal(world)
+    confirmation = await review(world, view, form(numbers, "Quarterly notice " * 12))
+    text = blocks_text(confirmation.blocks)
+    assert "Send this SMS to 200 numbers" in text and "2 parts per message" in text
+    await world.slack.submit_view(confirmation, {})
+    message = await world.home_message()
+    await world.idle()
+    assert len(world.sandbox.messages) == 2  # MULTI_MT_REQUEST batches of 100
+    assert {len(m.recipients) for m in world.sandbox.messages.values()} == {100}
+    recipients = await world.recipients()
+    assert len(recipients) == 200 and {r.status for r in recipients} == {NumberStatus.PENDING}
+    assert len({r.msgid for r in recipients}) == 2
+    message = world.standin.last_message(CHANNEL)
+    assert message is not None and len(message.blocks) <= 50
+    assert "SMS to 200 numbers" in blocks_text(message.blocks) and "*Pending* 200" in blocks_text(message.blocks)
+    assert "¥" in blocks_text(message.blocks)
+
+
+async def test_cannot_post_is_shown_in_the_modal(world: World) -> None:
+    world.standin.cannot_post_in.add(CHANNEL)
+    view = await open_modal(world)
+    confirmation = await review(world, view, form("8613910825657", "hello"))
+    await world.slack.submit_view(confirmation, {})
+    await world.standin.wait_for(
+        lambda: any("nothing was sent" in blocks_text(v.blocks) for v in world.standin.views.values()),
+        what="the cannot-post notice",
+    )
+    assert not world.sandbox.messages
