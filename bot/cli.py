@@ -13,12 +13,19 @@ from bot.settings import SettingsError
 
 def build_parser() -> argparse.ArgumentParser:
     import bot.sandbox.cli as sandbox_cli
+    from bot import commands
 
     parser = argparse.ArgumentParser(prog="python -m bot", description="Santo for Slack")
-    commands = parser.add_subparsers(dest="command", required=True)
-    sandbox = commands.add_parser("sandbox", help="run the simulated Santo platform alone")
+    commands_parser = parser.add_subparsers(dest="command", required=True)
+    sandbox = commands_parser.add_parser("sandbox", help="run the simulated Santo platform alone")
     sandbox_cli.add_arguments(sandbox)
     sandbox.set_defaults(run=sandbox_cli.main)
+    for name, run, text in [
+        ("serve", commands.serve, "the web process: Slack events, reports, background work"),
+        ("migrate", commands.migrate, "bring the database schema up to date"),
+        ("check", commands.check, "check settings, the platform and Slack; print the callback URL"),
+    ]:
+        commands_parser.add_parser(name, help=text).set_defaults(run=run)
     return parser
 
 

@@ -42,7 +42,9 @@ class World:
         before = len(self.standin.responses)
         status, body = await self.slack.command(text, **kwargs)
         assert status == 200, body
-        await self.standin.wait_for(lambda: len(self.standin.responses) > before, what=f"answer to /sms {text}")
+        await self.standin.wait_for(
+            lambda: len(self.standin.responses) > before, what=f"answer to /sms {text}"
+        )
         return self.standin.responses[before]
 
     async def send(self, text: str, **kwargs: Any) -> None:
@@ -55,7 +57,9 @@ class World:
 
         def ready() -> bool:
             message = self.standin.last_message(channel)
-            return message is not None and (not settled or "Sending to the platform" not in blocks_text(message.blocks))
+            return message is not None and (
+                not settled or "Sending to the platform" not in blocks_text(message.blocks)
+            )
 
         await self.standin.wait_for(ready, what=f"a settled home message in {channel}")
         message = self.standin.last_message(channel)
@@ -72,7 +76,9 @@ class World:
 
     async def idle(self) -> None:
         """Wait until the app's background work is done."""
-        await self.standin.wait_for(lambda: self.services.background.pending == 0, what="background work to finish")
+        await self.standin.wait_for(
+            lambda: self.services.background.pending == 0, what="background work to finish"
+        )
 
 
 def blocks_text(blocks: list[dict[str, Any]] | None) -> str:
@@ -88,9 +94,7 @@ async def make_world(serve: Serve, database_url: str) -> AsyncIterator[MakeWorld
     async def make(sandbox: SandboxConfig | None = None, **settings: Any) -> World:
         standin = SlackStandIn(token=BOT_TOKEN)
         standin.base_url = await serve(standin.app())
-        config = replace(
-            sandbox or SandboxConfig(report_delay=0.05), accounts={CPID: PASSWORD}
-        )
+        config = replace(sandbox or SandboxConfig(report_delay=0.05), accounts={CPID: PASSWORD})
         sandbox_app = create_sandbox_app(config)
         sandbox_url = await serve(sandbox_app)
         defaults = {

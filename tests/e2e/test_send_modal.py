@@ -35,7 +35,10 @@ async def review(world: World, view: ViewRecord, values: dict[str, Any]) -> View
     assert answer["response_action"] == "push", answer
     external_id = answer["view"]["external_id"]
     await world.standin.wait_for(
-        lambda: any(v.external_id == external_id and v.callback_id == CallbackId.CONFIRM for v in world.standin.views.values()),
+        lambda: any(
+            v.external_id == external_id and v.callback_id == CallbackId.CONFIRM
+            for v in world.standin.views.values()
+        ),
         what="the confirmation",
     )
     return next(v for v in world.standin.views.values() if v.external_id == external_id)
@@ -75,7 +78,9 @@ async def test_round_trip_from_form_to_channel(world: World) -> None:
         what="the sent notice",
     )
     message = await world.home_message()
-    assert "SMS to 2 numbers" in blocks_text(message.blocks) and "Sender `ACME`" in blocks_text(message.blocks)
+    assert "SMS to 2 numbers" in blocks_text(message.blocks) and "Sender `ACME`" in blocks_text(
+        message.blocks
+    )
     [sent] = world.sandbox.messages.values()
     assert sent.sender == "ACME" and set(sent.recipients) == {"8613910825657", "447400123456"}
     [send] = await world.sends()
@@ -113,7 +118,9 @@ async def test_two_hundred_numbers_go_in_batches_and_fit_slack_limits(world: Wor
     assert len({r.msgid for r in recipients}) == 2
     message = world.standin.last_message(CHANNEL)
     assert message is not None and len(message.blocks) <= 50
-    assert "SMS to 200 numbers" in blocks_text(message.blocks) and "*Pending* 200" in blocks_text(message.blocks)
+    assert "SMS to 200 numbers" in blocks_text(message.blocks) and "*Pending* 200" in blocks_text(
+        message.blocks
+    )
     assert "¥" in blocks_text(message.blocks)
 
 

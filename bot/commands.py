@@ -1,0 +1,84 @@
+"""The CLI's commands besides the sandbox: serve, migrate, check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.santo.client import SantoClient
+from bot.santo.errors import SantoError
+from bot.settings import load_settings
+from bot.store.db import Database
+from bot.web import create_web_app, santo_config
+from bot.webserver import running
+
+log = logging.getLogger(__name__)
+
+
+async def serve(_args: argparse.Namespace) -> int:
+    """The web process: serve on $PORT until SIGTERM or Ctrl-C, then shut down gracefully."""
+    settings = load_settings()
+    app = create_web_app(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with running(app, host="0.0.0.0", port=settings.port):
+        log.info("serving on port %d", settings.port)
+        await stop.wait()
+        log.info("shutting down: finishing work in flight")
+    return 0
+
+
+async def migrate(_args: argparse.Namespace) -> int:
+    settings = load_settings()
+    db = Database(settings.sqlalchemy_url)
+    try:
+        await db.migrate()
+    finally:
+        await db.close()
+    print("database schema is up to date")
+    return 0
+
+
+async def check(_args: argparse.Namespace) -> int:
+    """Validate settings, reach the platform and Slack, print the callback URL to register."""
+    settings = load_settings()
+    problems = 0
+
+    def line(ok: bool, text: str) -> None:
+        nonlocal problems
+        problems += 0 if ok else 1
+        print(("ok   " if ok else "FAIL ") + text)
+
+    if settings.santo_sandbox:
+        line(True, "platform: the built-in sandbox (SANTO_SANDBOX=true)")
+    else:
+        async with SantoClient(santo_config(settings)) as santo:
+            try:
+                balance = await santo.balance()
+                line(True, f"platform: {settings.santo_base_url} answers; balance ¥{balance.amount}")
+            except SantoError as exc:
+                line(False, f"platform: {exc}")
+    db = Database(settings.sqlalchemy_url)
+    line(await db.ping(), f"database: {settings.database_url.split('@')[-1]}")
+    await db.close()
+    if settings.slack_bot_token:
+        client = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+        )
+        try:
+            auth = await client.auth_test()
+            line(True, f"slack: connected to {auth.get('team')} as {auth.get('user')}")
+        except SlackApiError as exc:
+            line(False, f"slack: {exc.response.get('error')}")
+    else:
+        line(False, "slack: SLACK_BOT_TOKEN is not set")
+    if settings.santo_report_token and settings.public_url:
+        print(f"report callback URL to register: {settings.public_url}/santo/reports/<SANTO_REPORT_TOKEN>")
+    return 1 if problems else 0

@@ -1,0 +1,34 @@
+"""The web process's edges: Slack signatures, health."""
+
+import time
+from urllib.parse import urlencode
+
+import aiohttp
+
+from tests.e2e.conftest import World
+
+
+async def test_health_says_the_database_answers(world: World) -> None:
+    async with aiohttp.ClientSession() as http, http.get(world.url + "/healthz") as response:
+        assert response.status == 200
+        assert await response.json() == {"ok": True, "database": True}
+
+
+async def test_unsigned_bad_and_stale_requests_get_401_and_do_nothing(world: World) -> None:
+    body = urlencode({"command": "/sms", "text": "balance", "user_id": "U0ALICE", "channel_id": "C0GENERAL"})
+    status, _ = await world.slack.post(body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 401
+    bad = world.slack.signed_headers(body) | {"X-Slack-Signature": "v0=" + "0" * 64}
+    assert (await world.slack.post(body, headers=bad))[0] == 401
+    stale = world.slack.signed_headers(body, timestamp=int(time.time()) - 6 * 60)
+    assert (await world.slack.post(body, headers=stale))[0] == 401
+    assert not world.standin.responses and not world.sandbox.messages
+
+
+async def test_a_command_is_acknowledged_before_the_platform_answers(world: World) -> None:
+    world.sandbox.config.latency = 1.0
+    status, body = await world.slack.command("balance")
+    assert (status, body) == (200, "")
+    assert not world.standin.responses  # the answer comes later, through response_url
+    await world.standin.wait_for(lambda: bool(world.standin.responses), what="the balance answer")
+    assert "¥100.00" in world.standin.responses[0].text

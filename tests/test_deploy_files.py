@@ -1,0 +1,44 @@
+"""The files a PaaS and Slack read: they must agree with the app."""
+
+import json
+from pathlib import Path
+
+import yaml
+
+from bot.cli import build_parser
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_manifest_points_slack_at_the_events_route_with_minimal_scopes() -> None:
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    [command] = manifest["features"]["slash_commands"]
+    assert command["command"] == "/sms"
+    assert command["url"].endswith("/slack/events")
+    assert "balance" in command["usage_hint"]
+    assert manifest["settings"]["interactivity"]["request_url"] == command["url"]
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"commands", "chat:write", "chat:write.public"}
+
+
+def test_procfile_runs_real_cli_commands() -> None:
+    processes = dict(
+        line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip()
+    )
+    assert set(processes) == {"web", "release"}
+    for command in processes.values():
+        words = command.split()
+        assert words[:3] == ["python", "-m", "bot"]
+        build_parser().parse_args(words[3:])
+    assert processes["release"].endswith("migrate")
+
+
+def test_app_json_provisions_postgres_and_asks_for_the_secrets() -> None:
+    app = json.loads((ROOT / "app.json").read_text())
+    assert any(addon["plan"].startswith("heroku-postgresql") for addon in app["addons"])
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SANTO_REPORT_TOKEN"):
+        assert name in app["env"]
+
+
+def test_the_buildpack_finds_what_it_installs_from() -> None:
+    assert (ROOT / "requirements.txt").read_text().splitlines()[-1] == "."
+    assert (ROOT / ".python-version").read_text().strip() == "3.11"
