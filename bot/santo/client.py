@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
 
@@ -56,19 +57,22 @@ class ClientConfig:
 
 
 class SantoClient:
-    """One aiohttp session per process; use as `async with SantoClient(config) as client`."""
+    """Use as `async with SantoClient(config) as client`; one per process.
 
-    def __init__(self, config: ClientConfig, session: aiohttp.ClientSession | None = None) -> None:
+    Two aiohttp sessions: lookups reuse connections and may be retried; submits use fresh
+    connections and are never re-sent, since a re-sent submit is a message sent twice.
+    """
+
+    def __init__(self, config: ClientConfig) -> None:
         self.config = config
-        self._session = session
-        self._owns_session = session is None
+        self._lookups: aiohttp.ClientSession | None = None
+        self._submitter: aiohttp.ClientSession | None = None
         self._submits = asyncio.Semaphore(config.concurrency)
 
     def __repr__(self) -> str:
         return f"SantoClient({self.config!r})"
 
     async def __aenter__(self) -> Self:
-        self.session()
         return self
 
     async def __aexit__(
@@ -79,18 +83,34 @@ class SantoClient:
     ) -> None:
         await self.close()
 
-    def session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.config.timeout),
-                connector=aiohttp.TCPConnector(limit=max(10, self.config.concurrency * 2)),
-            )
-            self._owns_session = True
-        return self._session
+    def _session(
+        self, current: aiohttp.ClientSession | None, fresh_connections: bool
+    ) -> aiohttp.ClientSession:
+        if current is not None and not current.closed:
+            return current
+        return aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self.config.timeout),
+            connector=aiohttp.TCPConnector(
+                limit=max(10, self.config.concurrency * 2), force_close=fresh_connections
+            ),
+        )
+
+    def lookup_session(self) -> aiohttp.ClientSession:
+        self._lookups = self._session(self._lookups, fresh_connections=False)
+        return self._lookups
+
+    def submit_session(self) -> aiohttp.ClientSession:
+        if self._submitter is None or self._submitter.closed:
+            self._submitter = self._session(None, fresh_connections=True)
+            # aiohttp (3.14) re-sends a GET once when the connection drops mid-request; for
+            # a submit that is a second message. No public switch exists: tests guard this.
+            self._submitter._retry_connection = False
+        return self._submitter
 
     async def close(self) -> None:
-        if self._session is not None and self._owns_session:
-            await self._session.close()
+        for session in (self._lookups, self._submitter):
+            if session is not None:
+                await session.close()
 
     # -- submits -----------------------------------------------------------------------------
 
@@ -155,7 +175,7 @@ class SantoClient:
         attempt = 0
         while True:
             try:
-                async with self.session().get(url, params=query) as response:
+                async with self.submit_session().get(url, params=query) as response:
                     body = await response.text(errors="replace")
                     status = response.status
                 break
@@ -196,7 +216,7 @@ class SantoClient:
         record = _one(await self._lookup(self.config.balance_path, {}))
         return Balance(
             cpid=str(record.get("cpid", self.config.cpid)),
-            amount=decimal(record.get("balance"), "balance"),
+            amount=_amount(record, "balance"),
         )
 
     async def price(self, region: str) -> Price:
@@ -204,7 +224,7 @@ class SantoClient:
         return Price(
             region=region.upper(),
             country=str(record.get("country", region)),
-            price=decimal(record.get("mtPrice"), "mtPrice"),
+            price=_amount(record, "mtPrice"),
             prefix=str(record.get("prefix", "")),
         )
 
@@ -244,7 +264,7 @@ class SantoClient:
         attempt = 0
         while True:
             try:
-                async with self.session().get(url, params=query) as response:
+                async with self.lookup_session().get(url, params=query) as response:
                     body = await response.text(errors="replace")
                     status = response.status
                 if status < 500:
@@ -270,6 +290,13 @@ class SantoClient:
 
     def _auth(self) -> dict[str, str]:
         return {"cpid": self.config.cpid, "cppwd": self.config.cppwd}
+
+
+def _amount(record: dict[str, Any], name: str) -> Decimal:
+    try:
+        return decimal(record.get(name), name)
+    except ParseError as exc:
+        raise SantoUnavailable(f"unreadable answer from the platform: {exc}") from None
 
 
 def _one(answer: Any) -> dict[str, Any]:

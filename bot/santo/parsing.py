@@ -62,6 +62,9 @@ def error_code(record: Any) -> str:
 
 def decimal(value: Any, name: str) -> Decimal:
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except ArithmeticError:
-        raise ParseError(f"{name} is not a number: {value!r}") from None
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise ParseError(f"{name} is not a number: {str(value)[:40]!r}")
+    return number

@@ -417,14 +417,6 @@ async def test_a_submit_answered_with_garbage_is_outcome_unknown(
     assert len(fake.requests) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: bot/santo/client.py _submit sends the submit with session.get(); aiohttp "
-        "re-sends an idempotent GET once on ServerDisconnectedError/ClientOSError, so a "
-        "submit whose connection drops after the platform received it is sent twice"
-    ),
-)
 async def test_a_submit_whose_connection_drops_is_sent_only_once(
     fake_platform: StartFake, make_client: MakeClient
 ) -> None:
@@ -560,14 +552,6 @@ async def test_an_unreadable_lookup_answer_is_unavailable(
         await client.balance()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: bot/santo/client.py balance()/price() call parsing.decimal() outside _lookup's "
-        "ParseError handling, so an answer without a number leaks a bare ParseError "
-        "(ValueError), not a SantoError; bot/pricing.py catches only SantoError"
-    ),
-)
 @pytest.mark.parametrize(
     ("path", "body"),
     [

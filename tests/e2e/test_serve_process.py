@@ -1,0 +1,79 @@
+"""`python -m bot serve` as a real process: it serves, and SIGTERM lets work in flight finish."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+
+import aiohttp
+
+from bot.sandbox import SANDBOX_STATE, SandboxConfig, create_sandbox_app
+from bot.slack_requests import SlackRequests
+from bot.slack_standin import SlackStandIn
+from tests.conftest import Serve
+from tests.e2e.conftest import BOT_TOKEN, CHANNEL, CPID, PASSWORD, SIGNING_SECRET, blocks_text
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def wait_until_serving(url: str, process: asyncio.subprocess.Process) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(200):
+            assert process.returncode is None, "serve exited early"
+            try:
+                async with http.get(url + "/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    raise AssertionError("serve did not come up")
+
+
+async def test_sigterm_finishes_a_send_in_flight(serve: Serve, database_url: str) -> None:
+    standin = SlackStandIn(token=BOT_TOKEN)
+    standin.base_url = await serve(standin.app())
+    sandbox_app = create_sandbox_app(SandboxConfig(accounts={CPID: PASSWORD}, latency=1.0, report_delay=3600))
+    sandbox_url = await serve(sandbox_app)
+    port = free_port()
+    env = os.environ | {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.api_url(),
+        "SANTO_BASE_URL": sandbox_url,
+        "SANTO_CPID": CPID,
+        "SANTO_CPPWD": PASSWORD,
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+    }
+    migrate = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "migrate", env=env)
+    assert await migrate.wait() == 0
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "serve", env=env, stderr=asyncio.subprocess.PIPE
+    )
+    url = f"http://127.0.0.1:{port}"
+    slack = SlackRequests(url, SIGNING_SECRET, standin)
+    try:
+        await wait_until_serving(url, process)
+        await slack.command("price CN")  # prices cached, so the send's only slow call is the submit
+        await standin.wait_for(lambda: bool(standin.responses))
+        status, _ = await slack.command("send 8613910825657 hello")
+        assert status == 200
+        await standin.wait_for(lambda: bool(standin.calls_to("chat.postMessage")), what="the home message")
+        process.send_signal(signal.SIGTERM)  # the submit is still waiting on the slow platform
+        assert await asyncio.wait_for(process.wait(), timeout=15) == 0
+    finally:
+        await slack.close()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    message = standin.last_message(CHANNEL)
+    assert message is not None and "Accepted" in blocks_text(message.blocks)
+    assert len(sandbox_app[SANDBOX_STATE].messages) == 1
