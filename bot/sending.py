@@ -15,7 +15,7 @@ from bot.pricing import Estimate
 from bot.santo.errors import SantoError
 from bot.santo.models import BatchOutcome
 from bot.services import Services
-from bot.store.sends import NewSend, SendView, create_send, finish_send, load_send, record_batch
+from bot.store.sends import NewSend, SendView, create_send, finish_send, record_batch
 from bot.store.tables import NumberStatus, Send, SendKind, SendState
 from bot.text import TextInfo, analyse
 from handlers.blocks.home import build_home_message
@@ -167,9 +167,9 @@ async def execute(services: Services, request: SendRequest, estimate: Estimate |
     except SantoError as exc:  # refused before any submit (invalid request)
         detail = f":x: Not sent: {exc}"
         await store(BatchOutcome(tuple(msisdns), error=exc))
-    await finish_send(services.db, send_id, detail)
-    view = await refresh_home(services, send_id)
-    return SendResult(send_id, channel, ts, SendState(view.send.state) if view else SendState.UNKNOWN)
+    state = await finish_send(services.db, send_id, detail)
+    services.wake_notifier()
+    return SendResult(send_id, channel, ts, state)
 
 
 async def _send_voice(services: Services, msisdns: list[str], request: SendRequest, store: Any) -> None:
@@ -182,18 +182,3 @@ async def _send_voice(services: Services, msisdns: list[str], request: SendReque
         await store(outcome)
 
     await asyncio.gather(*(one(n) for n in msisdns))
-
-
-async def refresh_home(services: Services, send_id: int) -> SendView | None:
-    """Render the home message from the stored state and update it in place."""
-    view = await load_send(services.db, send_id)
-    if view is None or not view.send.message_ts:
-        return view
-    fallback, blocks = build_home_message(view)
-    try:
-        await services.slack.chat_update(
-            channel=view.send.channel_id, ts=view.send.message_ts, text=fallback, blocks=blocks
-        )
-    except SlackApiError as exc:
-        log.warning("could not update the message of send %d: %s", send_id, exc.response.get("error"))
-    return view

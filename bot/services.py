@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import Any
 
+from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.background import Background
@@ -24,9 +26,18 @@ class Services:
     prices: PriceBook
     slack: AsyncWebClient
     background: Background
+    changes: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when a send's message has something new to show: the notifier wakes up."""
+
+    def wake_notifier(self) -> None:
+        self.changes.set()
 
     @staticmethod
     def of(context: Any) -> Services:
         """The services a Bolt middleware put into a listener's context."""
         services: Services = context[CONTEXT_KEY]
         return services
+
+
+SERVICES = web.AppKey("services", Services)
+"""Where the web application keeps its services."""

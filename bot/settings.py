@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     sms_confirm_above_cost: float = Field(default=10.0, ge=0)
     report_poll_after: Duration = timedelta(minutes=10)
     report_give_up_after: Duration = timedelta(hours=72)
+    report_reconcile_every: Duration = timedelta(seconds=30)
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import secrets
 
 from aiohttp import web
+from pydantic import SecretStr
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.background import Background
+from bot.intake import WRITER, ReportWriter, report_route
+from bot.notifier import Notifier
 from bot.pricing import PriceBook
+from bot.reconciler import Reconciler
 from bot.sandbox import SandboxConfig, create_sandbox_app
 from bot.sandbox.logs import guard_aiohttp_logs
 from bot.santo.client import ClientConfig, SantoClient
-from bot.services import Services
+from bot.services import SERVICES, Services
 from bot.settings import Settings
 from bot.slack_app import build_bolt_app
 from bot.store.db import Database
 
 log = logging.getLogger(__name__)
 
-SERVICES = web.AppKey("services", Services)
 BOLT = web.AppKey("bolt", AsyncApp)
+LOOPS = web.AppKey("loops", list[asyncio.Task[None]])
+NOTIFIER = web.AppKey("notifier", Notifier)
 SANDBOX_ACCOUNT = ("Test101", "Test101")
 SHUTDOWN_GRACE = 5.0
 MAX_BODY = 1024 * 1024
@@ -31,9 +38,7 @@ MAX_BODY = 1024 * 1024
 def santo_config(settings: Settings) -> ClientConfig:
     if settings.santo_sandbox:
         base_url = f"http://127.0.0.1:{settings.port}/sandbox"
-        cpid, cppwd = settings.santo_cpid or SANDBOX_ACCOUNT[0], SANDBOX_ACCOUNT[1]
-        if settings.santo_cppwd is not None:
-            cppwd = settings.santo_cppwd.get_secret_value()
+        cpid, cppwd = SANDBOX_ACCOUNT  # the built-in sandbox knows only its own account
     else:
         settings.require("santo_cpid", "santo_cppwd")
         assert settings.santo_cpid is not None and settings.santo_cppwd is not None
@@ -81,10 +86,21 @@ def create_web_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
     app[SERVICES] = services
     app[BOLT] = build_bolt_app(services)
+    app[WRITER] = ReportWriter(services)
+    app[NOTIFIER] = Notifier(services)
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
+    app.router.add_route("GET", "/santo/reports/{token}", report_route)
+    app.router.add_route("POST", "/santo/reports/{token}", report_route)
     if settings.santo_sandbox:
-        app.add_subapp("/sandbox", create_sandbox_app(SandboxConfig()))
+        if settings.santo_report_token is None:
+            settings.santo_report_token = SecretStr(secrets.token_urlsafe(24))
+        callback = (
+            f"http://127.0.0.1:{settings.port}/santo/reports/{settings.santo_report_token.get_secret_value()}"
+        )
+        app.add_subapp("/sandbox", create_sandbox_app(SandboxConfig(callback_url=callback)))
+    elif settings.santo_report_token is None:
+        log.warning("SANTO_REPORT_TOKEN is not set: delivery reports cannot be received")
     app.on_startup.append(_start)
     app.on_shutdown.append(_stop_work)
     app.on_cleanup.append(_close)
@@ -106,6 +122,12 @@ async def _start(app: web.Application) -> None:
     services = app[SERVICES]
     if services.db.is_sqlite:
         await services.db.migrate()
+    every = services.settings.report_reconcile_every.total_seconds()
+    app[LOOPS] = [
+        asyncio.create_task(app[WRITER].run(), name="report-writer"),
+        asyncio.create_task(app[NOTIFIER].run(), name="notifier"),
+        asyncio.create_task(Reconciler(services, every=every).run(), name="reconciler"),
+    ]
     token = services.settings.slack_app_token
     if token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -125,6 +147,16 @@ async def _stop_work(app: web.Application) -> None:
 
 
 async def _close(app: web.Application) -> None:
+    """After the last request: commit queued reports, stop the loops, close connections."""
     services = app[SERVICES]
+    loops = app.get(LOOPS, [])
+    for task in loops:
+        task.cancel()
+    await asyncio.gather(*loops, return_exceptions=True)
+    await app[WRITER].flush()
+    try:  # show what the last work changed; anything left stays marked for the next start
+        await asyncio.wait_for(app[NOTIFIER].pass_once(), timeout=SHUTDOWN_GRACE)
+    except Exception:
+        log.warning("could not show the last changes before stopping; they are shown at the next start")
     await services.santo.close()
     await services.db.close()

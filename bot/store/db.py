@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -16,6 +17,12 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
+
+
+def now() -> datetime:
+    """Timestamps are stored timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

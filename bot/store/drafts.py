@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from bot.store.db import Database
-from bot.store.sends import now
+from bot.store.db import Database, now
 from bot.store.tables import Draft
 
 

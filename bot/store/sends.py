@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select, update
@@ -12,12 +11,9 @@ from sqlalchemy import func, insert, select, update
 from bot.numbers import PhoneNumber
 from bot.santo.errors import OutcomeUnknown, SantoRejected
 from bot.santo.models import BatchOutcome
-from bot.store.db import Database
+from bot.store.db import Database, now
+from bot.store.reports import apply_stored_reports, mark_dirty
 from bot.store.tables import NumberStatus, Recipient, Send, SendState
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -105,10 +101,13 @@ async def record_batch(db: Database, send_id: int, outcome: BatchOutcome) -> Non
             .where(Recipient.send_id == send_id, Recipient.number.in_(outcome.numbers))
             .values(**values, updated_at=now())
         )
+        if result is not None and result.accepted and result.msgid:
+            await apply_stored_reports(session, [result.msgid], now())
 
 
-async def finish_send(db: Database, send_id: int, detail: str | None = None) -> None:
-    """Set the send's platform outcome from its numbers once every batch has answered."""
+async def finish_send(db: Database, send_id: int, detail: str | None = None) -> SendState:
+    """Set the send's platform outcome from its numbers once every batch has answered; the
+    notifier then shows it."""
     async with db.session.begin() as session:
         rows = await session.execute(
             select(Recipient.status, func.count())
@@ -128,11 +127,8 @@ async def finish_send(db: Database, send_id: int, detail: str | None = None) -> 
         else:
             state = SendState.ACCEPTED
         await session.execute(update(Send).where(Send.id == send_id).values(state=state, detail=detail))
-
-
-async def set_message_ts(db: Database, send_id: int, message_ts: str) -> None:
-    async with db.session.begin() as session:
-        await session.execute(update(Send).where(Send.id == send_id).values(message_ts=message_ts))
+        await mark_dirty(session, [send_id], now())
+        return state
 
 
 async def load_send(db: Database, send_id: int) -> SendView | None:

@@ -68,6 +68,10 @@ class Send(Base):
     dirty_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    change_seq: Mapped[int] = mapped_column(Integer, default=0)
+    """Bumped by every change the message must show; the notifier clears `dirty_since` only if
+    it rendered the newest one."""
+    notify_attempts: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (Index("ix_sends_dirty", "dirty_since"),)
 
@@ -85,10 +89,13 @@ class Recipient(Base):
     """Platform code: the submit's 5.1 code for rejected numbers, the report's 5.2 code after."""
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     announced: Mapped[bool] = mapped_column(default=False)
+    """A failure already explained in the send's thread."""
+    polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ux_recipients_msgid_number", "msgid", "number", unique=True),
         Index("ix_recipients_send", "send_id", "status"),
+        Index("ix_recipients_pending", "status", "updated_at"),
     )
 
 
@@ -103,3 +110,44 @@ class Draft(Base):
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     consumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Report(Base):
+    """Every status report received, raw and parsed; (msgid, number, value, code) is unique."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    msgid: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str] = mapped_column(String(16))
+    raw: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ux_reports_key", "msgid", "number", "value", "code", unique=True),)
+
+
+class BadCallback(Base):
+    """A callback we could not understand: kept for inspection, answered 400."""
+
+    __tablename__ = "bad_callbacks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    raw: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Inbound(Base):
+    """A callback with another command than RT_REQUEST (e.g. an inbound SMS): stored, then
+    posted to SANTO_INBOX_CHANNEL."""
+
+    __tablename__ = "inbound"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    command: Mapped[str] = mapped_column(String(32))
+    raw: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,51 @@
+"""What the reconciler needs of the store: numbers waiting too long for their report."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from bot.store.db import Database
+from bot.store.reports import mark_dirty
+from bot.store.tables import NumberStatus, Recipient
+
+
+async def claim_msgids_to_poll(db: Database, older_than: timedelta, now: datetime, limit: int) -> list[str]:
+    """Msgids with numbers Pending since before `now - older_than` and not polled since."""
+    cutoff = now - older_than
+    waiting = (
+        select(Recipient.id)
+        .where(
+            Recipient.status == NumberStatus.PENDING,
+            Recipient.updated_at < cutoff,
+            (Recipient.polled_at.is_(None)) | (Recipient.polled_at < cutoff),
+        )
+        .order_by(Recipient.updated_at)
+        .limit(limit * 100)
+        .with_for_update(skip_locked=True)
+    )
+    async with db.session.begin() as session:
+        rows = await session.execute(
+            update(Recipient)
+            .where(Recipient.id.in_(waiting.scalar_subquery()))
+            .values(polled_at=now)
+            .returning(Recipient.msgid)
+        )
+        msgids = list(dict.fromkeys(m for (m,) in rows.all() if m))
+    return msgids[:limit]
+
+
+async def give_up(db: Database, older_than: timedelta, now: datetime) -> int:
+    """Numbers Pending for longer than `older_than` become No report."""
+    async with db.session.begin() as session:
+        rows = await session.execute(
+            update(Recipient)
+            .where(Recipient.status == NumberStatus.PENDING, Recipient.updated_at < now - older_than)
+            .values(status=NumberStatus.NO_REPORT, updated_at=now)
+            .returning(Recipient.send_id)
+        )
+        send_ids = {send_id for (send_id,) in rows.all()}
+        if send_ids:
+            await mark_dirty(session, list(send_ids), now)
+        return len(send_ids)
