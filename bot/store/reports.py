@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,7 +94,7 @@ async def apply_outcomes(session: AsyncSession, outcomes: Sequence[Outcome], now
         .where(
             _recipients.c.msgid == bindparam("m"),
             _recipients.c.number == bindparam("n"),
-            _recipients.c.status.in_(REPORTABLE),
+            or_(*(_recipients.c.status == status for status in REPORTABLE)),  # no IN: executemany
         )
         .values(status=bindparam("s"), code=bindparam("c"), updated_at=now),
         [{"m": o.msgid, "n": o.number, "s": o.status, "c": o.code} for o in outcomes],

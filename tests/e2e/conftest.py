@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -24,6 +25,7 @@ BOT_TOKEN = "xoxb-e2e-token"
 CPID = "Acme01"
 PASSWORD = "pw-e2e-9c1d-secret"
 CHANNEL = "C0GENERAL"
+REPORT_TOKEN = "e2e-report-token-3f9a"
 
 
 @dataclass
@@ -66,6 +68,22 @@ class World:
         assert message is not None
         return message
 
+    @property
+    def report_url(self) -> str:
+        return f"{self.url}/santo/reports/{REPORT_TOKEN}"
+
+    async def shows(self, text: str, channel: str = CHANNEL, timeout: float = 10.0) -> Message:
+        """Wait until the newest send's message in `channel` contains `text`."""
+
+        def showing() -> bool:
+            message = self.standin.last_message(channel)
+            return message is not None and text in blocks_text(message.blocks)
+
+        await self.standin.wait_for(showing, timeout=timeout, what=f"{text!r} in the home message")
+        message = self.standin.last_message(channel)
+        assert message is not None
+        return message
+
     async def sends(self) -> list[Send]:
         async with self.services.db.session() as session:
             return list(await session.scalars(select(Send).order_by(Send.id)))
@@ -73,6 +91,19 @@ class World:
     async def recipients(self) -> list[Recipient]:
         async with self.services.db.session() as session:
             return list(await session.scalars(select(Recipient).order_by(Recipient.id)))
+
+    async def quiet(self) -> None:
+        """Wait until every send's message shows its stored state (nothing left to show)."""
+
+        async def dirty() -> int:
+            async with self.services.db.session() as session:
+                return len(list(await session.scalars(select(Send.id).where(Send.dirty_since.is_not(None)))))
+
+        for _ in range(200):
+            if not await dirty():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("sends still have changes to show after 10 s")
 
     async def idle(self) -> None:
         """Wait until the app's background work is done."""
@@ -105,15 +136,19 @@ async def make_world(serve: Serve, database_url: str) -> AsyncIterator[MakeWorld
             "santo_cpid": CPID,
             "santo_cppwd": PASSWORD,
             "database_url": database_url,
+            "santo_report_token": REPORT_TOKEN,
         }
         loaded = load_settings(**(defaults | settings))
         web_app = create_web_app(loaded)
         services = web_app[SERVICES]
         await services.db.migrate()
         url = await serve(web_app)
+        state = sandbox_app[SANDBOX_STATE]
+        if state.config.callback_url is None:
+            state.config.callback_url = f"{url}/santo/reports/{REPORT_TOKEN}"
         slack = SlackRequests(url, SIGNING_SECRET, standin)
         worlds.append(slack)
-        return World(url, standin, slack, sandbox_app[SANDBOX_STATE], services, loaded)
+        return World(url, standin, slack, state, services, loaded)
 
     worlds: list[SlackRequests] = []
     yield make

@@ -1,0 +1,188 @@
+"""Delivery reports: from the platform's callback to the send's message and thread."""
+
+import logging
+from decimal import Decimal
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from bot.numbers import parse_number
+from bot.sandbox import SandboxConfig
+from bot.santo.models import BatchOutcome, SubmitResult
+from bot.store.sends import NewSend, create_send, finish_send, record_batch
+from bot.store.tables import BadCallback, Inbound, NumberStatus, Report, SendKind
+from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
+
+MANUAL_43 = (
+    "?command=RT_REQUEST&msgid=0513594772db8c&da=8618688888888&dc=15"
+    "&sm=30353133353934373732646238637c307c44454c495652447c7c&rsm=0513594772db8c|0|DELIVRD||"
+)
+
+
+async def get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        return response.status, await response.text()
+
+
+async def store_send(world: World, msgid: str, number: str) -> int:
+    """A send whose platform answer carried `msgid`, as the send pipeline stores it."""
+    posted = await world.services.slack.chat_postMessage(channel=CHANNEL, text="…")
+    new = NewSend(
+        team_id="T0TEST",
+        user_id="U0ALICE",
+        channel_id=CHANNEL,
+        kind=SendKind.SMS,
+        text="hello",
+        sender_id=None,
+        lang=None,
+        encoding="GSM-7",
+        parts=1,
+        estimated_cost=Decimal("0.08"),
+        numbers=(parse_number(number),),
+    )
+    send_id = await create_send(world.services.db, new, str(posted["ts"]))
+    result = SubmitResult(command="MT_RESPONSE", accepted=True, code="000", msgid=msgid, numbers=(number,))
+    await record_batch(world.services.db, send_id, BatchOutcome((number,), result=result))
+    await finish_send(world.services.db, send_id)
+    world.services.wake_notifier()
+    return send_id
+
+
+async def count(world: World, table: type) -> int:
+    async with world.services.db.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+async def test_one_number_ends_delivered(world: World) -> None:
+    await world.send("send 8613910825657 hello")
+    message = await world.shows("*Delivered* 1")
+    assert "*Pending* 0" in blocks_text(message.blocks)
+    [recipient] = await world.recipients()
+    assert recipient.status == NumberStatus.DELIVERED
+    assert not world.standin.thread(CHANNEL, message.ts)
+
+
+async def test_mixed_200_number_send_counts_and_explains_failures(make_world: MakeWorld) -> None:
+    world = await make_world(sms_confirm_above_recipients=1000, sms_confirm_above_cost=1000)
+    failing = {f"86139{i:04d}0402": "402" for i in range(1, 8)} | {
+        f"86139{i:04d}0404": "404" for i in range(8, 11)
+    }
+    numbers = [f"86139000{i:05d}" for i in range(1, 191)] + list(failing)
+    await world.send("send " + ",".join(numbers) + " hello")
+    message = await world.shows("*Delivered* 190 · *Failed* 10 · *Pending* 0")
+    await world.standin.wait_for(lambda: bool(world.standin.thread(CHANNEL, message.ts)))
+    replies = world.standin.thread(CHANNEL, message.ts)
+    text = "\n".join(blocks_text(reply.blocks) for reply in replies)
+    for number, code in failing.items():
+        assert text.count(parse_number(number).display) == 1
+        reason = "forbidden keyword (402)" if code == "402" else "another reason (ask support) (404)"
+        assert f"{parse_number(number).display} — " in text and reason in text
+    assert "Failed (10)" in text
+    assert not any(parse_number(n).display in text for n in numbers[:190])  # no delivered number listed
+    assert "content contains a forbidden keyword (402): 7" in blocks_text(message.blocks)
+
+
+async def test_duplicated_reports_change_nothing_the_second_time(make_world: MakeWorld) -> None:
+    world = await make_world(SandboxConfig(report_delay=0.05, duplicate_rate=1.0))
+    await world.send("send 8613910825657,8613910820402 hello")
+    message = await world.shows("*Delivered* 1 · *Failed* 1 · *Pending* 0")
+    await world.sandbox.drain()
+    await world.standin.wait_for(lambda: len(world.sandbox.deliveries) >= 4)
+    assert await count(world, Report) == 2
+    await world.standin.wait_for(lambda: bool(world.standin.thread(CHANNEL, message.ts)))
+    await world.quiet()
+    replies = world.standin.thread(CHANNEL, message.ts)
+    assert len(replies) == 1 and "Failed (1)" in blocks_text(replies[0].blocks)
+
+
+async def test_first_final_status_wins_and_the_conflict_is_logged(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    await store_send(world, "m-conflict", "8613910825657")
+    ok = f"{world.report_url}?command=RT_REQUEST&msgid=m-conflict&da=8613910825657&rsm=m-conflict|0|DELIVRD||"
+    late = f"{world.report_url}?command=RT_REQUEST&msgid=m-conflict&da=8613910825657&rsm=m-conflict|400|402||"
+    with caplog.at_level(logging.WARNING):
+        assert (await get(ok))[0] == 200
+        status, body = await get(late)
+    assert status == 200 and body == "command=RT_RESPONSE&msgid=m-conflict&rtstat=ACCEPTD&rterrcode=000"
+    await world.shows("*Delivered* 1 · *Failed* 0")
+    [recipient] = await world.recipients()
+    assert recipient.status == NumberStatus.DELIVERED
+    assert any("conflicting report" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_report_before_its_msgid_is_kept_and_applied(world: World) -> None:
+    url = f"{world.report_url}?command=RT_REQUEST&msgid=m-early&da=8613910825657&rsm=m-early|400|403||"
+    assert (await get(url))[0] == 200  # no send knows m-early yet
+    await store_send(world, "m-early", "8613910825657")
+    message = await world.shows("*Failed* 1")
+    await world.standin.wait_for(lambda: bool(world.standin.thread(CHANNEL, message.ts)))
+    assert "lacks an allowlisted keyword (403)" in blocks_text(
+        world.standin.thread(CHANNEL, message.ts)[0].blocks
+    )
+
+
+async def test_the_manuals_literal_example_is_applied(world: World) -> None:
+    await store_send(world, "0513594772db8c", "8618688888888")
+    status, body = await get(world.report_url + MANUAL_43)
+    assert status == 200
+    assert body == "command=RT_RESPONSE&msgid=0513594772db8c&rtstat=ACCEPTD&rterrcode=000"
+    await world.shows("*Delivered* 1")
+
+
+async def test_reports_by_post_form(world: World) -> None:
+    await store_send(world, "m-post", "8613910825657")
+    form = {"command": "RT_REQUEST", "msgid": "m-post", "da": "8613910825657", "rsm": "m-post|0|DELIVRD||"}
+    async with aiohttp.ClientSession() as http, http.post(world.report_url, data=form) as response:
+        assert response.status == 200
+    await world.shows("*Delivered* 1")
+
+
+async def test_garbage_gets_400_and_is_kept_wrong_token_gets_404(world: World) -> None:
+    status, body = await get(world.report_url + "?command=RT_REQUEST&msgid=x&da=86&sm=zz")
+    assert status == 400 and "not valid hex" in body
+    status, body = await get(world.report_url + "?hello=world")
+    assert status == 400 and "missing msgid" in body
+    assert await count(world, BadCallback) == 2
+    status, _ = await get(world.url + "/santo/reports/wrong-token" + MANUAL_43)
+    assert status == 404
+    assert await count(world, Report) == 0
+
+
+async def test_other_commands_are_stored_and_posted_to_the_inbox(make_world: MakeWorld) -> None:
+    world = await make_world(santo_inbox_channel="C0OPS")
+    status, _ = await get(world.report_url + "?command=MO_REQUEST&da=8613910825657&sm=hello%20<!channel>")
+    assert status == 200
+    assert await count(world, Inbound) == 1
+    await world.standin.wait_for(lambda: world.standin.last_message("C0OPS") is not None)
+    posted = world.standin.last_message("C0OPS")
+    assert posted is not None and "MO_REQUEST" in posted.text and "<!channel>" not in posted.text
+
+
+async def test_slack_429_then_500s_lose_nothing(world: World) -> None:
+    world.standin.rate_limit("chat.update", times=1, retry_after=1)
+    world.standin.fail("chat.update", times=3, status=500)
+    await world.send("send 8613910825657,8613910820402 hello")
+    await world.shows("*Delivered* 1 · *Failed* 1 · *Pending* 0", timeout=20)
+    statuses = [call.status for call in world.standin.calls_to("chat.update")]
+    assert 429 in statuses and 500 in statuses
+    message = world.standin.last_message(CHANNEL)
+    assert message is not None
+    await world.standin.wait_for(lambda: bool(world.standin.thread(CHANNEL, message.ts)), timeout=10)
+
+
+async def test_numbers_without_a_report_are_polled_then_given_up(make_world: MakeWorld) -> None:
+    world = await make_world(
+        SandboxConfig(
+            report_delay=0.05, forced={"8613910825658": "none"}, callback_url="http://127.0.0.1:9/off"
+        ),
+        report_poll_after="0.3",
+        report_give_up_after="2",
+        report_reconcile_every="0.3",
+    )
+    await world.send("send 8613910825657,8613910825658 hello")
+    await world.shows("*Delivered* 1 · *Failed* 0 · *Pending* 1", timeout=10)  # learnt by polling
+    await world.shows("*No report* 1", timeout=10)
+    statuses = sorted(r.status for r in await world.recipients())
+    assert statuses == [NumberStatus.DELIVERED, NumberStatus.NO_REPORT]
