@@ -40,11 +40,22 @@ class ReportWriter:
         await done
 
     async def run(self) -> None:
-        while True:
-            batch = [await self.queue.get()]
-            while len(batch) < MAX_BATCH and not self.queue.empty():
-                batch.append(self.queue.get_nowait())
-            await self._commit(batch)
+        """Commit batches until shutdown; then commit what is queued and return."""
+        stopping = asyncio.ensure_future(self.services.stopping.wait())
+        try:
+            while True:
+                getting = asyncio.ensure_future(self.queue.get())
+                await asyncio.wait([getting, stopping], return_when=asyncio.FIRST_COMPLETED)
+                if not getting.done():
+                    getting.cancel()
+                    break
+                batch = [getting.result()]
+                while len(batch) < MAX_BATCH and not self.queue.empty():
+                    batch.append(self.queue.get_nowait())
+                await self._commit(batch)
+        finally:
+            stopping.cancel()
+        await self.flush()
 
     async def _commit(self, batch: list[tuple[Callback, asyncio.Future[None]]]) -> None:
         try:

@@ -10,7 +10,6 @@ back off per send. Report intake never waits for any of this.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from datetime import timedelta
@@ -56,17 +55,17 @@ class Notifier:
         self._warned_inbox = False
 
     async def run(self) -> None:
-        while True:
+        services = self.services
+        while not services.stopping.is_set():
             try:
                 busy = await self.pass_once()
             except Exception:
                 log.exception("notifier pass failed; trying again")
                 busy = 0
             if not busy:
-                self.services.changes.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.services.changes.wait(), timeout=self.idle_wait)
-                await asyncio.sleep(0.05)  # let a burst of changes gather into one pass
+                services.changes.clear()
+                await services.pause(self.idle_wait, wake=services.changes)
+                await services.pause(0.05)  # let a burst of changes gather into one pass
 
     async def pass_once(self) -> int:
         claims = await claim_dirty(self.services.db, CLAIMS_PER_PASS, LEASE, now())

@@ -33,12 +33,12 @@ class Reconciler:
         self.every = every
 
     async def run(self) -> None:
-        while True:
+        while not self.services.stopping.is_set():
             try:
                 await self.round()
             except Exception:
                 log.exception("reconciler round failed; trying again later")
-            await asyncio.sleep(self.every)
+            await self.services.pause(self.every)
 
     async def round(self) -> None:
         settings, db = self.services.settings, self.services.db

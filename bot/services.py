@@ -28,9 +28,21 @@ class Services:
     background: Background
     changes: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when a send's message has something new to show: the notifier wakes up."""
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set at shutdown: loops finish their round and return (never cut mid-transaction)."""
 
     def wake_notifier(self) -> None:
         self.changes.set()
+
+    async def pause(self, seconds: float, wake: asyncio.Event | None = None) -> None:
+        """Sleep up to `seconds`; return early at shutdown (or when `wake` is set)."""
+        events = [self.stopping] + ([wake] if wake is not None else [])
+        waiters = [asyncio.ensure_future(event.wait()) for event in events]
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
 
     @staticmethod
     def of(context: Any) -> Services:

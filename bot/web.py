@@ -149,11 +149,12 @@ async def _stop_work(app: web.Application) -> None:
 async def _close(app: web.Application) -> None:
     """After the last request: commit queued reports, stop the loops, close connections."""
     services = app[SERVICES]
+    services.stopping.set()
     loops = app.get(LOOPS, [])
-    for task in loops:
+    _done, late = await asyncio.wait(loops, timeout=SHUTDOWN_GRACE) if loops else (set(), set())
+    for task in late:
         task.cancel()
     await asyncio.gather(*loops, return_exceptions=True)
-    await app[WRITER].flush()
     try:  # show what the last work changed; anything left stays marked for the next start
         await asyncio.wait_for(app[NOTIFIER].pass_once(), timeout=SHUTDOWN_GRACE)
     except Exception:

@@ -72,14 +72,14 @@ class World:
     def report_url(self) -> str:
         return f"{self.url}/santo/reports/{REPORT_TOKEN}"
 
-    async def shows(self, text: str, channel: str = CHANNEL, timeout: float = 10.0) -> Message:
+    async def shows(self, text: str, channel: str = CHANNEL, within: float = 10.0) -> Message:
         """Wait until the newest send's message in `channel` contains `text`."""
 
         def showing() -> bool:
             message = self.standin.last_message(channel)
             return message is not None and text in blocks_text(message.blocks)
 
-        await self.standin.wait_for(showing, timeout=timeout, what=f"{text!r} in the home message")
+        await self.standin.wait_for(showing, timeout=within, what=f"{text!r} in the home message")
         message = self.standin.last_message(channel)
         assert message is not None
         return message

@@ -164,7 +164,7 @@ async def test_slack_429_then_500s_lose_nothing(world: World) -> None:
     world.standin.rate_limit("chat.update", times=1, retry_after=1)
     world.standin.fail("chat.update", times=3, status=500)
     await world.send("send 8613910825657,8613910820402 hello")
-    await world.shows("*Delivered* 1 · *Failed* 1 · *Pending* 0", timeout=20)
+    await world.shows("*Delivered* 1 · *Failed* 1 · *Pending* 0", within=20)
     statuses = [call.status for call in world.standin.calls_to("chat.update")]
     assert 429 in statuses and 500 in statuses
     message = world.standin.last_message(CHANNEL)
@@ -182,7 +182,7 @@ async def test_numbers_without_a_report_are_polled_then_given_up(make_world: Mak
         report_reconcile_every="0.3",
     )
     await world.send("send 8613910825657,8613910825658 hello")
-    await world.shows("*Delivered* 1 · *Failed* 0 · *Pending* 1", timeout=10)  # learnt by polling
-    await world.shows("*No report* 1", timeout=10)
+    await world.shows("*Delivered* 1 · *Failed* 0 · *Pending* 1", within=10)  # learnt by polling
+    await world.shows("*No report* 1", within=10)
     statuses = sorted(r.status for r in await world.recipients())
     assert statuses == [NumberStatus.DELIVERED, NumberStatus.NO_REPORT]
