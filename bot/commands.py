@@ -79,6 +79,11 @@ async def check(_args: argparse.Namespace) -> int:
             line(False, f"slack: {exc.response.get('error')}")
     else:
         line(False, "slack: SLACK_BOT_TOKEN is not set")
-    if settings.santo_report_token and settings.public_url:
-        print(f"report callback URL to register: {settings.public_url}/santo/reports/<SANTO_REPORT_TOKEN>")
+    token = settings.santo_report_token
+    if token is None:
+        line(False, "reports: SANTO_REPORT_TOKEN is not set, so the platform cannot deliver reports")
+    else:
+        base = settings.public_url or "https://<your-app-host>"
+        line(True, "reports: give the platform this callback URL (keep it secret):")
+        print(f"     {base}/santo/reports/{token.get_secret_value()}")
     return 1 if problems else 0
