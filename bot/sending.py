@@ -15,8 +15,8 @@ from bot.pricing import Estimate
 from bot.santo.errors import SantoError
 from bot.santo.models import BatchOutcome
 from bot.services import Services
-from bot.store.sends import NewSend, SendView, create_send, finish_send, record_batch
-from bot.store.tables import NumberStatus, Send, SendKind, SendState
+from bot.store.sends import NewSend, SendView, create_send, finish_send, record_batch, send_row
+from bot.store.tables import NumberStatus, SendKind, SendState
 from bot.text import TextInfo, analyse
 from handlers.blocks.home import build_home_message
 
@@ -78,6 +78,22 @@ class SendRequest:
             "invalid": [list(pair) for pair in self.invalid],
         }
 
+    def stored(self, channel_id: str, estimate: Estimate | None) -> NewSend:
+        """What the store keeps of this request, for the channel it was posted in."""
+        return NewSend(
+            team_id=self.team_id,
+            user_id=self.user_id,
+            channel_id=channel_id,
+            kind=self.kind,
+            text=self.text,
+            sender_id=self.sender_id,
+            lang=self.lang,
+            encoding=self.text_info.encoding,
+            parts=self.parts,
+            estimated_cost=estimate.total if estimate else None,
+            numbers=self.numbers,
+        )
+
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> SendRequest:
         return cls(
@@ -103,20 +119,7 @@ class SendResult:
 
 def provisional_view(request: SendRequest, estimate: Estimate | None) -> SendView:
     """The home message's first version, before anything is stored."""
-    send = Send(
-        team_id=request.team_id,
-        user_id=request.user_id,
-        channel_id=request.channel_id,
-        kind=request.kind,
-        text=request.text,
-        sender_id=request.sender_id,
-        lang=request.lang,
-        encoding=request.text_info.encoding,
-        parts=request.parts,
-        recipients=len(request.numbers),
-        estimated_cost=estimate.total if estimate else None,
-        state=SendState.SENDING,
-    )
+    send = send_row(request.stored(request.channel_id, estimate), None)
     single = request.numbers[0].msisdn if len(request.numbers) == 1 else None
     return SendView(
         send=send, counts=Counter({NumberStatus.QUEUED: len(request.numbers)}), single_number=single
@@ -139,19 +142,7 @@ async def execute(services: Services, request: SendRequest, estimate: Estimate |
         raise CannotPost(request.channel_id, str(exc.response.get("error", "unknown_error"))) from None
     ts = str(posted["ts"])
     channel = str(posted.get("channel") or request.channel_id)
-    new = NewSend(
-        team_id=request.team_id,
-        user_id=request.user_id,
-        channel_id=channel,
-        kind=request.kind,
-        text=request.text,
-        sender_id=request.sender_id,
-        lang=request.lang,
-        encoding=request.text_info.encoding,
-        parts=request.parts,
-        estimated_cost=estimate.total,
-        numbers=request.numbers,
-    )
+    new = request.stored(channel, estimate)
     send_id = await create_send(services.db, new, ts)
 
     async def store(outcome: BatchOutcome) -> None:

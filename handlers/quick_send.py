@@ -157,9 +157,7 @@ async def on_confirm(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
-    services = Services.of(context)
-    actor = Actor.from_body(body)
-    draft_id = str(body["actions"][0].get("value", ""))
+    services, actor, draft_id = _button(body, context)
 
     async def work() -> None:
         payload = await consume_draft(services.db, draft_id, actor.user_id)
@@ -177,12 +175,15 @@ async def on_cancel(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
-    services = Services.of(context)
-    actor = Actor.from_body(body)
-    draft_id = str(body["actions"][0].get("value", ""))
+    services, actor, draft_id = _button(body, context)
     payload = await consume_draft(services.db, draft_id, actor.user_id)
     text = "Cancelled. Nothing was sent." if payload else "This send was already sent or cancelled."
     await respond(text=text, replace_original=True)
+
+
+def _button(body: dict[str, Any], context: AsyncBoltContext) -> tuple[Services, Actor, str]:
+    """Services, who pressed, and the draft a Send/Cancel button carries."""
+    return Services.of(context), Actor.from_body(body), str(body["actions"][0].get("value", ""))
 
 
 def register(app: AsyncApp) -> None:

@@ -48,24 +48,29 @@ class SendView:
         return self.counts[NumberStatus.PENDING] + self.counts[NumberStatus.QUEUED]
 
 
+def send_row(new: NewSend, message_ts: str | None) -> Send:
+    """The `sends` row for a new send (also the home message's first version, unsaved)."""
+    return Send(
+        team_id=new.team_id,
+        user_id=new.user_id,
+        channel_id=new.channel_id,
+        message_ts=message_ts,
+        kind=new.kind,
+        text=new.text,
+        sender_id=new.sender_id,
+        lang=new.lang,
+        encoding=new.encoding,
+        parts=new.parts,
+        recipients=len(new.numbers),
+        estimated_cost=new.estimated_cost,
+        state=SendState.SENDING,
+    )
+
+
 async def create_send(db: Database, new: NewSend, message_ts: str | None) -> int:
     """Store the send and one Queued row per number; returns the send's id."""
     async with db.session.begin() as session:
-        send = Send(
-            team_id=new.team_id,
-            user_id=new.user_id,
-            channel_id=new.channel_id,
-            message_ts=message_ts,
-            kind=new.kind,
-            text=new.text,
-            sender_id=new.sender_id,
-            lang=new.lang,
-            encoding=new.encoding,
-            parts=new.parts,
-            recipients=len(new.numbers),
-            estimated_cost=new.estimated_cost,
-            state=SendState.SENDING,
-        )
+        send = send_row(new, message_ts)
         session.add(send)
         await session.flush()
         rows = [
