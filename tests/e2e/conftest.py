@@ -9,8 +9,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
+from aiohttp import web
 from sqlalchemy import select
 
+from bot.intake import WRITER, ReportWriter
 from bot.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
 from bot.services import Services
 from bot.settings import Settings, load_settings
@@ -38,6 +40,7 @@ class World:
     sandbox: SandboxState
     services: Services
     settings: Settings
+    app: web.Application
 
     async def command(self, text: str, **kwargs: Any) -> ResponsePost:
         """Run `/sms text`, expect an immediate empty 200, and wait for the first ephemeral answer."""
@@ -67,6 +70,9 @@ class World:
         message = self.standin.last_message(channel)
         assert message is not None
         return message
+
+    def writer(self) -> ReportWriter:
+        return self.app[WRITER]
 
     @property
     def report_url(self) -> str:
@@ -148,7 +154,7 @@ async def make_world(serve: Serve, database_url: str) -> AsyncIterator[MakeWorld
             state.config.callback_url = f"{url}/santo/reports/{REPORT_TOKEN}"
         slack = SlackRequests(url, SIGNING_SECRET, standin)
         worlds.append(slack)
-        return World(url, standin, slack, state, services, loaded)
+        return World(url, standin, slack, state, services, loaded, web_app)
 
     worlds: list[SlackRequests] = []
     yield make

@@ -1,5 +1,6 @@
 """Delivery reports: from the platform's callback to the send's message and thread."""
 
+import asyncio
 import logging
 from decimal import Decimal
 
@@ -186,3 +187,23 @@ async def test_numbers_without_a_report_are_polled_then_given_up(make_world: Mak
     await world.shows("*No report* 1", within=10)
     statuses = sorted(r.status for r in await world.recipients())
     assert statuses == [NumberStatus.DELIVERED, NumberStatus.NO_REPORT]
+
+
+async def test_concurrent_reports_share_commits(world: World) -> None:
+    await store_send(world, "m-burst", "8613910825657")
+    writer = world.writer()
+    before = writer.batches
+    urls = [
+        f"{world.report_url}?command=RT_REQUEST&msgid=m-burst{i}&da=8613910825657&rsm=m-burst{i}|0|DELIVRD||"
+        for i in range(200)
+    ]
+    async with aiohttp.ClientSession() as http:
+
+        async def one(url: str) -> int:
+            async with http.get(url) as response:
+                return response.status
+
+        statuses = await asyncio.gather(*(one(u) for u in urls))
+    assert statuses == [200] * 200
+    assert await count(world, Report) == 200
+    assert writer.batches - before < 200  # many requests, fewer commits

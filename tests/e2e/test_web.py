@@ -32,3 +32,10 @@ async def test_a_command_is_acknowledged_before_the_platform_answers(world: Worl
     assert not world.standin.responses  # the answer comes later, through response_url
     await world.standin.wait_for(lambda: bool(world.standin.responses), what="the balance answer")
     assert "¥100.00" in world.standin.responses[0].text
+
+
+async def test_an_unexpected_failure_reaches_the_user_as_a_plain_apology(world: World) -> None:
+    world.standin.fail("views.open", times=1, status=500)
+    answer = await world.command("")
+    assert "Sorry, something went wrong on our side (reference `" in answer.text
+    assert "Traceback" not in answer.text and "SlackApiError" not in answer.text
