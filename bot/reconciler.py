@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from bot.dispatch import expire_approvals
 from bot.santo.codes import DELIVERED_CODE
 from bot.santo.errors import SantoError
 from bot.santo.models import ReportState
@@ -72,5 +73,6 @@ class Reconciler:
         if found:
             await store_callbacks(db, found, now())
         gave_up = await give_up(db, settings.report_give_up_after, now())
+        await expire_approvals(self.services)
         if changed or found or gave_up:
             self.services.wake_notifier()

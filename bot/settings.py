@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
@@ -25,6 +25,16 @@ def _parse_duration(value: Any) -> Any:
 
 
 Duration = Annotated[timedelta, BeforeValidator(_parse_duration)]
+
+
+def _split_ids(value: Any) -> Any:
+    """`U1, U2 U3` → ["U1", "U2", "U3"] (Slack ids, comma or space separated)."""
+    if isinstance(value, str):
+        return [part for part in re.split(r"[\s,]+", value) if part]
+    return value
+
+
+IdList = Annotated[list[str], NoDecode, BeforeValidator(_split_ids)]
 
 # What each setting should look like, for error messages.
 _SHAPES = {
@@ -71,6 +81,21 @@ class Settings(BaseSettings):
 
     sms_confirm_above_recipients: int = Field(default=10, ge=0)
     sms_confirm_above_cost: float = Field(default=10.0, ge=0)
+
+    sms_allowed_users: IdList = []
+    sms_allowed_groups: IdList = []
+    sms_allowed_channels: IdList = []
+    sms_admins: IdList = []
+    sms_max_recipients: int = Field(default=10_000, ge=1)
+    sms_max_cost: float | None = Field(default=None, ge=0)
+    sms_user_daily_recipients: int | None = Field(default=None, ge=0)
+    sms_user_daily_cost: float | None = Field(default=None, ge=0)
+    sms_daily_recipients: int | None = Field(default=None, ge=0)
+    sms_daily_cost: float | None = Field(default=None, ge=0)
+    sms_approval_above_recipients: int | None = Field(default=None, ge=0)
+    sms_approval_above_cost: float | None = Field(default=None, ge=0)
+    sms_approvals_channel: str | None = None
+    sms_approval_expires_after: Duration = timedelta(hours=24)
     report_poll_after: Duration = timedelta(minutes=10)
     report_give_up_after: Duration = timedelta(hours=72)
     report_reconcile_every: Duration = timedelta(seconds=30)

@@ -537,6 +537,8 @@ class SlackStandIn:
             "C0OPS": "ops",
         }
         self.private_channels: set[str] = set()
+        self.usergroups: dict[str, list[str]] = {}
+        """User group id → member user ids (`usergroups.users.list`)."""
         self.users: dict[str, dict[str, Any]] = {
             bot_user_id: self._user(bot_user_id, "santo", "Santo", "UTC", "en-US", is_bot=True),
             "U0ALICE": self._user("U0ALICE", "alice", "Alice Chen", "Asia/Shanghai", "zh-CN"),
@@ -574,6 +576,7 @@ class SlackStandIn:
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
+            "usergroups.users.list": self._usergroups_users_list,
             "views.open": self._views_open,
             "views.push": self._views_push,
             "views.update": self._views_update,
@@ -1375,6 +1378,12 @@ class SlackStandIn:
         parent = self._own_message(args)
         chain = [parent, *self.thread(parent.channel, parent.ts)]
         return {"ok": True, "messages": [m.to_api(self.team_id) for m in chain], "has_more": False}
+
+    def _usergroups_users_list(self, args: dict[str, Any], origin: str) -> dict[str, Any]:
+        group = _str(args, "usergroup")
+        if group is None or group not in self.usergroups:
+            raise _ApiError("no_such_subteam")
+        return {"ok": True, "users": list(self.usergroups[group])}
 
     def _users_info(self, args: dict[str, Any], origin: str) -> dict[str, Any]:
         user = self.users.get(_str(args, "user") or "")

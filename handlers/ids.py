@@ -26,3 +26,5 @@ class ActionId(StrEnum):
     CHANNEL = "channel_input"
     CONFIRM_SEND = "confirm_send"
     CANCEL_SEND = "cancel_send"
+    APPROVE = "approve_send"
+    REJECT = "reject_send"

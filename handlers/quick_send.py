@@ -11,12 +11,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.models.blocks import Block
 
+from bot.dispatch import dispatch
 from bot.mrkdwn import code, escape
 from bot.numbers import NumberError, parse_number, parse_numbers
 from bot.pricing import Estimate
 from bot.santo.codes import VOICE_LANGUAGES
 from bot.santo.errors import SantoError
-from bot.sending import CannotPost, SendRequest, execute
+from bot.sending import SendRequest
 from bot.services import Services
 from bot.store.drafts import consume_draft, save_draft
 from bot.store.tables import SendKind
@@ -147,10 +148,10 @@ async def quick_send(
 async def send_and_tell(
     services: Services, request: SendRequest, estimate: Estimate | None, respond: AsyncRespond
 ) -> None:
-    try:
-        await execute(services, request, estimate)
-    except CannotPost as exc:
-        await respond(text=str(exc), response_type="ephemeral", replace_original=False)
+    async def tell(text: str) -> None:
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+
+    await dispatch(services, request, tell, estimate)
 
 
 async def on_confirm(

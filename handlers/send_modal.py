@@ -10,8 +10,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
+from bot.dispatch import dispatch
 from bot.numbers import parse_numbers
-from bot.sending import CannotPost, SendRequest, execute
+from bot.sending import SendRequest
 from bot.services import Services
 from bot.store.drafts import consume_draft, save_draft
 from bot.store.tables import SendKind
@@ -120,11 +121,16 @@ async def on_confirm(
     request = SendRequest.from_payload(payload)
 
     async def work() -> None:
-        try:
-            result = await execute(services, request)
+        told: list[str] = []
+
+        async def tell(text: str) -> None:
+            told.append(text)
+
+        result = await dispatch(services, request, tell)
+        if result is not None:
             text = f":white_check_mark: Sent — follow it in <#{result.channel_id}>."
-        except CannotPost as exc:
-            text = f":x: {exc}"
+        else:
+            text = "\n".join(told)
         await update_view(services, external_id, build_notice_view("Send", text, external_id))
 
     services.background.spawn(work(), on_error=_tell_in_view(services, external_id))

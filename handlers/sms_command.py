@@ -9,8 +9,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from bot.guard import lookup_refusal
 from bot.services import Services
 from handlers import lookups
+from handlers.audit import audit_text
 from handlers.common import Actor, apologise
 from handlers.help import help_text
 from handlers.quick_send import InputProblem, parse_quick_send, parse_quick_voice, quick_send
@@ -27,6 +29,7 @@ class Sub(StrEnum):
     VERIFY = "verify"
     STATUS = "status"
     HELP = "help"
+    AUDIT = "audit"
 
 
 def split(text: str) -> tuple[str, str]:
@@ -51,6 +54,11 @@ async def route(services: Services, command: dict[str, Any], respond: AsyncRespo
         answer = text if isinstance(text, str) else await text
         await respond(text=answer, response_type="ephemeral")
 
+    if word != Sub.HELP:
+        refusal = await lookup_refusal(services, actor.user_id)
+        if refusal:
+            await say(refusal)
+            return
     try:
         match word:
             case "" | Sub.SEND if not rest:
@@ -70,6 +78,8 @@ async def route(services: Services, command: dict[str, Any], respond: AsyncRespo
                 await say(lookups.verify_text(services, rest))
             case Sub.STATUS:
                 await say(lookups.status_text(services, rest))
+            case Sub.AUDIT:
+                await say(audit_text(services, actor, rest))
             case Sub.HELP:
                 await say(help_text())
             case _:

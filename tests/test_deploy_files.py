@@ -17,7 +17,9 @@ def test_manifest_points_slack_at_the_events_route_with_minimal_scopes() -> None
     assert command["url"].endswith("/slack/events")
     assert "balance" in command["usage_hint"]
     assert manifest["settings"]["interactivity"]["request_url"] == command["url"]
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"commands", "chat:write", "chat:write.public"}
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
+        "commands", "chat:write", "chat:write.public", "im:write", "files:write", "usergroups:read"
+    }
 
 
 def test_procfile_runs_real_cli_commands() -> None:

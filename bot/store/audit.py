@@ -1,0 +1,80 @@
+"""The audit trail, and what was spent today (for the daily caps)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from bot.store.db import Database, now
+from bot.store.tables import AuditEntry, Send, SendState
+
+
+class Action:
+    SEND = "send"
+    REFUSED = "refused"
+    APPROVAL_REQUESTED = "approval_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    AUDIT_EXPORT = "audit_export"
+
+
+async def record(
+    db: Database,
+    *,
+    team_id: str,
+    user_id: str,
+    action: str,
+    channel_id: str | None = None,
+    recipients: int | None = None,
+    estimated_cost: Decimal | None = None,
+    outcome: str | None = None,
+    detail: str | None = None,
+    send_id: int | None = None,
+) -> None:
+    async with db.session.begin() as session:
+        session.add(
+            AuditEntry(
+                at=now(),
+                team_id=team_id,
+                user_id=user_id,
+                action=action,
+                channel_id=channel_id,
+                recipients=recipients,
+                estimated_cost=estimated_cost,
+                outcome=outcome,
+                detail=detail,
+                send_id=send_id,
+            )
+        )
+
+
+async def entries_since(db: Database, team_id: str, since: datetime) -> list[AuditEntry]:
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.team_id == team_id, AuditEntry.at >= since)
+            .order_by(AuditEntry.id)
+        )
+        return list(rows)
+
+
+@dataclass(frozen=True)
+class Usage:
+    recipients: int
+    cost: Decimal
+
+
+async def usage_since(db: Database, team_id: str, since: datetime, user_id: str | None = None) -> Usage:
+    """Numbers and estimated cost of the sends since `since` that were not refused outright."""
+    query = select(
+        func.coalesce(func.sum(Send.recipients), 0), func.coalesce(func.sum(Send.estimated_cost), 0)
+    ).where(Send.team_id == team_id, Send.created_at >= since, Send.state != SendState.REJECTED)
+    if user_id is not None:
+        query = query.where(Send.user_id == user_id)
+    async with db.session() as session:
+        recipients, cost = (await session.execute(query)).one()
+    return Usage(int(recipients), Decimal(str(cost)))

@@ -1,0 +1,88 @@
+"""Approve / Reject on an approval request: only admins' clicks count, and only the first."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from bot.dispatch import send_now, show_decision, tell_requester
+from bot.guard import is_admin, whom_to_ask
+from bot.sending import SendRequest
+from bot.services import Services
+from bot.store import approvals as approval_store
+from bot.store.audit import Action, record
+from bot.store.db import now
+from bot.store.tables import ApprovalState
+from handlers.common import Actor, apologise
+from handlers.ids import ActionId
+
+
+async def on_decision(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    await ack()
+    services = Services.of(context)
+    actor = Actor.from_body(body)
+    action = body["actions"][0]
+    approve = action.get("action_id") == ActionId.APPROVE
+    approval_id = str(action.get("value", ""))
+
+    async def whisper(text: str) -> None:
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+
+    async def work() -> None:
+        if not is_admin(services, actor.user_id):
+            await whisper(f"Only admins can approve or reject sends. Ask {whom_to_ask(services)}.")
+            return
+        approval = await approval_store.decide(services.db, approval_id, actor.user_id, approve, now())
+        if approval is None:
+            current = await approval_store.get_approval(services.db, approval_id)
+            if current is None:
+                await whisper("I don't know this approval request.")
+            elif current.state == ApprovalState.PENDING:  # pending but past its time
+                await whisper("This request has expired; nothing was sent.")
+            else:
+                who = f" by <@{current.decided_by}>" if current.decided_by else ""
+                await whisper(f"This request was already {current.state}{who}.")
+            return
+        await show_decision(services, approval)
+        request = SendRequest.from_payload(json.loads(approval.payload))
+        await record(
+            services.db,
+            team_id=approval.team_id,
+            user_id=actor.user_id,
+            action=Action.APPROVED if approve else Action.REJECTED,
+            channel_id=approval.channel_id,
+            recipients=approval.recipients,
+            estimated_cost=approval.estimated_cost,
+            detail=f"requested by {approval.requester_id}",
+        )
+        if not approve:
+            await tell_requester(
+                services,
+                approval.requester_id,
+                f"<@{actor.user_id}> rejected your send to {approval.recipients:,} numbers (not sent).",
+            )
+            return
+
+        async def tell(text: str) -> None:
+            await tell_requester(services, approval.requester_id, text)
+
+        result = await send_now(services, request, tell)
+        if result is not None:
+            await tell_requester(
+                services,
+                approval.requester_id,
+                f"<@{actor.user_id}> approved your send to {approval.recipients:,} numbers; "
+                f"it has gone out: follow it in <#{result.channel_id}>.",
+            )
+
+    services.background.spawn(work(), on_error=apologise(respond))
+
+
+def register(app: AsyncApp) -> None:
+    app.action(ActionId.APPROVE)(on_decision)
+    app.action(ActionId.REJECT)(on_decision)

@@ -1,0 +1,164 @@
+"""Who may send, how much, approvals, and the audit trail — through the real app."""
+
+import asyncio
+import csv
+import io
+
+from bot.slack_standin import Message
+from handlers.ids import ActionId
+from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
+
+ADMIN = "U0BOB"
+SECOND_ADMIN = "U0CAROL"
+
+
+async def refused(world: World, text: str, **kwargs: str) -> str:
+    answer = await world.command(text, **kwargs)
+    await world.idle()
+    return answer.text
+
+
+async def test_only_allowed_users_may_use_the_app(make_world: MakeWorld) -> None:
+    world = await make_world(sms_allowed_users="U0BOB", sms_admins="U0DAVE")
+    text = await refused(world, "balance")
+    assert "You are not allowed to use this app" in text and "<@U0DAVE>" in text
+    assert "¥100.00" in (await world.command("balance", user="U0BOB")).text
+    assert "not allowed" in await refused(world, "send 8613910825657 hi")
+    assert not world.sandbox.messages
+
+
+async def test_user_groups_grant_access(make_world: MakeWorld) -> None:
+    world = await make_world(sms_allowed_groups="S0SMS")
+    world.standin.usergroups["S0SMS"] = ["U0ALICE"]
+    assert "¥100.00" in (await world.command("balance")).text
+    assert "not allowed" in (await world.command("balance", user="U0BOB")).text
+
+
+async def test_sending_only_from_allowed_channels(make_world: MakeWorld) -> None:
+    world = await make_world(sms_allowed_channels="C0OPS")
+    text = await refused(world, "send 8613910825657 hi")
+    assert "Sending is not allowed from <#C0GENERAL>. Send from <#C0OPS>." in text and "Nothing was sent" in text
+    assert "¥100.00" in (await world.command("balance")).text  # lookups are not channel-bound
+    await world.send("send 8613910825657 hi", channel="C0OPS")
+    await world.shows("Accepted", channel="C0OPS")
+    assert len(world.sandbox.messages) == 1
+
+
+async def test_per_send_maximum(make_world: MakeWorld) -> None:
+    world = await make_world(sms_max_recipients=2)
+    text = await refused(world, "send 8613910825657,8613910825658,8613910825659 hi")
+    assert "This send has 3 numbers; one send may have at most 2." in text
+    assert not world.sandbox.messages
+
+
+async def test_daily_cost_cap_says_what_is_left(make_world: MakeWorld) -> None:
+    world = await make_world(sms_user_daily_cost=0.20)
+    await world.send("send 8613910825657,8613910825658 first")
+    await world.shows("Accepted")
+    await world.idle()
+    text = await refused(world, "send 8613910825659 second")
+    assert "This send ≈ ¥0.08; you have ¥0.04 left today." in text
+    assert len(world.sandbox.messages) == 1
+    await world.send("send 8613910825659 bob's", user="U0BOB")  # caps are per user
+    await world.standin.wait_for(lambda: len(world.sandbox.messages) == 2)
+
+
+async def test_workspace_daily_recipients_cap(make_world: MakeWorld) -> None:
+    world = await make_world(sms_daily_recipients=2)
+    await world.send("send 8613910825657,8613910825658 first", user="U0BOB")
+    await world.shows("Accepted")
+    await world.idle()
+    text = await refused(world, "send 8613910825659 second")
+    assert "This send has 1 numbers; the workspace has 0 left today." in text
+
+
+async def approval_world(make_world: MakeWorld, **settings: object) -> World:
+    return await make_world(
+        sms_admins=f"{ADMIN},{SECOND_ADMIN}",
+        sms_approval_above_recipients=1,
+        sms_approvals_channel="C0OPS",
+        sms_confirm_above_recipients=100,
+        **settings,
+    )
+
+
+async def ask_for_approval(world: World) -> tuple[str, Message]:
+    answer = await world.command("send 8613910825657,8613910825658 big news")
+    assert "needs an admin's approval: I asked in <#C0OPS>" in answer.text
+    await world.standin.wait_for(lambda: world.standin.last_message("C0OPS") is not None)
+    request = world.standin.last_message("C0OPS")
+    assert request is not None
+    text = blocks_text(request.blocks)
+    assert "Approval needed:* <@U0ALICE> wants to send an SMS to 2 numbers" in text and "big news" in text
+    actions = next(b for b in request.blocks if b["type"] == "actions")
+    return actions["elements"][0]["value"], request
+
+
+async def test_approval_by_an_admin_sends_exactly_once(make_world: MakeWorld) -> None:
+    world = await approval_world(make_world)
+    approval_id, request = await ask_for_approval(world)
+    assert not world.sandbox.messages
+
+    await world.slack.click(ActionId.APPROVE, approval_id, channel="C0OPS")  # alice is no admin
+    await world.standin.wait_for(lambda: "Only admins can approve" in world.standin.responses[-1].text)
+    assert not world.sandbox.messages
+
+    await world.slack.click(ActionId.APPROVE, approval_id, user=ADMIN, channel="C0OPS")
+    await world.shows("Accepted")
+    await world.standin.wait_for(lambda: "Approved by <@U0BOB>" in blocks_text(request.blocks))
+    await world.slack.click(ActionId.APPROVE, approval_id, user=SECOND_ADMIN, channel="C0OPS")
+    await world.standin.wait_for(lambda: "already approved by <@U0BOB>" in world.standin.responses[-1].text)
+    await world.idle()
+    assert len(world.sandbox.messages) == 1
+    dm = [m for m in world.standin.messages.values() if "approved your send" in m.text]
+    assert len(dm) == 1
+
+
+async def test_two_admins_approving_at_once_send_once(make_world: MakeWorld) -> None:
+    world = await approval_world(make_world)
+    approval_id, _ = await ask_for_approval(world)
+    await asyncio.gather(
+        world.slack.click(ActionId.APPROVE, approval_id, user=ADMIN, channel="C0OPS"),
+        world.slack.click(ActionId.APPROVE, approval_id, user=SECOND_ADMIN, channel="C0OPS"),
+    )
+    await world.shows("Accepted")
+    await world.idle()
+    assert len(world.sandbox.messages) == 1
+    assert len(await world.sends()) == 1
+
+
+async def test_rejected_and_expired_requests_never_send(make_world: MakeWorld) -> None:
+    world = await approval_world(make_world)
+    approval_id, request = await ask_for_approval(world)
+    await world.slack.click(ActionId.REJECT, approval_id, user=ADMIN, channel="C0OPS")
+    await world.standin.wait_for(lambda: "Rejected by <@U0BOB>" in blocks_text(request.blocks))
+    await world.slack.click(ActionId.APPROVE, approval_id, user=SECOND_ADMIN, channel="C0OPS")
+    await world.standin.wait_for(lambda: "already rejected" in world.standin.responses[-1].text)
+
+    quick = await approval_world(make_world, sms_approval_expires_after="0.3", report_reconcile_every="0.2")
+    approval_id, request = await ask_for_approval(quick)
+    await quick.standin.wait_for(lambda: "Expired without a decision" in blocks_text(request.blocks))
+    await quick.slack.click(ActionId.APPROVE, approval_id, user=ADMIN, channel="C0OPS")
+    await quick.standin.wait_for(lambda: "already expired" in quick.standin.responses[-1].text)
+    await world.idle()
+    await quick.idle()
+    assert not world.sandbox.messages and not quick.sandbox.messages
+    assert any("expired without a decision" in m.text for m in quick.standin.messages.values())
+
+
+async def test_admins_get_the_audit_trail_as_csv(make_world: MakeWorld) -> None:
+    world = await make_world(sms_admins=ADMIN, sms_max_recipients=1)
+    await world.send("send 8613910825657 hello")
+    await world.shows("Accepted")
+    await world.idle()
+    await refused(world, "send 8613910825657,8613910825658 too many")
+    assert "Only admins can read the audit trail" in (await world.command("audit")).text
+    answer = await world.command("audit 30", user=ADMIN)
+    assert "Audit, last 30 days" in answer.text and "1 sends by 1 people to 1 numbers" in answer.text
+    assert "Refused: 1" in answer.text
+    [upload] = world.standin.uploads
+    rows = list(csv.DictReader(io.StringIO(upload.text)))
+    assert [r["action"] for r in rows] == ["send", "refused"]
+    assert rows[0]["user"] == "U0ALICE" and rows[0]["recipients"] == "1" and rows[0]["channel"] == CHANNEL
+    assert "at most 1" in rows[1]["detail"]
+    assert "Give a number of days" in (await world.command("audit lots", user=ADMIN)).text
