@@ -104,7 +104,16 @@ async def report_route(request: web.Request) -> web.Response:
         body = await request.read()
         if len(body) > MAX_REPORT_BODY:
             raise web.HTTPRequestEntityTooLarge(max_size=MAX_REPORT_BODY, actual_size=len(body))
-        form = await request.post()
+        try:
+            form = await request.post()
+        except ValueError:  # undecodable bytes
+            form = None
+        if form is None:
+            raw = mask_passwords(request.query_string + "&" + body.decode("utf-8", "replace"))
+            await _store(
+                request.app[WRITER], Callback(raw=raw[:MAX_REPORT_BODY], bad_reason="unreadable form body")
+            )
+            return web.Response(status=400, text="malformed report: unreadable form body")
         params.update({key: value for key, value in form.items() if isinstance(value, str)})
         raw = "&".join(part for part in (raw, body.decode("utf-8", "replace")) if part)
     raw = mask_passwords(raw)[:MAX_REPORT_BODY]

@@ -44,7 +44,7 @@ def read_form(actor: Actor, view: dict[str, Any]) -> tuple[SendRequest | None, d
     channel = view.get("private_metadata") or _value(values, BlockId.CHANNEL, ActionId.CHANNEL).get(
         "selected_conversation"
     )
-    kind = SendKind(kind_option.get("value", SendKind.SMS))
+    kind = SendKind.VOICE if kind_option.get("value") == SendKind.VOICE else SendKind.SMS
 
     errors: dict[str, str] = {}
     parsed = parse_numbers(recipients)

@@ -21,11 +21,12 @@ from bot.slack_standin import Message, ResponsePost, SlackStandIn
 from bot.store.tables import Recipient, Send
 from bot.web import SERVICES, create_web_app
 from tests.conftest import Serve
+from tests.secret_guard import register_secret
 
 SIGNING_SECRET = "e2e-signing-secret"
 BOT_TOKEN = "xoxb-e2e-token"
 CPID = "Acme01"
-PASSWORD = "pw-e2e-9c1d-secret"
+PASSWORD = register_secret("pw-e2e-9c1d-secret")
 CHANNEL = "C0GENERAL"
 REPORT_TOKEN = "e2e-report-token-3f9a"
 

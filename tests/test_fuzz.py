@@ -1,0 +1,178 @@
+"""Arbitrary input at the app's edges: no unhandled exception, no 5xx, nothing stored when refused."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from bot.settings import load_settings
+from bot.slack_standin import SlackStandIn
+from bot.store.tables import BadCallback, Inbound, Report
+from bot.web import SERVICES, create_web_app
+from bot.webserver import running
+from handlers.common import Actor
+from handlers.ids import ActionId, BlockId
+from handlers.quick_send import InputProblem, parse_quick_send, parse_quick_voice
+from handlers.send_modal import read_form
+from handlers.sms_command import split
+
+ACTOR = Actor(team_id="T1", user_id="U1", channel_id="C1")
+TOKEN = "fuzz-token"
+texts = st.text(max_size=300)
+
+
+@given(texts)
+def test_the_slash_command_parser_accepts_or_explains(text: str) -> None:
+    word, rest = split(text)
+    assert word == word.lower()
+    for parse in (parse_quick_send, parse_quick_voice):
+        try:
+            result = parse(ACTOR, rest)
+        except InputProblem as problem:
+            assert str(problem)
+            continue
+        request = result[0] if isinstance(result, tuple) else result
+        assert request.numbers and request.text.strip()
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | texts,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(
+    recipients=st.none() | texts,
+    message=st.none() | texts,
+    kind=json_values,
+    sender=st.none() | texts,
+    metadata=st.none() | texts,
+    junk=json_values,
+)
+def test_the_modal_submission_reader_accepts_or_gives_field_errors(
+    recipients: str | None,
+    message: str | None,
+    kind: Any,
+    sender: str | None,
+    metadata: str | None,
+    junk: Any,
+) -> None:
+    values = {
+        BlockId.RECIPIENTS: {ActionId.RECIPIENTS: {"value": recipients}},
+        BlockId.MESSAGE: {ActionId.MESSAGE: {"value": message}},
+        BlockId.KIND: {
+            ActionId.KIND: {"selected_option": kind if isinstance(kind, dict) else {"value": kind}}
+        },
+        BlockId.SENDER: {ActionId.SENDER: {"value": sender}},
+        "junk": junk,
+    }
+    request, errors, _ = read_form(ACTOR, {"state": {"values": values}, "private_metadata": metadata})
+    assert (request is None) == bool(errors)
+    if request is not None:
+        assert request.numbers and request.text.strip()
+
+
+class ThreadedApp:
+    """The real web app on its own event loop in a thread, for synchronous property tests."""
+
+    def __init__(self, folder: Path) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.stop: asyncio.Event | None = None
+        self.folder = folder
+        self.url = ""
+        self.thread = threading.Thread(target=self.loop.run_until_complete, args=(self.main(),), daemon=True)
+
+    async def main(self) -> None:
+        self.stop = asyncio.Event()
+        standin = SlackStandIn(token="xoxb-fuzz")
+        async with running(standin.app()) as slack_url:
+            standin.base_url = slack_url
+            config = load_settings(
+                slack_bot_token="xoxb-fuzz",
+                slack_signing_secret="s",
+                slack_api_url=standin.api_url(),
+                santo_base_url="http://127.0.0.1:9",
+                santo_cpid="A",
+                santo_cppwd="p",
+                santo_report_token=TOKEN,
+                database_url=f"sqlite:///{self.folder / 'fuzz.db'}",
+            )
+            self.app = create_web_app(config)
+            async with running(self.app) as url:
+                self.url = url
+                self.ready.set()
+                await self.stop.wait()
+
+    def call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
+
+    def stored(self) -> int:
+        async def count() -> int:
+            total = 0
+            async with self.app[SERVICES].db.session() as session:
+                for table in (Report, BadCallback, Inbound):
+                    total += int(await session.scalar(select(func.count()).select_from(table)) or 0)
+            return total
+
+        return int(self.call(count()))
+
+
+@pytest.fixture(scope="module")
+def threaded_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedApp]:
+    app = ThreadedApp(tmp_path_factory.mktemp("fuzz"))
+    app.thread.start()
+    assert app.ready.wait(30)
+    yield app
+    assert app.stop is not None
+    app.loop.call_soon_threadsafe(app.stop.set)
+    app.thread.join(30)
+
+
+def request(url: str, body: bytes | None) -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+params = st.dictionaries(
+    st.sampled_from(["command", "msgid", "da", "dc", "sm", "rsm", "cppwd", "x"]) | texts, texts, max_size=6
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=params, body=st.none() | st.binary(max_size=500), token=st.sampled_from([TOKEN, "wrong", ""]))
+def test_the_report_route_never_fails_and_stores_nothing_it_refuses(
+    threaded_app: ThreadedApp, query: dict[str, str], body: bytes | None, token: str
+) -> None:
+    before = threaded_app.stored()
+    url = f"{threaded_app.url}/santo/reports/{urllib.parse.quote(token)}?{urllib.parse.urlencode(query)}"
+    status = request(url, body)
+    assert status < 500
+    if token != TOKEN:
+        assert status == 404
+        assert threaded_app.stored() == before
+    else:
+        assert status in (200, 400)
+        assert threaded_app.stored() == before + 1 or status == 200  # a duplicate report stores nothing new
+
+
+def test_oversized_report_bodies_are_refused_unstored(threaded_app: ThreadedApp) -> None:
+    before = threaded_app.stored()
+    status = request(f"{threaded_app.url}/santo/reports/{TOKEN}", b"msgid=" + b"x" * 100_000)
+    assert status == 413
+    assert threaded_app.stored() == before
