@@ -16,6 +16,7 @@ from bot.services import Services
 from bot.store import approvals as approval_store
 from bot.store.audit import Action, record
 from bot.store.db import now
+from bot.store.sends import begin_retry
 from bot.store.tables import Approval
 from handlers.blocks.approvals import build_approval_message
 
@@ -47,6 +48,9 @@ async def send_now(
     services: Services, request: SendRequest, tell: Tell, estimate: Estimate | None = None
 ) -> SendResult | None:
     cost = estimate.total if estimate else None
+    if request.retry_of is not None and not await begin_retry(services.db, request.retry_of):
+        await tell("These failed numbers were already retried. Nothing was sent.")
+        return None
     try:
         result = await execute(services, request, estimate)
     except CannotPost as exc:

@@ -87,7 +87,13 @@ def start_of_day(at: datetime) -> datetime:
 
 
 async def check_send(
-    services: Services, team_id: str, user_id: str, channel_id: str, recipients: int, estimate: Estimate
+    services: Services,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    recipients: int,
+    estimate: Estimate,
+    exclude_send_id: int | None = None,
 ) -> Verdict:
     """Whether this send may go out now, must wait for an admin, or is refused (and why)."""
     settings = services.settings
@@ -118,7 +124,7 @@ async def check_send(
     ):
         if max_numbers is None and max_cost is None:
             continue
-        used = await usage_since(services.db, team_id, today, user)
+        used = await usage_since(services.db, team_id, today, user, exclude_send_id)
         if max_numbers is not None and used.recipients + recipients > max_numbers:
             left = max(0, max_numbers - used.recipients)
             return Verdict(f"This send has {recipients:,} numbers; {whose} {left:,} left today.")

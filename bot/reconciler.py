@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from bot.dispatch import expire_approvals
 from bot.santo.codes import DELIVERED_CODE
@@ -21,10 +22,13 @@ from bot.services import Services
 from bot.store.db import now
 from bot.store.reconcile import claim_msgids_to_poll, give_up
 from bot.store.reports import Callback, store_callbacks, sweep_orphans
+from bot.store.schedule import recover_stuck
 
 log = logging.getLogger(__name__)
 
 MSGIDS_PER_ROUND = 20
+STUCK_AFTER = timedelta(minutes=30)
+"""A send still Sending after this was cut short by a crash: its unanswered numbers are Unknown."""
 POLL_CONCURRENCY = 4
 
 
@@ -74,5 +78,6 @@ class Reconciler:
             await store_callbacks(db, found, now())
         gave_up = await give_up(db, settings.report_give_up_after, now())
         await expire_approvals(self.services)
-        if changed or found or gave_up:
+        stuck = await recover_stuck(db, STUCK_AFTER, now())
+        if changed or found or gave_up or stuck:
             self.services.wake_notifier()

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -15,7 +16,18 @@ from bot.pricing import Estimate
 from bot.santo.errors import SantoError
 from bot.santo.models import BatchOutcome
 from bot.services import Services
-from bot.store.sends import NewSend, SendView, create_send, finish_send, record_batch, send_row
+from bot.store.db import now
+from bot.store.reports import mark_dirty
+from bot.store.sends import (
+    NewSend,
+    SendView,
+    create_send,
+    finish_send,
+    record_batch,
+    send_row,
+    set_origin_link,
+    set_retry_link,
+)
 from bot.store.tables import NumberStatus, SendKind, SendState
 from bot.text import TextInfo, analyse
 from handlers.blocks.home import build_home_message
@@ -55,6 +67,10 @@ class SendRequest:
     lang: str | None = None
     invalid: tuple[tuple[str, str], ...] = ()
     """What the user typed that is not a number, with the reason (shown, never sent)."""
+    scheduled_at: int | None = None
+    """Unix time to send at; None sends now."""
+    retry_of: int | None = None
+    """The send whose failed numbers this request retries."""
 
     @property
     def text_info(self) -> TextInfo:
@@ -76,6 +92,8 @@ class SendRequest:
             "sender_id": self.sender_id,
             "lang": self.lang,
             "invalid": [list(pair) for pair in self.invalid],
+            "scheduled_at": self.scheduled_at,
+            "retry_of": self.retry_of,
         }
 
     def stored(self, channel_id: str, estimate: Estimate | None) -> NewSend:
@@ -92,6 +110,8 @@ class SendRequest:
             parts=self.parts,
             estimated_cost=estimate.total if estimate else None,
             numbers=self.numbers,
+            scheduled_at=datetime.fromtimestamp(self.scheduled_at, UTC) if self.scheduled_at else None,
+            retry_of=self.retry_of,
         )
 
     @classmethod
@@ -106,6 +126,8 @@ class SendRequest:
             sender_id=payload.get("sender_id"),
             lang=payload.get("lang"),
             invalid=tuple((raw, why) for raw, why in payload.get("invalid", [])),
+            scheduled_at=payload.get("scheduled_at"),
+            retry_of=payload.get("retry_of"),
         )
 
 
@@ -127,7 +149,7 @@ def provisional_view(request: SendRequest, estimate: Estimate | None) -> SendVie
 
 
 async def execute(services: Services, request: SendRequest, estimate: Estimate | None = None) -> SendResult:
-    """Post the home message, store the send, submit it, show the outcome.
+    """Post the home message, store the send, then submit it (unless it is scheduled).
 
     Raises CannotPost before anything is stored or sent when the channel refuses the bot.
     """
@@ -142,8 +164,18 @@ async def execute(services: Services, request: SendRequest, estimate: Estimate |
         raise CannotPost(request.channel_id, str(exc.response.get("error", "unknown_error"))) from None
     ts = str(posted["ts"])
     channel = str(posted.get("channel") or request.channel_id)
-    new = request.stored(channel, estimate)
-    send_id = await create_send(services.db, new, ts)
+    send_id = await create_send(services.db, request.stored(channel, estimate), ts)
+    if request.retry_of is not None:
+        await link_retry(services, request.retry_of, send_id, channel, ts)
+    if request.scheduled_at is not None:
+        await mark_dirty_now(services, send_id)
+        return SendResult(send_id, channel, ts, SendState.SCHEDULED)
+    state = await submit(services, send_id, request)
+    return SendResult(send_id, channel, ts, state)
+
+
+async def submit(services: Services, send_id: int, request: SendRequest) -> SendState:
+    """Call the platform for a stored send and record each batch's answer as it lands."""
 
     async def store(outcome: BatchOutcome) -> None:
         await record_batch(services.db, send_id, outcome)
@@ -160,7 +192,43 @@ async def execute(services: Services, request: SendRequest, estimate: Estimate |
         await store(BatchOutcome(tuple(msisdns), error=exc))
     state = await finish_send(services.db, send_id, detail)
     services.wake_notifier()
-    return SendResult(send_id, channel, ts, state)
+    return state
+
+
+async def mark_dirty_now(services: Services, send_id: int) -> None:
+    async with services.db.session.begin() as session:
+        await mark_dirty(session, [send_id], now())
+    services.wake_notifier()
+
+
+async def link_retry(services: Services, original_id: int, send_id: int, channel: str, ts: str) -> None:
+    """Link a retry and the send it retries, both ways: stored, and said in the first's thread."""
+    link = await permalink(services, channel, ts)
+    original = await set_retry_link(services.db, original_id, send_id)
+    if original is None or not original.message_ts:
+        return
+    origin = await permalink(services, original.channel_id, original.message_ts)
+    await set_origin_link(services.db, send_id, origin)
+    where = f"<{link}|the retry's message>" if link else "a new message"
+    try:
+        await services.slack.chat_postMessage(
+            channel=original.channel_id,
+            thread_ts=original.message_ts,
+            text=f"The failed numbers were sent again: follow them in {where}.",
+        )
+    except SlackApiError as exc:
+        log.warning(
+            "could not link retry %d in the first send's thread: %s", send_id, exc.response.get("error")
+        )
+    await mark_dirty_now(services, original_id)
+
+
+async def permalink(services: Services, channel: str, ts: str) -> str | None:
+    try:
+        answer = await services.slack.chat_getPermalink(channel=channel, message_ts=ts)
+    except SlackApiError:
+        return None
+    return str(answer.get("permalink") or "") or None
 
 
 async def _send_voice(services: Services, msisdns: list[str], request: SendRequest, store: Any) -> None:

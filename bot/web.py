@@ -20,6 +20,7 @@ from bot.reconciler import Reconciler
 from bot.sandbox import SandboxConfig, create_sandbox_app
 from bot.sandbox.logs import guard_aiohttp_logs
 from bot.santo.client import ClientConfig, SantoClient
+from bot.scheduler import Scheduler
 from bot.services import SERVICES, Services
 from bot.settings import Settings
 from bot.slack_app import build_bolt_app
@@ -127,6 +128,7 @@ async def _start(app: web.Application) -> None:
         asyncio.create_task(app[WRITER].run(), name="report-writer"),
         asyncio.create_task(app[NOTIFIER].run(), name="notifier"),
         asyncio.create_task(Reconciler(services, every=every).run(), name="reconciler"),
+        asyncio.create_task(Scheduler(services, every=min(5.0, every)).run(), name="scheduler"),
     ]
     token = services.settings.slack_app_token
     if token:

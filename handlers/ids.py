@@ -6,6 +6,8 @@ from enum import StrEnum
 class CallbackId(StrEnum):
     SEND_MODAL = "send_modal"
     CONFIRM = "send_confirm"
+    SEND_AS_SMS = "send_as_sms"
+    """The "Send as SMS" message shortcut."""
 
 
 class BlockId(StrEnum):
@@ -15,6 +17,7 @@ class BlockId(StrEnum):
     LANG = "lang"
     SENDER = "sender"
     CHANNEL = "channel"
+    SCHEDULE = "schedule"
 
 
 class ActionId(StrEnum):
@@ -27,4 +30,9 @@ class ActionId(StrEnum):
     CONFIRM_SEND = "confirm_send"
     CANCEL_SEND = "cancel_send"
     APPROVE = "approve_send"
+    RETRY_FAILED = "retry_failed"
+    CANCEL_SCHEDULED = "cancel_scheduled"
+    SCHEDULE = "schedule_input"
     REJECT = "reject_send"
+    HOME_REFRESH = "home_refresh"
+    HOME_SEND = "home_send_sms"

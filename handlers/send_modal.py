@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from typing import Any
 
@@ -15,7 +16,7 @@ from bot.numbers import parse_numbers
 from bot.sending import SendRequest
 from bot.services import Services
 from bot.store.drafts import consume_draft, save_draft
-from bot.store.tables import SendKind
+from bot.store.tables import SendKind, SendState
 from handlers.blocks.confirm import build_confirmation_view
 from handlers.blocks.send_modal import build_notice_view, build_send_modal
 from handlers.common import Actor, incident_text
@@ -23,6 +24,8 @@ from handlers.ids import ActionId, BlockId, CallbackId
 from handlers.quick_send import InputProblem, check_sender, review
 
 MAX_RECIPIENTS_SHOWN_IN_ERROR = 5
+MIN_SCHEDULE_AHEAD = 60
+MAX_SCHEDULE_AHEAD = 90 * 24 * 3600
 
 
 async def open_send_modal(services: Services, trigger_id: str, channel_id: str | None) -> None:
@@ -65,6 +68,11 @@ def read_form(actor: Actor, view: dict[str, Any]) -> tuple[SendRequest | None, d
         sender_id = None
     if not channel:
         errors[BlockId.CHANNEL] = "Pick the channel the send's message goes to."
+    scheduled_at = _value(values, BlockId.SCHEDULE, ActionId.SCHEDULE).get("selected_date_time")
+    if scheduled_at is not None:
+        problem = schedule_problem(scheduled_at)
+        if problem:
+            errors[BlockId.SCHEDULE] = problem
     if errors:
         return None, errors, 0
     request = SendRequest(
@@ -77,8 +85,21 @@ def read_form(actor: Actor, view: dict[str, Any]) -> tuple[SendRequest | None, d
         sender_id=sender_id,
         lang=lang_option.get("value", "zh-cn") if kind == SendKind.VOICE else None,
         invalid=tuple((e.raw, e.reason) for e in parsed.invalid),
+        scheduled_at=int(scheduled_at) if scheduled_at is not None else None,
     )
     return request, {}, parsed.duplicates
+
+
+def schedule_problem(value: object) -> str | None:
+    """Why a picked send time won't do, or None."""
+    if not isinstance(value, int | float | str) or not str(value).isdigit():
+        return "Pick a date and time."
+    seconds = int(value) - time.time()
+    if seconds < MIN_SCHEDULE_AHEAD:
+        return "Pick a time at least a minute from now, or leave it empty to send now."
+    if seconds > MAX_SCHEDULE_AHEAD:
+        return "Sends can be scheduled up to 90 days ahead."
+    return None
 
 
 async def on_submit_form(
@@ -127,7 +148,11 @@ async def on_confirm(
             told.append(text)
 
         result = await dispatch(services, request, tell)
-        if result is not None:
+        if result is not None and result.state == SendState.SCHEDULED:
+            text = (
+                f":alarm_clock: Scheduled — its message is in <#{result.channel_id}>, with a Cancel button."
+            )
+        elif result is not None:
             text = f":white_check_mark: Sent — follow it in <#{result.channel_id}>."
         else:
             text = "\n".join(told)

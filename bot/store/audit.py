@@ -20,6 +20,7 @@ class Action:
     REJECTED = "rejected"
     EXPIRED = "expired"
     AUDIT_EXPORT = "audit_export"
+    CANCELLED = "cancelled"
 
 
 async def record(
@@ -68,13 +69,25 @@ class Usage:
     cost: Decimal
 
 
-async def usage_since(db: Database, team_id: str, since: datetime, user_id: str | None = None) -> Usage:
+async def usage_since(
+    db: Database,
+    team_id: str,
+    since: datetime,
+    user_id: str | None = None,
+    exclude_send_id: int | None = None,
+) -> Usage:
     """Numbers and estimated cost of the sends since `since` that were not refused outright."""
     query = select(
         func.coalesce(func.sum(Send.recipients), 0), func.coalesce(func.sum(Send.estimated_cost), 0)
-    ).where(Send.team_id == team_id, Send.created_at >= since, Send.state != SendState.REJECTED)
+    ).where(
+        Send.team_id == team_id,
+        Send.created_at >= since,
+        Send.state.not_in([SendState.REJECTED, SendState.CANCELLED]),
+    )
     if user_id is not None:
         query = query.where(Send.user_id == user_id)
+    if exclude_send_id is not None:
+        query = query.where(Send.id != exclude_send_id)
     async with db.session() as session:
         recipients, cost = (await session.execute(query)).one()
     return Usage(int(recipients), Decimal(str(cost)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select, update
@@ -29,6 +30,8 @@ class NewSend:
     parts: int
     estimated_cost: Decimal | None
     numbers: tuple[PhoneNumber, ...]
+    scheduled_at: datetime | None = None
+    retry_of: int | None = None
 
 
 @dataclass
@@ -63,7 +66,9 @@ def send_row(new: NewSend, message_ts: str | None) -> Send:
         parts=new.parts,
         recipients=len(new.numbers),
         estimated_cost=new.estimated_cost,
-        state=SendState.SENDING,
+        state=SendState.SCHEDULED if new.scheduled_at else SendState.SENDING,
+        scheduled_at=new.scheduled_at,
+        retry_of=new.retry_of,
     )
 
 
@@ -166,3 +171,59 @@ async def numbers_for_msgid(db: Database, msgid: str) -> list[Recipient]:
     async with db.session() as session:
         rows = await session.scalars(select(Recipient).where(Recipient.msgid == msgid).order_by(Recipient.id))
         return list(rows)
+
+
+async def set_retry_link(db: Database, original_id: int, retry_id: int) -> Send | None:
+    """Record that `retry_id` retried `original_id`'s failures; returns the original."""
+    async with db.session.begin() as session:
+        await session.execute(update(Send).where(Send.id == original_id).values(retry_send_id=retry_id))
+        return await session.get(Send, original_id)
+
+
+async def set_origin_link(db: Database, send_id: int, link: str | None) -> None:
+    async with db.session.begin() as session:
+        await session.execute(update(Send).where(Send.id == send_id).values(origin_link=link))
+
+
+RETRY_LEASE = timedelta(minutes=10)
+"""How long one person's open retry confirmation keeps others from starting another."""
+
+
+async def claim_retry(db: Database, send_id: int, user_id: str, at: datetime) -> Send | None:
+    """Hold the right to prepare a retry of `send_id`'s failures; None if someone holds it or it is done."""
+    async with db.session.begin() as session:
+        won = await session.execute(
+            update(Send)
+            .where(
+                Send.id == send_id,
+                Send.retry_send_id.is_(None),
+                (Send.retry_claimed_at.is_(None)) | (Send.retry_claimed_at < at - RETRY_LEASE),
+            )
+            .values(retry_claimed_by=user_id, retry_claimed_at=at)
+            .returning(Send.id)
+        )
+        if won.first() is None:
+            return None
+        return await session.get(Send, send_id)
+
+
+async def begin_retry(db: Database, send_id: int) -> bool:
+    """Mark `send_id` as being retried (0 until the retry's id is known); False if it already is."""
+    async with db.session.begin() as session:
+        won = await session.execute(
+            update(Send)
+            .where(Send.id == send_id, Send.retry_send_id.is_(None))
+            .values(retry_send_id=0)
+            .returning(Send.id)
+        )
+        return won.first() is not None
+
+
+async def failed_numbers(db: Database, send_id: int) -> list[tuple[str, str | None]]:
+    async with db.session() as session:
+        rows = await session.execute(
+            select(Recipient.number, Recipient.code)
+            .where(Recipient.send_id == send_id, Recipient.status == NumberStatus.FAILED)
+            .order_by(Recipient.id)
+        )
+        return [(number, code) for number, code in rows.all()]

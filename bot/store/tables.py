@@ -28,6 +28,8 @@ class SendState(StrEnum):
     PARTLY_ACCEPTED = "partly_accepted"
     REJECTED = "rejected"
     UNKNOWN = "unknown"
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
 
 
 class NumberStatus(StrEnum):
@@ -72,10 +74,20 @@ class Send(Base):
     """Bumped by every change the message must show; the notifier clears `dirty_since` only if
     it rendered the newest one."""
     notify_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_by: Mapped[str | None] = mapped_column(String(32))
+    retry_of: Mapped[int | None] = mapped_column(Integer)
+    """The send whose failed numbers this one retries."""
+    retry_send_id: Mapped[int | None] = mapped_column(Integer)
+    retry_claimed_by: Mapped[str | None] = mapped_column(String(32))
+    retry_claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    origin_link: Mapped[str | None] = mapped_column(Text)
+    """Permalink of the message of the send this one retries."""
 
     __table_args__ = (
         Index("ix_sends_dirty", "dirty_since"),
         Index("ix_sends_created", "team_id", "created_at"),
+        Index("ix_sends_scheduled", "state", "scheduled_at"),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from slack_sdk.models.blocks import (
@@ -20,6 +21,7 @@ from bot.numbers import flag
 from bot.pricing import Estimate, money
 from bot.sending import SendRequest
 from bot.store.tables import SendKind
+from handlers.blocks.home import slack_date
 from handlers.ids import ActionId, CallbackId
 
 MAX_COUNTRY_LINES = 25
@@ -50,6 +52,8 @@ def build_confirmation_blocks(
         form = f"{info.encoding}, {info.parts} part{'s' if info.parts != 1 else ''} per message"
     if request.sender_id:
         form += f" · sender {code(request.sender_id)}"
+    if request.scheduled_at is not None:
+        form += f" · *scheduled for* {slack_date(datetime.fromtimestamp(request.scheduled_at, UTC))}"
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=form)]))
 
     lines = []

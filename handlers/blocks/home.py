@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
 from bot.mrkdwn import code, quote
 from bot.numbers import display_msisdn
@@ -10,6 +19,7 @@ from bot.pricing import money
 from bot.santo.codes import REQUEST_ERRORS, report_meaning
 from bot.store.sends import SendView
 from bot.store.tables import NumberStatus, SendKind, SendState
+from handlers.ids import ActionId
 
 MAX_MSGIDS_SHOWN = 3
 MAX_REASONS_SHOWN = 5
@@ -48,6 +58,11 @@ def outcome_line(view: SendView) -> str | None:
     state = SendState(send.state)
     if state == SendState.SENDING or state == SendState.POSTING:
         return ":hourglass_flowing_sand: Sending to the platform…"
+    if state == SendState.SCHEDULED and send.scheduled_at is not None:
+        return f":alarm_clock: *Scheduled for* {slack_date(send.scheduled_at)}"
+    if state == SendState.CANCELLED:
+        who = f" by <@{send.cancelled_by}>" if send.cancelled_by else ""
+        return f":no_entry_sign: *Cancelled*{who} — nothing was sent."
     if state == SendState.REJECTED:
         return ":x: *Rejected* by the platform: " + _reasons(view)
     if state == SendState.PARTLY_ACCEPTED:
@@ -93,6 +108,12 @@ def context_line(view: SendView) -> str:
         bits.append(f"{send.encoding}, {send.parts} part{'s' if send.parts != 1 else ''}")
     if send.estimated_cost is not None:
         bits.append(f"≈ {money(send.estimated_cost)}")
+    if send.retry_of is not None:
+        bits.append(
+            f"retry of <{send.origin_link}|an earlier send>"
+            if send.origin_link
+            else "retry of an earlier send"
+        )
     if view.msgids:
         ids = ", ".join(view.msgids[:MAX_MSGIDS_SHOWN])
         more = len(view.msgids) - MAX_MSGIDS_SHOWN
@@ -100,17 +121,47 @@ def context_line(view: SendView) -> str:
     return " · ".join(bits)
 
 
+def slack_date(at: datetime) -> str:
+    """A time each reader sees in their own Slack timezone."""
+    stamp = int(at.timestamp())
+    return f"<!date^{stamp}^{{date_long_pretty}} at {{time}}|{at:%Y-%m-%d %H:%M} UTC>"
+
+
+def action_buttons(view: SendView) -> list[ButtonElement]:
+    send = view.send
+    if send.id is None:  # the first version, posted before the send is stored
+        return []
+    if send.state == SendState.SCHEDULED:
+        return [
+            ButtonElement(
+                text="Cancel", action_id=ActionId.CANCEL_SCHEDULED, value=str(send.id), style="danger"
+            )
+        ]
+    failed = view.counts[NumberStatus.FAILED]
+    if failed and send.retry_send_id is None:
+        return [
+            ButtonElement(
+                text=f"Retry failed ({failed:,})", action_id=ActionId.RETRY_FAILED, value=str(send.id)
+            )
+        ]
+    return []
+
+
 def build_home_message(view: SendView) -> tuple[str, list[Block]]:
     """(fallback text, blocks) for the send's message, from its stored state."""
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=headline(view))),
         SectionBlock(text=MarkdownTextObject(text=quote(view.send.text))),
-        SectionBlock(text=MarkdownTextObject(text=counts_line(view))),
     ]
+    if view.send.state not in (SendState.SCHEDULED, SendState.CANCELLED):
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=counts_line(view))))
     for extra in (outcome_line(view), failure_summary(view)):
         if extra:
             blocks.append(SectionBlock(text=MarkdownTextObject(text=extra)))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=context_line(view))]))
+    buttons = action_buttons(view)
+    if buttons:
+        blocks.append(ActionsBlock(elements=buttons))
     what = "Voice call" if view.send.kind == SendKind.VOICE else "SMS"
     fallback = f"{what} to {view.send.recipients:,} — {counts_line(view)}".replace("*", "")
     return fallback, blocks

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import (
     ConversationFilter,
     ConversationSelectElement,
+    DateTimePickerElement,
     InputBlock,
     Option,
     PlainTextInputElement,
@@ -82,6 +83,15 @@ def build_send_modal(channel_id: str | None, recipients: str = "", message: str 
             element=PlainTextInputElement(action_id=ActionId.SENDER, max_length=16),
         ),
     ]
+    blocks.append(
+        InputBlock(
+            block_id=BlockId.SCHEDULE,
+            label="Send later (optional)",
+            optional=True,
+            hint="Leave empty to send now. The time is in your Slack timezone.",
+            element=DateTimePickerElement(action_id=ActionId.SCHEDULE),
+        )
+    )
     if channel_id is None:
         blocks.append(
             InputBlock(

@@ -37,7 +37,9 @@ async def test_user_groups_grant_access(make_world: MakeWorld) -> None:
 async def test_sending_only_from_allowed_channels(make_world: MakeWorld) -> None:
     world = await make_world(sms_allowed_channels="C0OPS")
     text = await refused(world, "send 8613910825657 hi")
-    assert "Sending is not allowed from <#C0GENERAL>. Send from <#C0OPS>." in text and "Nothing was sent" in text
+    assert (
+        "Sending is not allowed from <#C0GENERAL>. Send from <#C0OPS>." in text and "Nothing was sent" in text
+    )
     assert "¥100.00" in (await world.command("balance")).text  # lookups are not channel-bound
     await world.send("send 8613910825657 hi", channel="C0OPS")
     await world.shows("Accepted", channel="C0OPS")

@@ -1,0 +1,107 @@
+"""Scheduled sends: claimed once when due, cancellable until then; sends stuck half way."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from bot.numbers import NumberError, PhoneNumber, parse_number
+from bot.store.db import Database
+from bot.store.reports import mark_dirty
+from bot.store.tables import NumberStatus, Recipient, Send, SendState
+
+STUCK = ":warning: The app stopped while sending; numbers without an answer may or may not have gone out."
+
+
+async def claim_due(db: Database, at: datetime, limit: int = 10) -> list[int]:
+    """Scheduled sends whose time has come, moved to Sending: each is claimed by one process once."""
+    due = (
+        select(Send.id)
+        .where(Send.state == SendState.SCHEDULED, Send.scheduled_at <= at)
+        .order_by(Send.scheduled_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    async with db.session.begin() as session:
+        rows = await session.execute(
+            update(Send)
+            .where(Send.id.in_(due.scalar_subquery()), Send.state == SendState.SCHEDULED)
+            .values(state=SendState.SENDING)
+            .returning(Send.id)
+        )
+        return [send_id for (send_id,) in rows.all()]
+
+
+async def cancel(db: Database, send_id: int, user_id: str, at: datetime) -> bool:
+    """Cancel a send that has not gone yet; False when it already went (or was cancelled)."""
+    async with db.session.begin() as session:
+        done = await session.execute(
+            update(Send)
+            .where(Send.id == send_id, Send.state == SendState.SCHEDULED)
+            .values(state=SendState.CANCELLED, cancelled_by=user_id)
+            .returning(Send.id)
+        )
+        if done.first() is None:
+            return False
+        await session.execute(
+            update(Recipient)
+            .where(Recipient.send_id == send_id)
+            .values(status=NumberStatus.NOT_SENT, updated_at=at)
+        )
+        await mark_dirty(session, [send_id], at)
+        return True
+
+
+async def numbers_of(db: Database, send_id: int) -> tuple[PhoneNumber, ...]:
+    async with db.session() as session:
+        msisdns = await session.scalars(
+            select(Recipient.number).where(Recipient.send_id == send_id).order_by(Recipient.id)
+        )
+        numbers = []
+        for msisdn in msisdns:
+            try:
+                numbers.append(parse_number("+" + msisdn))
+            except NumberError:
+                numbers.append(PhoneNumber(msisdn, "", "+" + msisdn))
+        return tuple(numbers)
+
+
+async def refuse(db: Database, send_id: int, reason: str, at: datetime) -> None:
+    """Not sent at its time (caps, balance): said in its message; nothing was sent."""
+    async with db.session.begin() as session:
+        await session.execute(
+            update(Send).where(Send.id == send_id).values(state=SendState.REJECTED, detail=f":x: {reason}")
+        )
+        await session.execute(
+            update(Recipient)
+            .where(Recipient.send_id == send_id, Recipient.status == NumberStatus.QUEUED)
+            .values(status=NumberStatus.NOT_SENT, updated_at=at)
+        )
+        await mark_dirty(session, [send_id], at)
+
+
+async def recover_stuck(db: Database, older_than: timedelta, at: datetime) -> int:
+    """Sends left half way by a crash: numbers never answered become Unknown (never resent)."""
+    cutoff = at - older_than
+    async with db.session.begin() as session:
+        rows = await session.execute(
+            update(Send)
+            .where(
+                Send.state == SendState.SENDING, func.coalesce(Send.scheduled_at, Send.created_at) < cutoff
+            )
+            .values(
+                state=SendState.UNKNOWN,
+                detail=STUCK,
+            )
+            .returning(Send.id)
+        )
+        ids = [send_id for (send_id,) in rows.all()]
+        if ids:
+            await session.execute(
+                update(Recipient)
+                .where(Recipient.send_id.in_(ids), Recipient.status == NumberStatus.QUEUED)
+                .values(status=NumberStatus.UNKNOWN, updated_at=at)
+            )
+            await mark_dirty(session, ids, at)
+        return len(ids)

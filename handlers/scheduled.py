@@ -1,0 +1,61 @@
+"""Cancel on a scheduled send's message: its sender or an admin, before it goes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from bot.guard import is_admin
+from bot.services import Services
+from bot.store.audit import Action, record
+from bot.store.db import now
+from bot.store.schedule import cancel
+from bot.store.tables import Send
+from handlers.common import Actor, apologise
+from handlers.ids import ActionId
+
+
+async def on_cancel(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    await ack()
+    services = Services.of(context)
+    actor = Actor.from_body(body)
+    value = str(body["actions"][0].get("value", ""))
+
+    async def whisper(text: str) -> None:
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+
+    async def work() -> None:
+        send = None
+        if value.isdigit():
+            async with services.db.session() as session:
+                send = await session.get(Send, int(value))
+        if send is None:
+            await whisper("I don't know this send.")
+            return
+        if actor.user_id != send.user_id and not is_admin(services, actor.user_id):
+            await whisper(f"Only <@{send.user_id}> (who scheduled it) or an admin can cancel this send.")
+            return
+        if not await cancel(services.db, send.id, actor.user_id, now()):
+            await whisper("Too late to cancel: this send has already gone out (or was cancelled).")
+            return
+        services.wake_notifier()
+        await record(
+            services.db,
+            team_id=send.team_id,
+            user_id=actor.user_id,
+            action=Action.CANCELLED,
+            channel_id=send.channel_id,
+            recipients=send.recipients,
+            estimated_cost=send.estimated_cost,
+            send_id=send.id,
+        )
+
+    services.background.spawn(work(), on_error=apologise(respond))
+
+
+def register(app: AsyncApp) -> None:
+    app.action(ActionId.CANCEL_SCHEDULED)(on_cancel)

@@ -1,0 +1,144 @@
+"""Retry failed numbers, and scheduled sends (on time, once, cancellable)."""
+
+import asyncio
+import time
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from bot.store.db import Database, now
+from bot.store.schedule import claim_due
+from bot.store.tables import Send, SendState
+from handlers.ids import ActionId, CallbackId
+from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
+from tests.e2e.test_send_modal import form, open_modal, review
+
+
+def button(world: World, action_id: str) -> str | None:
+    message = world.standin.last_message(CHANNEL)
+    for block in message.blocks if message else []:
+        for element in block.get("elements", []) if block["type"] == "actions" else []:
+            if element.get("action_id") == action_id:
+                return str(element["value"])
+    return None
+
+
+def last_response(world: World) -> str:
+    return world.standin.responses[-1].text if world.standin.responses else ""
+
+
+async def test_retry_failed_sends_exactly_the_failed_numbers_once(world: World) -> None:
+    await world.send("send 8613910825657,8613910820402 hello")
+    first = await world.shows("Retry failed (1)")
+    send_id = button(world, ActionId.RETRY_FAILED)
+    assert send_id
+    await world.slack.click(ActionId.RETRY_FAILED, send_id)
+    await world.standin.wait_for(
+        lambda: any(v.callback_id == CallbackId.CONFIRM for v in world.standin.views.values()),
+        what="the retry's confirmation",
+    )
+    confirmation = next(v for v in world.standin.views.values() if v.callback_id == CallbackId.CONFIRM)
+    text = blocks_text(confirmation.blocks)
+    assert "Send this SMS to 1 number" in text
+    assert "+86 139 1082 0402 — content contains a forbidden keyword (402) :warning:" in text
+    assert "5657" not in text.split("Failed numbers")[1].split("Send this")[0]
+
+    await world.slack.click(ActionId.RETRY_FAILED, send_id, user="U0BOB")
+    await world.standin.wait_for(lambda: "already preparing a retry" in last_response(world))
+
+    await world.slack.submit_view(confirmation, {})
+    await world.standin.wait_for(lambda: len(world.sandbox.messages) == 2, what="the retry's submit")
+    retry = list(world.sandbox.messages.values())[-1]
+    assert list(retry.recipients) == ["8613910820402"]
+    await world.standin.wait_for(
+        lambda: any("sent again" in m.text for m in world.standin.thread(CHANNEL, first.ts)),
+        what="the link in the first thread",
+    )
+    await world.quiet()
+    sends = await world.sends()
+    assert len(sends) == 2 and sends[1].retry_of == sends[0].id and sends[0].retry_send_id == sends[1].id
+    original = world.standin.messages[(CHANNEL, first.ts)]
+    assert "Retry failed" not in blocks_text(original.blocks)
+    assert "retry of" in blocks_text(world.standin.last_message(CHANNEL).blocks)  # type: ignore[union-attr]
+    await world.slack.click(ActionId.RETRY_FAILED, send_id, user="U0BOB")
+    await world.standin.wait_for(lambda: "already retried" in last_response(world))
+    await world.idle()
+    assert len(world.sandbox.messages) == 2
+
+
+async def schedule(world: World, text: str = "later") -> str:
+    view = await open_modal(world)
+    values = form("8613910825657", text)
+    values["schedule"] = {
+        ActionId.SCHEDULE: {"type": "datetimepicker", "selected_date_time": int(time.time()) + 3600}
+    }
+    confirmation = await review(world, view, values)
+    assert "scheduled for" in blocks_text(confirmation.blocks)
+    await world.slack.submit_view(confirmation, {})
+    message = await world.shows("Scheduled for")
+    assert "<!date^" in blocks_text(message.blocks)
+    await world.standin.wait_for(
+        lambda: bool(button(world, ActionId.CANCEL_SCHEDULED)), what="the Cancel button"
+    )
+    cancel = button(world, ActionId.CANCEL_SCHEDULED)
+    assert cancel
+    return cancel
+
+
+async def time_passes(world: World) -> None:
+    async with world.services.db.session.begin() as session:
+        await session.execute(
+            update(Send)
+            .where(Send.state == SendState.SCHEDULED)
+            .values(scheduled_at=now() - timedelta(seconds=1))
+        )
+
+
+async def test_a_scheduled_send_goes_out_on_time_once(make_world: MakeWorld) -> None:
+    world = await make_world(report_reconcile_every="0.2")
+    await schedule(world)
+    await world.idle()
+    assert not world.sandbox.messages
+    await time_passes(world)
+    await world.shows("*Delivered* 1")
+    await world.idle()
+    assert len(world.sandbox.messages) == 1
+
+
+async def test_several_instances_claim_a_due_send_once(make_world: MakeWorld) -> None:
+    world = await make_world()
+    await schedule(world)
+    instances = [Database(world.services.db.url) for _ in range(4)]
+    try:
+        async with world.services.db.session.begin() as session:
+            await session.execute(update(Send).values(scheduled_at=now() + timedelta(seconds=60)))
+        at = now() + timedelta(seconds=120)  # later than now: the app's own scheduler keeps out
+        claims = await asyncio.gather(*(claim_due(db, at) for db in instances))
+    finally:
+        for db in instances:
+            await db.close()
+    assert sorted(len(c) for c in claims) == [0, 0, 0, 1]
+
+
+async def test_cancel_before_it_goes(make_world: MakeWorld) -> None:
+    world = await make_world(report_reconcile_every="0.2")
+    send_id = await schedule(world)
+    await world.slack.click(ActionId.CANCEL_SCHEDULED, send_id, user="U0BOB")
+    await world.standin.wait_for(lambda: "Only <@U0ALICE>" in last_response(world))
+    await world.slack.click(ActionId.CANCEL_SCHEDULED, send_id)
+    await world.shows("Cancelled* by <@U0ALICE>")
+    await time_passes(world)
+    await world.slack.click(ActionId.CANCEL_SCHEDULED, send_id)
+    await world.standin.wait_for(lambda: "Too late to cancel" in last_response(world))
+    await world.idle()
+    assert not world.sandbox.messages
+
+
+async def test_balance_is_checked_again_at_send_time(make_world: MakeWorld) -> None:
+    world = await make_world(report_reconcile_every="0.2")
+    await schedule(world)
+    world.sandbox.set_balance("Acme01", 0)
+    await time_passes(world)
+    message = await world.shows("Not sent at the scheduled time")
+    assert "below the estimated cost" in blocks_text(message.blocks)
+    assert not world.sandbox.messages
