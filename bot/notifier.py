@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 
 PERMANENT = {"message_not_found", "channel_not_found", "not_in_channel", "is_archived", "cant_update_message"}
 CLAIMS_PER_PASS = 20
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=20)
+"""A claim a crashed process leaves behind holds its sends this long at most."""
 
 
 class Notifier:

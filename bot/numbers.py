@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
-from phonenumbers.geodata.locale import LOCALE_DATA
 
+COUNTRY_NAMES = Path(__file__).with_name("country_names.json")
 MIN_DIGITS = 7
 """No international number is shorter (country code included)."""
 _SEPARATORS = re.compile(r"[\n\r,;，；、]+")
@@ -155,17 +157,17 @@ def _continues(group: str) -> bool:
 
 
 @cache
+def _country_names() -> dict[str, dict[str, str]]:
+    # English and Chinese names, taken once from phonenumbers' geodata: importing that package
+    # at run time costs about 100 MB of memory for these few hundred strings.
+    names: dict[str, dict[str, str]] = json.loads(COUNTRY_NAMES.read_text(encoding="utf-8"))
+    return names
+
+
 def country_name(region: str, language: str = "en") -> str:
-    """English (or other language) name of an ISO region code, from phonenumbers' data."""
-    names = LOCALE_DATA.get(region.upper())
-    if not names:
-        return region
-    name = names.get(language) or names.get("en") or ""
-    for _ in range(len(names)):  # `*xx` points at language xx's entry; references may chain
-        if not name.startswith("*"):
-            break
-        name = names.get(name[1:], "")
-    return name if name and not name.startswith("*") else region
+    """English (or Chinese: `zh`) name of an ISO region code; the code itself when unknown."""
+    names = _country_names().get(region.upper(), {})
+    return names.get(language) or names.get("en") or region
 
 
 def flag(region: str) -> str:

@@ -73,13 +73,13 @@ async def insert_reports(
     session: AsyncSession, sqlite: bool, rows: dict[tuple[str, str, str, str], str], now: datetime
 ) -> list[Outcome]:
     """Insert reports not seen before; return only those that are new."""
-    params = [
+    params = [  # in key order: two processes writing the same reports cannot deadlock
         {"msgid": m, "number": n, "value": v, "code": c, "raw": raw, "received_at": now}
-        for (m, n, v, c), raw in rows.items()
+        for (m, n, v, c), raw in sorted(rows.items(), key=lambda item: item[0][:2])
     ]
     new_rows = sqlite_insert(Report) if sqlite else pg_insert(Report)
     statement = new_rows.on_conflict_do_nothing().returning(
-        Report.msgid, Report.number, Report.value, Report.code, sort_by_parameter_order=True
+        Report.msgid, Report.number, Report.value, Report.code
     )
     result = await session.execute(statement, params)
     return [Outcome(*row) for row in result.all()]
@@ -89,6 +89,8 @@ async def apply_outcomes(session: AsyncSession, outcomes: Sequence[Outcome], now
     """Move numbers forward; the database enforces "first final status wins"."""
     if not outcomes:
         return
+    # Key order (stable: a number's reports keep their arrival order, so the first final wins).
+    outcomes = sorted(outcomes, key=lambda o: (o.msgid, o.number))
     await session.execute(
         update(_recipients)
         .where(
