@@ -6,6 +6,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from aiohttp import web
+from aiohttp.web_log import AccessLogger
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import StreamResponse
+
+REPORT_PREFIX = "/santo/reports/"
+
+
+class QuietAccessLogger(AccessLogger):
+    """The access log, minus stored reports (thousands a minute) and never with the report token."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        if request.path.startswith(REPORT_PREFIX):
+            if response.status == 200:
+                return
+            request = request.clone(rel_url=REPORT_PREFIX + "***")
+        super().log(request, response, time)
 
 
 @asynccontextmanager
@@ -13,7 +29,9 @@ async def running(
     app: web.Application, host: str = "127.0.0.1", port: int = 0, shutdown_timeout: float = 5.0
 ) -> AsyncIterator[str]:
     """Serve `app` until the block ends; yields its base URL (`http://127.0.0.1:PORT`)."""
-    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=shutdown_timeout)
+    runner = web.AppRunner(
+        app, handle_signals=False, shutdown_timeout=shutdown_timeout, access_log_class=QuietAccessLogger
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

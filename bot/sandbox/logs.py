@@ -21,6 +21,11 @@ class MaskPasswords(logging.Filter):
     """Rewrites a record's message, arguments and extra string fields before any handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if "cppwd" not in str(record.msg).lower() and not any(
+            isinstance(arg, str) and "cppwd" in arg.lower() for arg in args
+        ):
+            return True  # the common case, checked cheaply: nothing to mask
         if isinstance(record.msg, str):
             record.msg = mask_passwords(record.msg)
         if isinstance(record.args, tuple):

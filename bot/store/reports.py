@@ -6,9 +6,9 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import CursorResult, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,7 +91,7 @@ async def apply_outcomes(session: AsyncSession, outcomes: Sequence[Outcome], now
         return
     # Key order (stable: a number's reports keep their arrival order, so the first final wins).
     outcomes = sorted(outcomes, key=lambda o: (o.msgid, o.number))
-    await session.execute(
+    applied = await session.execute(
         update(_recipients)
         .where(
             _recipients.c.msgid == bindparam("m"),
@@ -102,7 +102,8 @@ async def apply_outcomes(session: AsyncSession, outcomes: Sequence[Outcome], now
         [{"m": o.msgid, "n": o.number, "s": o.status, "c": o.code} for o in outcomes],
     )
     await mark_dirty_by_msgid(session, {o.msgid for o in outcomes}, now)
-    await _log_conflicts(session, outcomes)
+    if cast(CursorResult[Any], applied).rowcount != len(outcomes):  # not all applied, or no count: say why
+        await _log_conflicts(session, outcomes)
 
 
 async def _log_conflicts(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:

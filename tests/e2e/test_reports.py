@@ -207,3 +207,17 @@ async def test_concurrent_reports_share_commits(world: World) -> None:
     assert statuses == [200] * 200
     assert await count(world, Report) == 200
     assert writer.batches - before < 200  # many requests, fewer commits
+
+
+async def test_the_access_log_never_shows_the_report_token(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+        await get(world.report_url + "?command=RT_REQUEST&msgid=x&da=1&sm=zz")  # 400: logged, token hidden
+        await get(world.report_url + MANUAL_43)  # 200: not logged at all
+        await get(world.url + "/healthz")
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert any("/santo/reports/***" in line and " 400 " in line for line in lines)
+    assert any("/healthz" in line for line in lines)
+    assert not any("e2e-report-token" in line for line in lines)
+    assert len([line for line in lines if "/santo/reports/" in line]) == 1
