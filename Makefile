@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m bot sandbox
+	$(BIN)/python -m bot console
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -12,6 +12,7 @@ from bot.settings import SettingsError
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import bot.console.app as console_app
     import bot.sandbox.cli as sandbox_cli
     from bot import commands
 
@@ -20,6 +21,11 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = commands_parser.add_parser("sandbox", help="run the simulated Santo platform alone")
     sandbox_cli.add_arguments(sandbox)
     sandbox.set_defaults(run=sandbox_cli.main)
+    console = commands_parser.add_parser(
+        "console", help="the whole app in a terminal: Slack stand-in, sandbox platform, SQLite"
+    )
+    console_app.add_arguments(console)
+    console.set_defaults(run=console_app.main)
     for name, run, text in [
         ("serve", commands.serve, "the web process: Slack events, reports, background work"),
         ("migrate", commands.migrate, "bring the database schema up to date"),

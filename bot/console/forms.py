@@ -1,0 +1,300 @@
+"""A modal's input blocks as terminal prompts, and typed answers as Slack's `view.state.values`.
+
+Pure functions: `fields_of(view)` lists the inputs; `describe(field)` is what is shown before a
+field's prompt (hint, numbered options); `prompt(field)` the prompt itself; `parse(field, typed)`
+turns an answer into the element's state value, or says in plain words why it cannot (the checks
+Slack's client makes before it submits: required fields, lengths, a listed option, a known
+channel). Multiline text is typed on one line with `\\n` where a new line goes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.console.render import Names, text_of
+
+TEXT = "plain_text_input"
+CHOICE_KINDS = ("radio_buttons", "static_select")
+MULTI_CHOICE_KINDS = ("checkboxes", "multi_static_select")
+CHANNEL_KINDS = ("conversations_select", "channels_select")
+USER_KINDS = ("users_select",)
+NEWLINE = "\\n"
+_IN = re.compile(r"^\+\s*(\d+)\s*(m|min|h|d)$", re.IGNORECASE)
+_UNIT = {"m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+class FieldError(ValueError):
+    """What is wrong with an answer, in words for the user."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    value: str
+    option: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Field:
+    block_id: str
+    action_id: str
+    kind: str
+    label: str
+    optional: bool
+    hint: str
+    element: dict[str, Any]
+    choices: tuple[Choice, ...]
+
+    @property
+    def initial_choice(self) -> int | None:
+        """Index of the option chosen before the user answers."""
+        initial = self.element.get("initial_option")
+        if isinstance(initial, dict):
+            for index, choice in enumerate(self.choices):
+                if choice.value == initial.get("value"):
+                    return index
+        return None
+
+    @property
+    def initial_text(self) -> str | None:
+        value = self.element.get("initial_value")
+        return value if isinstance(value, str) and value else None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a field's answer is read against: the workspace and where the user is."""
+
+    names: Names
+    channel_id: str
+    user_id: str
+    timezone: str = "UTC"
+    """The user's Slack timezone: date and time pickers are read in it."""
+    now: datetime | None = None
+    """For tests: the time `+10m` counts from."""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+
+def _choices(element: dict[str, Any], names: Names) -> tuple[Choice, ...]:
+    options = element.get("options")
+    if not isinstance(options, list):
+        options = [o for group in element.get("option_groups") or [] for o in group.get("options") or []]
+    return tuple(
+        Choice(text_of(o.get("text"), names), str(o.get("value", "")), o)
+        for o in options
+        if isinstance(o, dict)
+    )
+
+
+def fields_of(view: Mapping[str, Any], names: Names) -> list[Field]:
+    """The view's input blocks, in order."""
+    fields = []
+    for block in view.get("blocks") or []:
+        if not isinstance(block, dict) or block.get("type") != "input":
+            continue
+        element = block.get("element")
+        if not isinstance(element, dict):
+            continue
+        fields.append(
+            Field(
+                block_id=str(block.get("block_id", "")),
+                action_id=str(element.get("action_id", "")),
+                kind=str(element.get("type", "")),
+                label=text_of(block.get("label"), names),
+                optional=bool(block.get("optional")),
+                hint=text_of(block.get("hint"), names),
+                element=element,
+                choices=_choices(element, names),
+            )
+        )
+    return fields
+
+
+def has_inputs(view: Mapping[str, Any]) -> bool:
+    return any(isinstance(b, dict) and b.get("type") == "input" for b in view.get("blocks") or [])
+
+
+def _numbered(choices: tuple[Choice, ...]) -> str:
+    return "  ".join(f"{n}) {c.label}" for n, c in enumerate(choices, 1))
+
+
+def _default_channel(field: Field, context: Context) -> str | None:
+    initial = field.element.get("initial_conversation") or field.element.get("initial_channel")
+    if isinstance(initial, str) and initial:
+        return initial
+    if field.element.get("default_to_current_conversation") or field.kind == "channels_select":
+        return context.channel_id
+    return None
+
+
+def describe(field: Field, context: Context, *, again: bool = False) -> list[str]:
+    """Lines shown before a field's prompt: its hint and its options (`again`: when it is asked
+    a second time, without the typing tips)."""
+    lines = []
+    if field.hint:
+        lines.append(f"({field.hint})")
+    if field.kind in CHOICE_KINDS or field.kind in MULTI_CHOICE_KINDS:
+        lines.append(_numbered(field.choices))
+    if field.kind in MULTI_CHOICE_KINDS and not again:
+        lines.append("(numbers separated by commas)")
+    if field.kind == TEXT and field.element.get("multiline") and not again:
+        lines.append(f"(one line; type {NEWLINE} for a new line)")
+    if field.kind in CHANNEL_KINDS:
+        known = ", ".join(f"#{name}" for name in context.names.channels.values())
+        lines.append(f"(a channel: {known})")
+    if field.kind == "datetimepicker" and not again:
+        lines.append(f"(YYYY-MM-DD HH:MM in {context.timezone}, or +10m, +2h, +1d from now)")
+    if field.kind == "datepicker" and not again:
+        lines.append("(YYYY-MM-DD)")
+    if field.kind == "timepicker" and not again:
+        lines.append("(HH:MM)")
+    return lines
+
+
+def prompt(field: Field, context: Context) -> str:
+    """`Recipients: `, `Type [1]: `, `Sender id (optional): `, `Report into channel [#general]: `."""
+    default = ""
+    if field.kind in CHOICE_KINDS and field.initial_choice is not None:
+        default = str(field.initial_choice + 1)
+    elif field.kind == TEXT and field.initial_text:
+        default = field.initial_text.replace("\n", NEWLINE)
+    elif field.kind in CHANNEL_KINDS and (channel := _default_channel(field, context)):
+        default = f"#{context.names.channel(channel)}"
+    optional = " (optional)" if field.optional and "(optional)" not in field.label.lower() else ""
+    shown = f" [{default}]" if default else ""
+    return f"{field.label}{optional}{shown}: "
+
+
+def _pick(field: Field, typed: str) -> Choice:
+    text = typed.strip()
+    if text.isdigit() and 1 <= int(text) <= len(field.choices):
+        return field.choices[int(text) - 1]
+    lowered = text.lower()
+    for choice in field.choices:
+        if lowered in (choice.label.lower(), choice.value.lower()):
+            return choice
+    raise FieldError(f"Choose 1 to {len(field.choices)}: {_numbered(field.choices)}")
+
+
+def _channel(typed: str, context: Context) -> str:
+    name = typed.strip().lstrip("#").lower()
+    for channel_id, known in context.names.channels.items():
+        if name in (known.lower(), channel_id.lower()):
+            return channel_id
+    known_names = ", ".join(f"#{n}" for n in context.names.channels.values())
+    raise FieldError(f"There is no channel #{name} here. Channels: {known_names}")
+
+
+def _user(typed: str, context: Context) -> str:
+    name = typed.strip().lstrip("@").lower()
+    for user_id, (handle, display) in context.names.users.items():
+        if name in (handle.lower(), display.lower(), user_id.lower()):
+            return user_id
+    raise FieldError(f"There is no user @{name} here.")
+
+
+def _required(field: Field) -> None:
+    if not field.optional:
+        raise FieldError("This field is required.")
+
+
+def parse(field: Field, typed: str, context: Context) -> dict[str, Any]:
+    """The typed answer as the element's entry in `view.state.values[block][action]`."""
+    kind = field.kind
+    blank = not typed.strip()
+    state: dict[str, Any] = {"type": kind}
+    if kind in CHOICE_KINDS:
+        if blank:
+            if field.initial_choice is None:
+                _required(field)
+                state["selected_option"] = None
+                return state
+            state["selected_option"] = field.choices[field.initial_choice].option
+            return state
+        state["selected_option"] = _pick(field, typed).option
+        return state
+    if kind in MULTI_CHOICE_KINDS:
+        if blank:
+            _required(field)
+            state["selected_options"] = []
+            return state
+        picked = [_pick(field, part) for part in typed.split(",") if part.strip()]
+        state["selected_options"] = [c.option for c in picked]
+        return state
+    if kind in CHANNEL_KINDS:
+        key = "selected_conversation" if kind == "conversations_select" else "selected_channel"
+        if blank:
+            default = _default_channel(field, context)
+            if default is None:
+                _required(field)
+            state[key] = default
+            return state
+        state[key] = _channel(typed, context)
+        return state
+    if kind in USER_KINDS:
+        if blank:
+            _required(field)
+            state["selected_user"] = None
+            return state
+        state["selected_user"] = _user(typed, context)
+        return state
+    if kind in ("datepicker", "timepicker", "datetimepicker"):
+        key = {"datepicker": "selected_date", "timepicker": "selected_time"}.get(kind, "selected_date_time")
+        if blank:
+            _required(field)
+            state[key] = None
+            return state
+        state[key] = _when(kind, typed.strip(), context)
+        return state
+    value: str | None = typed.replace(NEWLINE, "\n").strip() if not blank else field.initial_text
+    if not value:
+        _required(field)
+        value = None
+    if value is not None:
+        _check_length(field, value)
+        if kind == "number_input" and not re.fullmatch(r"-?\d+(\.\d+)?", value):
+            raise FieldError("Write a number.")
+    state["value"] = value
+    return state
+
+
+def _when(kind: str, typed: str, context: Context) -> str | int:
+    """A picked date (`2025-06-01`), time (`14:30`) or date and time (epoch seconds)."""
+    try:
+        if kind == "datepicker":
+            return date.fromisoformat(typed).isoformat()
+        if kind == "timepicker":
+            return time.fromisoformat(typed).strftime("%H:%M")
+        relative = _IN.match(typed)
+        if relative:
+            now = context.now or datetime.now(context.zone)
+            return int(
+                (
+                    now + timedelta(seconds=int(relative.group(1)) * _UNIT[relative.group(2).lower()])
+                ).timestamp()
+            )
+        picked = datetime.fromisoformat(typed.replace(" ", "T", 1))
+        return int(picked.replace(tzinfo=picked.tzinfo or context.zone).timestamp())
+    except ValueError:
+        shapes = {"datepicker": "YYYY-MM-DD", "timepicker": "HH:MM"}
+        raise FieldError(f"Write it as {shapes.get(kind, 'YYYY-MM-DD HH:MM, or +10m')}.") from None
+
+
+def _check_length(field: Field, value: str) -> None:
+    longest = field.element.get("max_length")
+    shortest = field.element.get("min_length")
+    if isinstance(longest, int) and len(value) > longest:
+        raise FieldError(f"At most {longest} characters (this has {len(value)}).")
+    if isinstance(shortest, int) and len(value) < shortest:
+        raise FieldError(f"At least {shortest} characters.")

@@ -1,0 +1,199 @@
+"""`python -m bot console` as a user runs it: from a script, and on a terminal (a pseudo-terminal)."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from handlers.blocks.send_modal import build_send_modal
+from handlers.ids import BlockId
+
+PROMPT = "#general alice> "
+
+
+def form_answers(**answers: str) -> list[str]:
+    """One line per input of the Send modal as the app builds it: `answers` by block id, the other
+    fields left empty (their defaults)."""
+    blocks = build_send_modal("C0GENERAL").to_dict()["blocks"]
+    return [answers.get(block["block_id"], "") for block in blocks if block["type"] == "input"]
+
+
+# The issue's walk-through types +60112985587, which is one digit short for a Malaysian 011 number
+# (the app rightly refuses it); the manual's number is 601129855877.
+SCRIPT = [
+    "/sms balance",
+    "/sms price japan",
+    "/sms send +8613910825657,+601129855877 hello",
+    "/sms",
+    *form_answers(**{BlockId.RECIPIENTS: "12345", BlockId.MESSAGE: "Meeting moved to 3pm"}),
+    "+8613910825657, +447400123456",  # Recipients, asked again after the app's error
+    "y",
+    "/sms send +8613910825657,+8613910820402 Your code is 4821",
+]
+
+
+def console(tmp_path: Path, *args: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "bot",
+        "console",
+        "--database",
+        str(tmp_path / "console.db"),
+        "--report-delay",
+        "0.3",
+        *args,
+    ]
+
+
+def after(text: str, marker: str) -> str:
+    """What was printed after `marker` (which must have been printed)."""
+    assert marker in text, f"{marker!r} not printed"
+    return text[text.index(marker) + len(marker) :]
+
+
+def test_a_scripted_session_reads_like_slack(tmp_path: Path) -> None:
+    script = tmp_path / "session.txt"
+    script.write_text("\n".join(SCRIPT) + "\n", encoding="utf-8")
+    run = subprocess.run(
+        console(tmp_path, "--script", str(script)), capture_output=True, text=True, timeout=90, check=False
+    )
+    out = run.stdout
+    assert run.returncode == 0, out + run.stderr
+    assert "Traceback" not in out + run.stderr
+    assert out.startswith("Santo for Slack console: app http://127.0.0.1:")
+
+    balance = after(out, PROMPT + "/sms balance\n")
+    assert balance.startswith(
+        "Santo in #general (only visible to you):\n  Balance: ¥100.00 (account Test101)\n"
+    )
+    price = after(out, PROMPT + "/sms price japan\n")
+    assert price.startswith(
+        "Santo in #general (only visible to you):\n  🇯🇵 Japan (+81): ¥0.34 per message part."
+    )
+
+    quick = after(out, PROMPT + "/sms send +8613910825657,+601129855877 hello\n").split(PROMPT)[0]
+    assert quick.startswith(
+        "Santo in #general:\n  SMS to 2 numbers · sent by @alice in #general\n  │ hello\n"
+    )
+    pending, settled = quick.index("Pending 2"), quick.index("Delivered 2 · Failed 0 · Pending 0")
+    assert pending < settled  # the counts change in place as the reports arrive
+    assert "Santo in #general (updated):" in quick[pending:settled]
+
+    modal = after(out, PROMPT + "/sms\n").split(PROMPT)[0]
+    assert modal.startswith("┌─ Send SMS\n")
+    asked = [line.split(": ")[0].strip() for line in modal.splitlines() if re.match(r"^  [A-Z].*: ", line)]
+    assert asked[:2] == ["Recipients", "Message"] and "Type [1]" in asked
+    error = "  ✗ Recipients: No valid number. 12345: too short\n"
+    assert error in modal
+    again = after(modal, error)  # only the wrong field is asked again
+    assert (
+        again.startswith("  (International numbers")
+        and "  Recipients: +8613910825657, +447400123456\n" in again
+    )
+    assert asked.count("Recipients") == 2 and asked.count("Message") == 1
+    confirmation = after(modal, "┌─ Confirm send (updated)\n")
+    assert "│ Send this SMS to 2 numbers into #general?" in confirmation
+    assert "│ Estimated cost ¥0.44 · Balance ¥99.50" in confirmation
+    assert '  Submit "Send"? [y/N] y\n' in confirmation
+    assert "✅ Sent — follow it in #general." in confirmation
+    assert "│ Meeting moved to 3pm" in after(confirmation, "Santo in #general:\n")
+
+    failing = after(out, PROMPT + "/sms send +8613910825657,+8613910820402 Your code is 4821\n")
+    assert "Delivered 1 · Failed 1 · Pending 0" in failing
+    thread = after(failing, '  └ Santo, in the thread of "SMS to 2 numbers · sent by @alice in #general":\n')
+    assert thread.startswith(
+        "      Failed (1)\n      +86 139 1082 0402 — content contains a forbidden keyword (402)\n"
+    )
+    assert out.rstrip().endswith("(done)")
+
+
+class Terminal:
+    """The console on a pseudo-terminal, read and typed at like a person would."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: become the console
+            try:
+                os.execv(argv[0], argv)
+            finally:
+                os._exit(127)
+        self.output = ""
+        self.code: int | None = None
+
+    def _pump(self, wait: float) -> None:
+        ready, _, _ = select.select([self.fd], [], [], wait)
+        if ready:
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:  # the child is gone
+                data = b""
+            self.output += data.decode("utf-8", errors="replace").replace("\r\n", "\n")
+
+    def read_until(self, text: str, start: int = 0, timeout: float = 20.0) -> int:
+        """Wait until `text` is printed after position `start`; returns where it ends."""
+        deadline = time.monotonic() + timeout
+        while text not in self.output[start:]:
+            assert time.monotonic() < deadline, f"{text!r} not printed; got:\n{self.output}"
+            self._pump(0.1)
+        return self.output.index(text, start) + len(text)
+
+    def type(self, keys: str) -> None:
+        os.write(self.fd, keys.encode())
+
+    def exit_code(self, timeout: float = 20.0) -> int:
+        deadline = time.monotonic() + timeout
+        while self.code is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.code = os.waitstatus_to_exitcode(status)
+                break
+            assert time.monotonic() < deadline, f"the console did not exit; it printed:\n{self.output}"
+            self._pump(0.1)
+        self._pump(0.1)
+        return self.code
+
+    def close(self) -> None:
+        if self.code is None:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+def test_on_a_terminal_an_answer_comes_back_and_ctrl_d_quits(tmp_path: Path) -> None:
+    terminal = Terminal(console(tmp_path))
+    try:
+        at = terminal.read_until(PROMPT)
+        terminal.type("/sms balance\r")
+        at = terminal.read_until("Balance: ¥100.00 (account Test101)", at)
+        terminal.read_until(PROMPT, at)
+        terminal.type("\x04")  # Ctrl-D on an empty line
+        assert terminal.exit_code() == 0
+    finally:
+        terminal.close()
+    assert "(only visible to you)" in terminal.output
+    assert "Traceback" not in terminal.output
+
+
+def test_on_a_terminal_ctrl_c_closes_a_form_then_quits(tmp_path: Path) -> None:
+    terminal = Terminal(console(tmp_path))
+    try:
+        at = terminal.read_until(PROMPT)
+        terminal.type("/sms\r")
+        at = terminal.read_until("  Recipients: ", at)
+        terminal.type("\x03")  # Ctrl-C in the form: the form closes, the console stays
+        at = terminal.read_until("(form closed)", at)
+        terminal.read_until(PROMPT, at)
+        terminal.type("\x03")  # Ctrl-C at the prompt: the console stops cleanly
+        assert terminal.exit_code() == 0
+    finally:
+        terminal.close()
+    assert "Stopping…" in terminal.output
+    assert "Traceback" not in terminal.output and "KeyboardInterrupt" not in terminal.output

@@ -1,0 +1,152 @@
+"""What the console prints for what the app posts: blocks → readable text."""
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.console.render import (
+    EPHEMERAL,
+    UPDATED,
+    Names,
+    mrkdwn,
+    render_blocks,
+    render_message,
+    render_response,
+    render_view,
+)
+from bot.mrkdwn import code, escape, quote
+from bot.slack_standin import Message, ResponsePost, ViewRecord
+from bot.store.notify import Failure
+from handlers.blocks.failures import build_failures_reply
+from handlers.blocks.send_modal import build_send_modal
+
+NAMES = Names(
+    users={"U0ALICE": ("alice", "Alice Chen"), "UBOT": ("santo", "Santo")},
+    channels={"C0GENERAL": "general", "C0OPS": "ops"},
+)
+
+
+def dicts(*blocks: Any) -> list[dict[str, Any]]:
+    return [block.to_dict() for block in blocks]
+
+
+def message(ts: str, blocks: list[dict[str, Any]], thread_ts: str | None = None, text: str = "") -> Message:
+    return Message(channel="C0GENERAL", ts=ts, thread_ts=thread_ts, text=text, blocks=blocks, user="UBOT")
+
+
+def test_mrkdwn_markers_are_dropped_and_text_is_kept() -> None:
+    assert (
+        mrkdwn("*Delivered* 2 · _Failed_ 0 · ~Pending~ 1 · `msgid 42`")
+        == "Delivered 2 · Failed 0 · Pending 1 · msgid 42"
+    )
+    assert mrkdwn("*bold with _italic_ inside*") == "bold with italic inside"
+    # markers inside words, code and arithmetic are not formatting
+    assert mrkdwn("report_token_x and 2*3*4") == "report_token_x and 2*3*4"
+    assert mrkdwn("`*not bold*` and `a_b_`") == "*not bold* and a_b_"
+    assert mrkdwn(":warning: careful :unknown_thing:") == "⚠️ careful :unknown_thing:"
+
+
+def test_escaped_outside_text_reads_as_typed() -> None:
+    typed = "<!channel> click <https://evil.example|here> & <@U0BOB> 5 > 3"
+    assert mrkdwn(escape(typed)) == typed
+    assert mrkdwn(code("a<b")) == "a<b"
+    assert mrkdwn(quote("line one\n> two")) == "│ line one\n│ > two"
+
+
+def test_mentions_channels_and_links_show_as_names() -> None:
+    shown = mrkdwn("sent by <@U0ALICE> in <#C0GENERAL> · <#C9|renamed> · <!here>", NAMES)
+    assert shown == "sent by @alice in #general · #renamed · @here"
+    assert (
+        mrkdwn("<https://slack.com|Slack> or <https://x.example>")
+        == "Slack (https://slack.com) or https://x.example"
+    )
+    assert mrkdwn("<@U0NOBODY>", NAMES) == "@U0NOBODY"
+
+
+def test_sections_fields_context_dividers_and_headers() -> None:
+    blocks = dicts(
+        HeaderBlock(text="Status"),
+        SectionBlock(text=MarkdownTextObject(text="*Balance:* ¥100.00")),
+        SectionBlock(fields=[MarkdownTextObject(text="*China*"), MarkdownTextObject(text="¥0.08")]),
+        DividerBlock(),
+        ContextBlock(elements=[MarkdownTextObject(text="msgid `17956`")]),
+    )
+    assert render_blocks(blocks, NAMES).lines == [
+        "Status",
+        "Balance: ¥100.00",
+        "China",
+        "¥0.08",
+        "─" * 40,
+        "msgid 17956",
+    ]
+
+
+def test_buttons_are_numbered_from_the_next_free_number() -> None:
+    blocks = dicts(
+        SectionBlock(text=MarkdownTextObject(text="Send this SMS to 11 numbers?")),
+        ActionsBlock(
+            elements=[
+                ButtonElement(text="Send", action_id="confirm_send", value="d1", style="primary"),
+                ButtonElement(text="Cancel", action_id="cancel_send", value="d1"),
+            ]
+        ),
+    )
+    shown = render_blocks(blocks, NAMES, first_button=3)
+    assert shown.lines[-1] == "[3 Send] [4 Cancel]"
+    assert [(b.number, b.action_id, b.value) for b in shown.buttons] == [
+        (3, "confirm_send", "d1"),
+        (4, "cancel_send", "d1"),
+    ]
+
+
+def test_a_thread_reply_is_indented_under_its_parent() -> None:
+    parent = message(
+        "1.1", dicts(SectionBlock(text=MarkdownTextObject(text="*SMS to 2 numbers* · sent by <@U0ALICE>")))
+    )
+    text, blocks = build_failures_reply([Failure(1, "8613910820402", "402")])
+    reply = message("1.2", [b.to_dict() for b in blocks], thread_ts="1.1", text=text)
+    top = render_message(parent, NAMES).lines
+    shown = render_message(reply, NAMES, parent=parent).lines
+    assert top == ["Santo in #general:", "  SMS to 2 numbers · sent by @alice"]
+    assert shown[0] == '  └ Santo, in the thread of "SMS to 2 numbers · sent by @alice":'
+    assert shown[1:] == [
+        "      Failed (1)",
+        "      +86 139 1082 0402 — content contains a forbidden keyword (402)",
+    ]
+
+
+def test_an_updated_message_is_marked_once() -> None:
+    home = message("1.1", dicts(SectionBlock(text=MarkdownTextObject(text="*Delivered* 2 · *Failed* 0"))))
+    first = render_message(home, NAMES).text
+    again = render_message(home, NAMES, updated=True).text
+    assert UPDATED not in first
+    assert again.splitlines()[0] == f"Santo in #general {UPDATED}:" and again.count(UPDATED) == 1
+    assert again.splitlines()[1:] == first.splitlines()[1:]
+
+
+def test_ephemeral_answers_are_marked_only_visible_to_you() -> None:
+    post = ResponsePost(
+        "R1", {"text": "*Balance:* ¥100.00", "response_type": "ephemeral"}, 0.0, "C0GENERAL", "U0ALICE"
+    )
+    assert render_response(post, NAMES).lines == [f"Santo in #general {EPHEMERAL}:", "  Balance: ¥100.00"]
+    replaced = ResponsePost("R2", {"text": "Cancelled.", "replace_original": True}, 0.0, "C0GENERAL")
+    assert render_response(replaced, NAMES).lines[0] == f"Santo in #general {EPHEMERAL} {UPDATED}:"
+
+
+def test_a_modal_shows_title_inputs_errors_and_its_buttons() -> None:
+    payload = build_send_modal("C0GENERAL").to_dict()
+    view = ViewRecord(id="V1", type="modal", payload=payload, hash="h")
+    lines = render_view(view, NAMES, errors={"recipients": "No valid number. 12345: too short"}).lines
+    assert lines[0] == "┌─ Send SMS"
+    assert "│ Recipients: ____" in lines and "│ Type: [SMS]" in lines
+    assert "│ Sender id (optional): ____" in lines
+    assert "│ ✗ Recipients: No valid number. 12345: too short" in lines
+    assert lines[-1] == "└─ [Review] [Cancel]"
