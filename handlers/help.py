@@ -10,7 +10,7 @@ USAGE = escape(
             "*Send SMS and voice calls from Slack*",
             "`/sms` — open the Send form (many numbers, review before sending)",
             "`/sms send <numbers> <text>` — quick send; numbers separated by commas, no spaces:"
-            " `/sms send +8613910825657,+60112985587 Hello`",
+            " `/sms send +8613910825657,+601129855877 Hello`",
             "`/sms voice <number> [lang] <text>` — voice call;"
             " lang: zh-cn, en-us, ja-jp, ko-kr, ru-ru, es-es, pt-pt",
             "`/sms balance` — the account's balance",

@@ -39,7 +39,7 @@ def parse_quick_send(actor: Actor, args: str) -> tuple[SendRequest, int]:
     text = text.strip()
     if not token or not text:
         raise InputProblem(
-            "Write the numbers, then the message: `/sms send +8613910825657,+60112985587 Hello`"
+            "Write the numbers, then the message: `/sms send +8613910825657,+601129855877 Hello`"
         )
     parsed = parse_numbers(token)
     if parsed.invalid:

@@ -121,6 +121,7 @@ def build_notice_view(title: str, text: str, external_id: str | None = None) -> 
         type="modal",
         title=title,
         close="Close",
+        clear_on_close=True,  # closing it must not lead back to a filled-in form to send again
         external_id=external_id,
         blocks=[SectionBlock(text=MarkdownTextObject(text=text))],
     )
