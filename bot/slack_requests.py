@@ -71,6 +71,39 @@ class SlackRequests:
     async def interact(self, payload: dict[str, Any]) -> tuple[int, str]:
         return await self.post(urlencode({"payload": json.dumps(payload)}))
 
+    async def event(self, event: dict[str, Any]) -> tuple[int, str]:
+        """Deliver an Events API event (e.g. `app_home_opened`): a signed JSON `event_callback`."""
+        standin = self.standin
+        body = json.dumps(
+            {
+                "token": "legacy-verification-token",
+                "team_id": standin.team_id,
+                "api_app_id": standin.app_id,
+                "event": event,
+                "type": "event_callback",
+                "event_id": f"Ev{standin.new_trigger_id().replace('.', '')[:16]}",
+                "event_time": int(time.time()),
+                "authorizations": [
+                    {"team_id": standin.team_id, "user_id": standin.bot_user_id, "is_bot": True}
+                ],
+                "is_ext_shared_channel": False,
+            }
+        )
+        headers = self.signed_headers(body) | {"Content-Type": "application/json"}
+        return await self.post(body, headers)
+
+    async def open_home(self, user: str = "U0ALICE") -> tuple[int, str]:
+        """The user opens the app's Home tab."""
+        return await self.event(
+            {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": f"D{user}",
+                "tab": "home",
+                "event_ts": f"{time.time():.6f}",
+            }
+        )
+
     def _base_payload(self, kind: str, user: str) -> dict[str, Any]:
         standin = self.standin
         return {

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from bot.mrkdwn import escape
 from bot.santo.errors import InvalidRequest, OutcomeUnknown, SantoError, SantoRejected, SantoUnavailable
 
 ADVICE = {
@@ -60,15 +61,15 @@ def explain(exc: SantoError) -> str:
         advice = ADVICE.get(exc.code, "")
         return f"The platform refused: *{exc.code} — {exc.meaning}*. {advice}".strip()
     if isinstance(exc, SantoUnavailable):
-        return f"The platform could not be reached ({exc}). Nothing was sent; try again in a minute."
+        return f"The platform could not be reached ({escape(str(exc))}). Nothing was sent; try again soon."
     if isinstance(exc, OutcomeUnknown):
         return (
-            f"The platform's answer was lost ({exc.reason}): the message may have gone out. "
+            f"The platform's answer was lost ({escape(exc.reason)}): the message may have gone out. "
             "Don't resend yet; check `/sms balance` and wait for delivery reports."
         )
     if isinstance(exc, InvalidRequest):
-        return f"That can't be sent: {exc}."
-    return f"The platform call failed: {exc}."
+        return f"That can't be sent: {escape(str(exc))}."
+    return f"The platform call failed: {escape(str(exc))}."
 
 
 def incident_text() -> str:

@@ -18,8 +18,26 @@ def test_manifest_points_slack_at_the_events_route_with_minimal_scopes() -> None
     assert "balance" in command["usage_hint"]
     assert manifest["settings"]["interactivity"]["request_url"] == command["url"]
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
-        "commands", "chat:write", "chat:write.public", "im:write", "files:write", "usergroups:read"
+        "commands",
+        "chat:write",
+        "chat:write.public",
+        "im:write",
+        "files:write",
+        "usergroups:read",
+        "users:read",
     }
+
+
+def test_manifest_has_the_home_tab_its_event_and_the_message_shortcut() -> None:
+    from handlers.ids import CallbackId
+
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    events = manifest["settings"]["event_subscriptions"]
+    assert events["request_url"] == manifest["settings"]["interactivity"]["request_url"]
+    assert "app_home_opened" in events["bot_events"]
+    [shortcut] = manifest["features"]["shortcuts"]
+    assert shortcut["type"] == "message" and shortcut["callback_id"] == CallbackId.SEND_AS_SMS
 
 
 def test_procfile_runs_real_cli_commands() -> None:

@@ -1,0 +1,208 @@
+"""The App Home tab (`app_home_opened` → `views.publish`), its Refresh and Send SMS buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
+
+from bot.guard import is_admin, lookup_refusal, start_of_day
+from bot.mrkdwn import escape
+from bot.santo.errors import SantoError
+from bot.santo.models import Balance
+from bot.services import Services
+from bot.store.audit import usage_since
+from bot.store.db import now
+from bot.store.home import health, recent_sends
+from handlers.blocks.app_home import (
+    Allowance,
+    HomeFacts,
+    SendLine,
+    SetupHealth,
+    build_home_view,
+    build_notice_home,
+)
+from handlers.blocks.send_modal import build_notice_view
+from handlers.common import Actor, explain
+from handlers.ids import ActionId
+from handlers.send_modal import open_send_modal
+
+log = logging.getLogger(__name__)
+
+LAST_SENDS = 10
+REPORTS_WINDOW = timedelta(hours=24)
+PERMALINKS_KEPT = 5000
+
+
+class Permalinks:
+    """chat.getPermalink answers, kept for the process's life (a message's link never changes)."""
+
+    def __init__(self) -> None:
+        self._links: dict[tuple[str, str], str] = {}
+
+    async def get(self, services: Services, channel: str, ts: str | None) -> str | None:
+        if not ts:
+            return None
+        key = (channel, ts)
+        if key not in self._links:
+            try:
+                answer = await services.slack.chat_getPermalink(channel=channel, message_ts=ts)
+            except SlackApiError as exc:
+                log.info("no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
+                return None
+            link = answer.get("permalink")
+            if not isinstance(link, str):
+                return None
+            if len(self._links) >= PERMALINKS_KEPT:
+                self._links.clear()
+            self._links[key] = link
+        return self._links[key]
+
+
+PERMALINKS = Permalinks()
+
+
+def _cap(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+async def _balance(services: Services) -> tuple[Balance | None, str | None]:
+    try:
+        return await services.santo.balance(), None
+    except SantoError as exc:
+        return None, escape(explain(exc))  # its text may quote the platform's answer
+
+
+async def allowances(services: Services, team_id: str, user_id: str) -> list[Allowance]:
+    settings = services.settings
+    today = start_of_day(now())
+    mine, everyone = await asyncio.gather(
+        usage_since(services.db, team_id, today, user_id), usage_since(services.db, team_id, today)
+    )
+    return [
+        Allowance("You", mine, settings.sms_user_daily_recipients, _cap(settings.sms_user_daily_cost)),
+        Allowance("Workspace", everyone, settings.sms_daily_recipients, _cap(settings.sms_daily_cost)),
+    ]
+
+
+async def setup_health(services: Services, team_id: str, platform_problem: str | None) -> SetupHealth:
+    settings = services.settings
+    at = now()
+    stats = await health(services.db, team_id, at - REPORTS_WINDOW, at, settings.report_poll_after)
+    token = settings.santo_report_token
+    base = settings.public_url or "https://<your-app-host>"
+    return SetupHealth(
+        platform_problem=platform_problem,
+        sandbox=settings.santo_sandbox,
+        callback_url=f"{base}/santo/reports/{token.get_secret_value()}" if token else None,
+        host_known=settings.public_url is not None,
+        stats=stats,
+        poll_after=_duration(settings.report_poll_after),
+        give_up_after=_duration(settings.report_give_up_after),
+    )
+
+
+async def home_view(services: Services, team_id: str, user_id: str) -> View:
+    """The user's Home tab, from the platform's balance and the stored state."""
+    refusal = await lookup_refusal(services, user_id)
+    if refusal:
+        return build_notice_home(refusal, refresh=False)
+    (balance, problem), today, views = await asyncio.gather(
+        _balance(services),
+        allowances(services, team_id, user_id),
+        recent_sends(services.db, team_id, user_id, LAST_SENDS),
+    )
+    links = await asyncio.gather(
+        *(PERMALINKS.get(services, v.send.channel_id, v.send.message_ts) for v in views)
+    )
+    admin_health = await setup_health(services, team_id, problem) if is_admin(services, user_id) else None
+    facts = HomeFacts(
+        updated_at=now(),
+        balance=balance,
+        balance_problem=problem,
+        allowances=today,
+        sends=[SendLine(view, link) for view, link in zip(views, links, strict=True)],
+        health=admin_health,
+    )
+    return build_home_view(facts)
+
+
+async def publish_home(services: Services, team_id: str, user_id: str) -> None:
+    await services.slack.views_publish(user_id=user_id, view=await home_view(services, team_id, user_id))
+
+
+def _show_problem(services: Services, user_id: str) -> Callable[[BaseException], Awaitable[None]]:
+    async def show(_exc: BaseException) -> None:
+        ref = uuid.uuid4().hex[:8]
+        log.error("the Home tab of %s could not be built (reference %s)", user_id, ref)
+        text = (
+            f"Sorry, this page could not be shown (reference `{ref}`); it has been logged. "
+            "Press Refresh to try again."
+        )
+        await services.slack.views_publish(user_id=user_id, view=build_notice_home(text))
+
+    return show
+
+
+def _refresh(services: Services, team_id: str, user_id: str) -> None:
+    services.background.spawn(
+        publish_home(services, team_id, user_id), on_error=_show_problem(services, user_id)
+    )
+
+
+async def on_home_opened(event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """Bolt acknowledges events at once; the page is built in the background."""
+    if event.get("tab") != "home":
+        return
+    user_id = str(event.get("user") or "")
+    team_id = str(body.get("team_id") or context.team_id or "")
+    if user_id:
+        _refresh(Services.of(context), team_id, user_id)
+
+
+async def on_refresh(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    actor = Actor.from_body(body)
+    _refresh(Services.of(context), actor.team_id, actor.user_id)
+
+
+async def on_send_sms(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """Send SMS: the Send modal, with a channel picker (the Home tab is in no channel)."""
+    await ack()
+    services = Services.of(context)
+    actor = Actor.from_body(body)
+
+    async def work() -> None:
+        if not actor.trigger_id:
+            return
+        refusal = await lookup_refusal(services, actor.user_id)
+        if refusal:
+            await services.slack.views_open(
+                trigger_id=actor.trigger_id, view=build_notice_view("Send SMS", refusal)
+            )
+            return
+        await open_send_modal(services, actor.trigger_id, None)
+
+    services.background.spawn(work())
+
+
+def register(app: AsyncApp) -> None:
+    app.event("app_home_opened")(on_home_opened)
+    app.action(ActionId.HOME_REFRESH)(on_refresh)
+    app.action(ActionId.HOME_SEND)(on_send_sms)

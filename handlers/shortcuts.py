@@ -1,0 +1,99 @@
+"""The "Send as SMS" message shortcut: the Send modal, prefilled with the message's text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.models.blocks import ContextBlock, InputBlock, MarkdownTextObject
+from slack_sdk.models.views import View
+
+from bot.guard import lookup_refusal
+from bot.plain_text import USER_NAMES, to_plain_text, user_ids
+from bot.services import Services
+from handlers.blocks.send_modal import build_notice_view, build_send_modal
+from handlers.common import Actor, apologise
+from handlers.ids import BlockId, CallbackId
+
+MESSAGE_LIMIT = 3000
+"""The Send modal's message field holds this many characters."""
+NAMES_BUDGET = 1.0
+"""Seconds to spend asking Slack for mentioned people's names (the trigger lasts 3 s)."""
+
+
+def report_channel(body: dict[str, Any]) -> str | None:
+    """The message's channel, where the send reports; None (the user picks) for direct messages,
+    where the bot cannot post."""
+    channel = body.get("channel") or {}
+    channel_id = str(channel.get("id") or "")
+    name = str(channel.get("name") or "")
+    if not channel_id or channel_id.startswith("D") or name == "directmessage" or name.startswith("mpdm-"):
+        return None
+    return channel_id
+
+
+def fit_message(text: str) -> tuple[str, str | None]:
+    """The text as it fits the form, and a note when it had to be cut (or was empty)."""
+    text = text.strip()
+    if not text:
+        return "", "This message has no text: write the text to send."
+    if len(text) <= MESSAGE_LIMIT:
+        return text, None
+    note = (
+        f":warning: The message has {len(text):,} characters; the form holds {MESSAGE_LIMIT:,}, "
+        "so its end was cut. Check the text before sending."
+    )
+    return text[:MESSAGE_LIMIT].rstrip(), note
+
+
+def build_send_as_sms_modal(channel_id: str | None, text: str) -> View:
+    """The Send modal, prefilled with `text` (plain text), with a note when it was cut."""
+    message, note = fit_message(text)
+    view = build_send_modal(channel_id, message=message)
+    if note and view.blocks is not None:
+        blocks = list(view.blocks)
+        after = next(
+            (
+                i + 1
+                for i, b in enumerate(blocks)
+                if isinstance(b, InputBlock) and b.block_id == BlockId.MESSAGE
+            ),
+            len(blocks),
+        )
+        blocks.insert(after, ContextBlock(elements=[MarkdownTextObject(text=note)]))
+        view.blocks = blocks
+    return view
+
+
+async def message_as_text(services: Services, message: dict[str, Any]) -> str:
+    """The message's mrkdwn as plain text, mentions as names."""
+    raw = message.get("text")
+    text = raw if isinstance(raw, str) else ""
+    names = await USER_NAMES.lookup(services.slack, user_ids(text), timeout=NAMES_BUDGET)
+    return to_plain_text(text, names)
+
+
+async def on_send_as_sms(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+) -> None:
+    await ack()
+    services = Services.of(context)
+    actor = Actor.from_body(body)
+
+    async def work() -> None:
+        if not actor.trigger_id:
+            return
+        refusal = await lookup_refusal(services, actor.user_id)
+        if refusal:
+            view = build_notice_view("Send as SMS", refusal)
+        else:
+            text = await message_as_text(services, body.get("message") or {})
+            view = build_send_as_sms_modal(report_channel(body), text)
+        await services.slack.views_open(trigger_id=actor.trigger_id, view=view)
+
+    services.background.spawn(work(), on_error=apologise(respond))
+
+
+def register(app: AsyncApp) -> None:
+    app.message_shortcut(CallbackId.SEND_AS_SMS)(on_send_as_sms)
