@@ -43,6 +43,7 @@ from bot.console.render import (
     mrkdwn,
     render_ephemeral,
     render_ephemeral_record,
+    render_home,
     render_message,
     render_response,
     render_view,
@@ -95,6 +96,7 @@ Type what you would type in Slack:
   /sms help        the app's own usage: /sms balance, /sms price japan, /sms send <numbers> <text>, /sms
   /join #ops       switch channel (#general, #random, #ops, or a new name)
   click N          press the button numbered N, e.g. [1 Send]
+  home             open the app's Home tab (balance, your last sends, Send SMS)
   help             this text
   quit             stop (also Ctrl-D; Ctrl-C stops too, or closes an open form)
 In a form: Enter keeps the [default], optional fields may stay empty, \\n starts a new line.
@@ -338,7 +340,8 @@ class Console:
         elif method == "views.publish" and call.args.get("user_id") == self.user_id:
             view = self.standin.views.get(str(response.get("view", {}).get("id", "")))
             if view is not None:
-                self.screen.show(render_view(view, self.names, updated=view.updates > 0).text)
+                shown = render_home(view, self.names, first_button=self.next_button)
+                self.show(shown, ("home",), self.channel_id, None)
 
     def _new_owner(self) -> tuple[str, ...]:
         self._ephemerals += 1
@@ -480,6 +483,9 @@ class Console:
                 self.screen.show(HELP)
             elif lowered == "click":
                 await self.click(rest.strip())
+            elif lowered == "home":
+                await self.world.slack.open_home(self.user_id)
+                await self.settle()
             elif lowered == "/join":
                 self.join(rest.strip())
             elif lowered.startswith("/"):

@@ -431,3 +431,10 @@ def render_view(
     shown = " ".join(f"[{a}]" for a in actions if a)
     lines.append(f"└─ {shown}" if shown else "└─")
     return Rendered(lines)
+
+
+def render_home(view: ViewRecord, names: Names, *, first_button: int = 1) -> Rendered:
+    """The app's Home tab, with numbered buttons (`click N` presses them)."""
+    body = render_blocks(view.blocks, names, first_button=first_button)
+    lines = ["┌─ Santo · Home tab", *(f"│ {line}".rstrip() for line in body.lines), "└─"]
+    return Rendered(lines, body.buttons)

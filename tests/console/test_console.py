@@ -197,3 +197,44 @@ def test_on_a_terminal_ctrl_c_closes_a_form_then_quits(tmp_path: Path) -> None:
         terminal.close()
     assert "Stopping…" in terminal.output
     assert "Traceback" not in terminal.output and "KeyboardInterrupt" not in terminal.output
+
+
+def test_home_tab_retry_and_a_cancelled_schedule_in_the_console(tmp_path: Path) -> None:
+    script = tmp_path / "power.txt"
+    script.write_text(
+        "\n".join(
+            [
+                "/sms send +8613910825657,+8613910820402 Your code is 4821",
+                "click 1",  # Retry failed (1)
+                "y",
+                "home",
+                "/sms",
+                "+8613910825658",
+                "Board meeting moved to 3pm",
+                "1",
+                "",
+                "",
+                "+2m",
+                "y",
+                "click 5",  # Cancel
+            ]
+        )
+        + "\n"
+    )
+    done = subprocess.run(
+        [*console(tmp_path), "--script", str(script)], capture_output=True, text=True, timeout=120
+    )
+    out = done.stdout
+    assert done.returncode == 0, done.stderr
+    retry = after(out, "click 1")
+    assert (
+        "Failed numbers" in retry
+        and "+86 139 1082 0402 — content contains a forbidden keyword (402)" in retry
+    )
+    assert "retry of an earlier send" in retry and "The failed numbers were sent again" in retry
+    home = after(out, "alice> home")
+    assert "Santo · Home tab" in home and "Balance: ¥" in home and "[4 Send SMS]" in home
+    assert "Your last sends" in home and "SMS to 2 numbers in #general" in home
+    scheduled = after(out, "Send later (optional): +2m")
+    assert "Scheduled for" in scheduled and "[5 Cancel]" in scheduled
+    assert "Cancelled by @alice — nothing was sent." in after(out, "click 5")
