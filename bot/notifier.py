@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 PERMANENT = {"message_not_found", "channel_not_found", "not_in_channel", "is_archived", "cant_update_message"}
 CLAIMS_PER_PASS = 20
+PASS_GAP = 0.2
+"""Seconds between passes: changes arriving meanwhile are shown together."""
 LEASE = timedelta(seconds=20)
 """A claim a crashed process leaves behind holds its sends this long at most."""
 
@@ -66,7 +68,7 @@ class Notifier:
             if not busy:
                 services.changes.clear()
                 await services.pause(self.idle_wait, wake=services.changes)
-                await services.pause(0.05)  # let a burst of changes gather into one pass
+            await services.pause(PASS_GAP)  # let a burst of changes gather into one pass
 
     async def pass_once(self) -> int:
         claims = await claim_dirty(self.services.db, CLAIMS_PER_PASS, LEASE, now())

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 
 from bot.store.db import Database
 from bot.store.tables import Inbound, NumberStatus, Recipient, Send
@@ -26,13 +27,16 @@ class Failure:
 
 async def claim_dirty(db: Database, limit: int, lease: timedelta, now: datetime) -> list[Claim]:
     """Claim sends whose message must be shown again; another process skips what we hold."""
+    conditions = (
+        Send.dirty_since.is_not(None),
+        (Send.claimed_until.is_(None)) | (Send.claimed_until < now),
+        (Send.not_before.is_(None)) | (Send.not_before <= now),
+    )
+    if not await _any(db, select(Send.id).where(*conditions)):
+        return []
     ready = (
         select(Send.id)
-        .where(
-            Send.dirty_since.is_not(None),
-            (Send.claimed_until.is_(None)) | (Send.claimed_until < now),
-            (Send.not_before.is_(None)) | (Send.not_before <= now),
-        )
+        .where(*conditions)
         .order_by(Send.dirty_since)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -101,9 +105,15 @@ async def attempts(db: Database, send_id: int) -> int:
 
 
 async def claim_inbound(db: Database, limit: int, lease: timedelta, now: datetime) -> list[Inbound]:
+    conditions = (
+        Inbound.posted_at.is_(None),
+        (Inbound.claimed_until.is_(None)) | (Inbound.claimed_until < now),
+    )
+    if not await _any(db, select(Inbound.id).where(*conditions)):
+        return []
     ready = (
         select(Inbound.id)
-        .where(Inbound.posted_at.is_(None), (Inbound.claimed_until.is_(None)) | (Inbound.claimed_until < now))
+        .where(*conditions)
         .order_by(Inbound.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -128,3 +138,9 @@ async def claim_inbound(db: Database, limit: int, lease: timedelta, now: datetim
 async def mark_inbound_posted(db: Database, inbound_id: int, now: datetime) -> None:
     async with db.session.begin() as session:
         await session.execute(update(Inbound).where(Inbound.id == inbound_id).values(posted_at=now))
+
+
+async def _any(db: Database, query: Select[Any]) -> bool:
+    """A read before a claim: most passes find nothing, and a read takes no write lock."""
+    async with db.session() as session:
+        return await session.scalar(query.limit(1)) is not None

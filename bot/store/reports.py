@@ -6,9 +6,9 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import CursorResult, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,32 @@ REPORTABLE = (NumberStatus.PENDING, NumberStatus.NO_REPORT)
 
 _recipients = cast(Table, Recipient.__table__)
 _sends = cast(Table, Send.__table__)
+_reports = cast(Table, Report.__table__)
+
+# Built once: a report batch runs these on every commit.
+_APPLY = (
+    update(_recipients)
+    .where(
+        _recipients.c.msgid == bindparam("m"),
+        _recipients.c.number == bindparam("n"),
+        or_(*(_recipients.c.status == status for status in REPORTABLE)),  # no IN: executemany
+    )
+    .values(status=bindparam("s"), code=bindparam("c"), updated_at=bindparam("t"))
+)
+_MARK_DIRTY_BY_MSGID = (
+    update(_sends)
+    .where(
+        _sends.c.id.in_(
+            select(_recipients.c.send_id)
+            .where(_recipients.c.msgid.in_(bindparam("msgids", expanding=True)))
+            .scalar_subquery()
+        )
+    )
+    .values(
+        change_seq=_sends.c.change_seq + 1,
+        dirty_since=func.coalesce(_sends.c.dirty_since, bindparam("now")),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -77,11 +103,13 @@ async def insert_reports(
         {"msgid": m, "number": n, "value": v, "code": c, "raw": raw, "received_at": now}
         for (m, n, v, c), raw in sorted(rows.items(), key=lambda item: item[0][:2])
     ]
-    new_rows = sqlite_insert(Report) if sqlite else pg_insert(Report)
+    new_rows = sqlite_insert(_reports) if sqlite else pg_insert(_reports)
     statement = new_rows.on_conflict_do_nothing().returning(
-        Report.msgid, Report.number, Report.value, Report.code
+        _reports.c.msgid, _reports.c.number, _reports.c.value, _reports.c.code
     )
-    result = await session.execute(statement, params)
+    # Core statements on the session's connection: the ORM's bulk machinery is not needed here
+    # and costs most of a batch's time.
+    result = await (await session.connection()).execute(statement, params)
     return [Outcome(*row) for row in result.all()]
 
 
@@ -91,18 +119,11 @@ async def apply_outcomes(session: AsyncSession, outcomes: Sequence[Outcome], now
         return
     # Key order (stable: a number's reports keep their arrival order, so the first final wins).
     outcomes = sorted(outcomes, key=lambda o: (o.msgid, o.number))
-    applied = await session.execute(
-        update(_recipients)
-        .where(
-            _recipients.c.msgid == bindparam("m"),
-            _recipients.c.number == bindparam("n"),
-            or_(*(_recipients.c.status == status for status in REPORTABLE)),  # no IN: executemany
-        )
-        .values(status=bindparam("s"), code=bindparam("c"), updated_at=now),
-        [{"m": o.msgid, "n": o.number, "s": o.status, "c": o.code} for o in outcomes],
+    applied = await (await session.connection()).execute(
+        _APPLY, [{"m": o.msgid, "n": o.number, "s": o.status, "c": o.code, "t": now} for o in outcomes]
     )
     await mark_dirty_by_msgid(session, {o.msgid for o in outcomes}, now)
-    if cast(CursorResult[Any], applied).rowcount != len(outcomes):  # not all applied, or no count: say why
+    if applied.rowcount != len(outcomes):  # not all applied, or no count: say why
         await _log_conflicts(session, outcomes)
 
 
@@ -133,13 +154,12 @@ async def _log_conflicts(session: AsyncSession, outcomes: Sequence[Outcome]) -> 
 
 
 async def mark_dirty_by_msgid(session: AsyncSession, msgids: Iterable[str], now: datetime) -> None:
-    ids = select(Recipient.send_id).where(Recipient.msgid.in_(list(msgids))).scalar_subquery()
-    await mark_dirty(session, ids, now)
+    await (await session.connection()).execute(_MARK_DIRTY_BY_MSGID, {"msgids": list(msgids), "now": now})
 
 
 async def mark_dirty(session: AsyncSession, send_ids: object, now: datetime) -> None:
     """Tell the notifier these sends' messages must be shown again."""
-    await session.execute(
+    await (await session.connection()).execute(
         update(_sends)
         .where(_sends.c.id.in_(send_ids))  # type: ignore[arg-type]
         .values(change_seq=_sends.c.change_seq + 1, dirty_since=func.coalesce(_sends.c.dirty_since, now))
