@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import phonenumbers
@@ -137,6 +137,7 @@ def parse_numbers(text: str) -> NumberList:
     return result
 
 
+@lru_cache(maxsize=65536)  # phonenumbers recompiles regexes often: formatting is not cheap
 def display_msisdn(msisdn: str) -> str:
     """`601129855877` → `+60 11-2985 5877`; anything unparsable is shown as `+digits`."""
     try:
