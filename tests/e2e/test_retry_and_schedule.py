@@ -142,3 +142,19 @@ async def test_balance_is_checked_again_at_send_time(make_world: MakeWorld) -> N
     message = await world.shows("Not sent at the scheduled time")
     assert "below the estimated cost" in blocks_text(message.blocks)
     assert not world.sandbox.messages
+
+
+async def test_a_scheduled_send_survives_a_restart(make_world: MakeWorld) -> None:
+    first = await make_world(report_reconcile_every="0.2")
+    await schedule(first)
+    first.services.stopping.set()  # this process stops working (its loops end)
+    await first.idle()
+    second = await make_world(report_reconcile_every="0.2")  # the next process, same database
+    await time_passes(second)
+    await second.standin.wait_for(
+        lambda: len(second.sandbox.messages) == 1, what="the send after the restart"
+    )
+    await second.idle()
+    assert not first.sandbox.messages
+    [send] = await second.sends()
+    assert send.state == SendState.ACCEPTED
