@@ -11,12 +11,11 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from bot.dispatch import send_now, show_decision, tell_requester
 from bot.guard import is_admin, whom_to_ask
 from bot.sending import SendRequest
-from bot.services import Services
 from bot.store import approvals as approval_store
 from bot.store.audit import Action, record
 from bot.store.db import now
 from bot.store.tables import ApprovalState
-from handlers.common import Actor, apologise
+from handlers.common import Press, apologise
 from handlers.ids import ActionId
 
 
@@ -24,14 +23,9 @@ async def on_decision(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
-    services = Services.of(context)
-    actor = Actor.from_body(body)
-    action = body["actions"][0]
-    approve = action.get("action_id") == ActionId.APPROVE
-    approval_id = str(action.get("value", ""))
-
-    async def whisper(text: str) -> None:
-        await respond(text=text, response_type="ephemeral", replace_original=False)
+    press = Press.of(body, context, respond)
+    services, actor, approval_id, whisper = press.services, press.actor, press.value, press.whisper
+    approve = press.action_id == ActionId.APPROVE
 
     async def work() -> None:
         if not is_admin(services, actor.user_id):

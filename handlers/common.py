@@ -11,6 +11,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.mrkdwn import escape
 from bot.santo.errors import InvalidRequest, OutcomeUnknown, SantoError, SantoRejected, SantoUnavailable
+from bot.services import Services
 
 ADVICE = {
     "0104": "Check SANTO_CPID: the platform does not know this account.",
@@ -78,6 +79,31 @@ def incident_text() -> str:
         f"Sorry, something went wrong on our side (reference `{ref}`); it has been logged. "
         "Nothing was sent unless a message about it appeared in the channel."
     )
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button press: who pressed, the button's value, and how to answer only them."""
+
+    services: Services
+    actor: Actor
+    action_id: str
+    value: str
+    respond: AsyncRespond
+
+    @classmethod
+    def of(cls, body: dict[str, Any], context: Any, respond: AsyncRespond) -> Press:
+        action = (body.get("actions") or [{}])[0]
+        return cls(
+            Services.of(context),
+            Actor.from_body(body),
+            str(action.get("action_id", "")),
+            str(action.get("value", "")),
+            respond,
+        )
+
+    async def whisper(self, text: str) -> None:
+        await self.respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def apologise(respond: AsyncRespond) -> Callable[[BaseException], Awaitable[None]]:

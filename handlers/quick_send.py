@@ -23,7 +23,7 @@ from bot.store.drafts import consume_draft, save_draft
 from bot.store.tables import SendKind
 from bot.text import SenderIdError, validate_sender_id
 from handlers.blocks.confirm import build_confirmation_blocks, build_confirmation_message
-from handlers.common import Actor, apologise
+from handlers.common import Actor, Press, apologise
 from handlers.ids import ActionId
 
 _LANG = re.compile(r"^[A-Za-z]{2}[-_][A-Za-z]{2}$")
@@ -158,7 +158,8 @@ async def on_confirm(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
-    services, actor, draft_id = _button(body, context)
+    press = Press.of(body, context, respond)
+    services, actor, draft_id = press.services, press.actor, press.value
 
     async def work() -> None:
         payload = await consume_draft(services.db, draft_id, actor.user_id)
@@ -176,15 +177,11 @@ async def on_cancel(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
-    services, actor, draft_id = _button(body, context)
+    press = Press.of(body, context, respond)
+    services, actor, draft_id = press.services, press.actor, press.value
     payload = await consume_draft(services.db, draft_id, actor.user_id)
     text = "Cancelled. Nothing was sent." if payload else "This send was already sent or cancelled."
     await respond(text=text, replace_original=True)
-
-
-def _button(body: dict[str, Any], context: AsyncBoltContext) -> tuple[Services, Actor, str]:
-    """Services, who pressed, and the draft a Send/Cancel button carries."""
-    return Services.of(context), Actor.from_body(body), str(body["actions"][0].get("value", ""))
 
 
 def register(app: AsyncApp) -> None:

@@ -20,7 +20,7 @@ from bot.store.sends import claim_retry, failed_numbers
 from bot.store.tables import Send, SendKind
 from handlers.blocks.confirm import build_confirmation_view
 from handlers.blocks.send_modal import build_notice_view
-from handlers.common import Actor, apologise
+from handlers.common import Press, apologise
 from handlers.ids import ActionId
 from handlers.quick_send import review
 from handlers.send_modal import update_view
@@ -50,12 +50,8 @@ async def on_retry(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
-    services = Services.of(context)
-    actor = Actor.from_body(body)
-    value = str(body["actions"][0].get("value", ""))
-
-    async def whisper(text: str) -> None:
-        await respond(text=text, response_type="ephemeral", replace_original=False)
+    press = Press.of(body, context, respond)
+    services, actor, value, whisper = press.services, press.actor, press.value, press.whisper
 
     async def work() -> None:
         send = await claim_retry(services.db, int(value), actor.user_id, now()) if value.isdigit() else None

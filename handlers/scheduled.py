@@ -8,12 +8,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.guard import is_admin
-from bot.services import Services
 from bot.store.audit import Action, record
 from bot.store.db import now
 from bot.store.schedule import cancel
 from bot.store.tables import Send
-from handlers.common import Actor, apologise
+from handlers.common import Press, apologise
 from handlers.ids import ActionId
 
 
@@ -21,12 +20,8 @@ async def on_cancel(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
-    services = Services.of(context)
-    actor = Actor.from_body(body)
-    value = str(body["actions"][0].get("value", ""))
-
-    async def whisper(text: str) -> None:
-        await respond(text=text, response_type="ephemeral", replace_original=False)
+    press = Press.of(body, context, respond)
+    services, actor, value, whisper = press.services, press.actor, press.value, press.whisper
 
     async def work() -> None:
         send = None

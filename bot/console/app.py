@@ -51,6 +51,7 @@ from bot.console.render import (
 )
 from bot.console.terminal import Inbox, Interrupted, Screen, configure_logging, read_pipe, read_terminal
 from bot.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
+from bot.sandbox.cli import config_from_args
 from bot.sandbox.config import DEFAULT_CPID, check_msisdn, normalise_outcome
 from bot.services import SERVICES, Services
 from bot.settings import Settings
@@ -193,21 +194,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds before a number without a report shows as No report (%(default)s)",
     )
     parser.add_argument("--log-file", metavar="FILE", help="write the app's full log here")
-
-
-def sandbox_config(args: argparse.Namespace) -> SandboxConfig:
-    """Raises ValueError for values out of range."""
-    forced: list[tuple[str, str]] = args.force
-    return SandboxConfig(
-        balance=args.balance,
-        latency=args.latency,
-        report_delay=args.report_delay,
-        fail_rate=args.fail_rate,
-        no_report_rate=args.no_report_rate,
-        duplicate_rate=args.duplicate_rate,
-        seed=args.seed,
-        forced=dict(forced),
-    )
 
 
 def console_settings(**values: Any) -> Settings:
@@ -740,7 +726,7 @@ def _check_args(args: argparse.Namespace) -> str | None:
 
 async def main(args: argparse.Namespace) -> int:
     try:
-        config = sandbox_config(args)
+        config = config_from_args(args)
     except ValueError as exc:
         print(f"console: {exc}", file=sys.stderr)
         return 2

@@ -96,7 +96,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         fail_rate=args.fail_rate,
         no_report_rate=args.no_report_rate,
         duplicate_rate=args.duplicate_rate,
-        callback_url=args.callback_url or None,
+        callback_url=getattr(args, "callback_url", None) or None,
         seed=args.seed,
         forced=dict(forced),
     )
