@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.guard import check_send
 from bot.pricing import Estimate
-from bot.sending import CannotPost, SendRequest, SendResult, execute
+from bot.sending import CannotPost, SendRequest, SendResult, estimate_for, execute
 from bot.services import Services
 from bot.store import approvals as approval_store
 from bot.store.audit import Action, record
@@ -30,7 +30,7 @@ async def dispatch(
 ) -> SendResult | None:
     """Send now, ask an admin first, or refuse — telling the requester which, and why."""
     if estimate is None:
-        estimate = await services.prices.estimate(request.numbers, request.parts)
+        estimate = await estimate_for(services, request)
     verdict = await check_send(
         services, request.team_id, request.user_id, request.channel_id, len(request.numbers), estimate
     )

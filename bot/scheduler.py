@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.campaign_send import resume
 from bot.guard import check_send
 from bot.santo.errors import SantoError
 from bot.sending import SendRequest, submit
@@ -26,6 +27,7 @@ class Scheduler:
             try:
                 for send_id in await claim_due(self.services.db, now()):
                     await self.send(send_id)
+                await resume(self.services)  # sends from a file cut short by a restart
             except Exception:
                 log.exception("scheduler round failed; trying again")
             await self.services.pause(self.every)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.campaign_send import drive, is_resumable
 from bot.numbers import PhoneNumber
 from bot.pricing import Estimate
 from bot.santo.errors import SantoError
@@ -71,14 +72,21 @@ class SendRequest:
     """Unix time to send at; None sends now."""
     retry_of: int | None = None
     """The send whose failed numbers this request retries."""
+    texts: tuple[str, ...] | None = None
+    """Each number's own message (a personalised send from a file), in `numbers` order;
+    `text` is then the template."""
+    from_file: str | None = None
+    """The file's name, for a send from a file (submitted resumably)."""
 
     @property
     def text_info(self) -> TextInfo:
+        if self.texts:
+            return max((analyse(t) for t in set(self.texts)), key=lambda info: info.parts)
         return analyse(self.text)
 
     @property
     def parts(self) -> int:
-        """Parts billed per number: one per call for voice."""
+        """Parts billed per number (at the longest, for a personalised send): one per call for voice."""
         return 1 if self.kind == SendKind.VOICE else self.text_info.parts
 
     def to_payload(self) -> dict[str, Any]:
@@ -94,6 +102,8 @@ class SendRequest:
             "invalid": [list(pair) for pair in self.invalid],
             "scheduled_at": self.scheduled_at,
             "retry_of": self.retry_of,
+            "texts": list(self.texts) if self.texts is not None else None,
+            "from_file": self.from_file,
         }
 
     def stored(self, channel_id: str, estimate: Estimate | None) -> NewSend:
@@ -112,6 +122,8 @@ class SendRequest:
             numbers=self.numbers,
             scheduled_at=datetime.fromtimestamp(self.scheduled_at, UTC) if self.scheduled_at else None,
             retry_of=self.retry_of,
+            texts=self.texts,
+            resumable=self.from_file is not None or self.texts is not None,
         )
 
     @classmethod
@@ -128,6 +140,8 @@ class SendRequest:
             invalid=tuple((raw, why) for raw, why in payload.get("invalid", [])),
             scheduled_at=payload.get("scheduled_at"),
             retry_of=payload.get("retry_of"),
+            texts=tuple(payload["texts"]) if payload.get("texts") is not None else None,
+            from_file=payload.get("from_file"),
         )
 
 
@@ -154,7 +168,7 @@ async def execute(services: Services, request: SendRequest, estimate: Estimate |
     Raises CannotPost before anything is stored or sent when the channel refuses the bot.
     """
     if estimate is None:
-        estimate = await services.prices.estimate(request.numbers, request.parts)
+        estimate = await estimate_for(services, request)
     fallback, blocks = build_home_message(provisional_view(request, estimate))
     try:
         posted = await services.slack.chat_postMessage(
@@ -174,8 +188,23 @@ async def execute(services: Services, request: SendRequest, estimate: Estimate |
     return SendResult(send_id, channel, ts, state)
 
 
+async def estimate_for(services: Services, request: SendRequest) -> Estimate:
+    """The estimate: per number's own parts for a personalised send (an Estimate counting parts)."""
+    if request.texts is None:
+        return await services.prices.estimate(request.numbers, request.parts)
+    base = await services.prices.estimate(request.numbers, 1)
+    parts: Counter[str] = Counter()
+    for number, text in zip(request.numbers, request.texts, strict=True):
+        parts[number.region] += analyse(text).parts
+    lines = [replace(line, count=parts[line.region]) for line in base.lines]
+    return Estimate(parts=1, lines=lines)
+
+
 async def submit(services: Services, send_id: int, request: SendRequest) -> SendState:
     """Call the platform for a stored send and record each batch's answer as it lands."""
+    if await is_resumable(services.db, send_id):  # a send from a file, or with per-number texts
+        state = await drive(services, send_id)
+        return state if state is not None else SendState.SENDING
 
     async def store(outcome: BatchOutcome) -> None:
         await record_batch(services.db, send_id, outcome)

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     santo_verify_path: str = "/verifyPhoneNumber"
     santo_timeout: float = Field(default=20.0, gt=0)
     santo_concurrency: int = Field(default=4, ge=1, le=32)
+    santo_max_requests_per_second: float = Field(default=20.0, gt=0)
     santo_inbox_channel: str | None = None
 
     database_url: str = "sqlite:///santo-slack.db"

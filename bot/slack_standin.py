@@ -529,6 +529,10 @@ class SlackStandIn:
         """user id → view id of the published Home tab."""
         self.responses: list[ResponsePost] = []
         self.uploads: list[Upload] = []
+        self.file_owners: dict[str, str] = {}
+        """File id → the user who uploaded it (`add_user_file`)."""
+        self.downloads: list[str] = []
+        """File ids asked for at the download route, in order."""
 
         # The workspace.
         self.channel_names: dict[str, str] = {
@@ -583,6 +587,7 @@ class SlackStandIn:
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "files.info": self._files_info,
         }
 
     # ------------------------------------------------------------------ public API
@@ -594,6 +599,7 @@ class SlackStandIn:
             app.router.add_route("*", "/api/{method}", self._handle_api)
             app.router.add_post("/response/{url_id}", self._handle_response_url)
             app.router.add_post("/upload/{file_id}", self._handle_upload)
+            app.router.add_get("/download/{file_id}/{name}", self._handle_download)
             self._app = app
         return self._app
 
@@ -1471,6 +1477,37 @@ class SlackStandIn:
         record.root_view_id = record.id
         self.home_tabs[user] = record.id
         return self._view_answer(record)
+
+    def add_user_file(self, filename: str, content: bytes, user: str = "U0ALICE") -> dict[str, Any]:
+        """A file a user uploaded (e.g. through a modal's `file_input`): the file object as
+        a view submission carries it in `state.values`."""
+        upload = Upload(
+            file_id=self._next_id("F"), filename=filename, length=len(content), content=content,
+            completed=True, at=time.time(),
+        )
+        upload.title = filename
+        self.uploads.append(upload)
+        self.file_owners[upload.file_id] = user
+        return {"id": upload.file_id, "name": filename, "filetype": filename.rsplit(".", 1)[-1].lower()}
+
+    def _files_info(self, args: dict[str, Any], origin: str) -> dict[str, Any]:
+        upload = next((u for u in self.uploads if u.file_id == _str(args, "file")), None)
+        if upload is None or not upload.completed:
+            raise _ApiError("file_not_found")
+        info = self._file_object(upload, upload.at)
+        info["user"] = self.file_owners.get(upload.file_id, self.bot_user_id)
+        info["url_private_download"] = f"{origin.rstrip('/')}/download/{upload.file_id}/{upload.filename}"
+        return {"ok": True, "file": info}
+
+    async def _handle_download(self, request: web.Request) -> web.StreamResponse:
+        """A file's content, for `Authorization: Bearer <bot token>` only (as files.slack.com)."""
+        self.downloads.append(request.match_info["file_id"])
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.Response(status=302, headers={"Location": "https://slack.com/signin"})
+        upload = next((u for u in self.uploads if u.file_id == request.match_info["file_id"]), None)
+        if upload is None or upload.content is None:
+            return web.Response(status=404, text="Not Found", content_type="text/plain")
+        return web.Response(body=upload.content, content_type="application/octet-stream")
 
     def _files_get_upload_url(self, args: dict[str, Any], origin: str) -> dict[str, Any]:
         filename = _str(args, "filename")

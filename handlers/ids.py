@@ -18,6 +18,7 @@ class BlockId(StrEnum):
     SENDER = "sender"
     CHANNEL = "channel"
     SCHEDULE = "schedule"
+    FILE = "file"
 
 
 class ActionId(StrEnum):
@@ -33,6 +34,7 @@ class ActionId(StrEnum):
     RETRY_FAILED = "retry_failed"
     CANCEL_SCHEDULED = "cancel_scheduled"
     SCHEDULE = "schedule_input"
+    FILE = "file_input"
     REJECT = "reject_send"
     HOME_REFRESH = "home_refresh"
     HOME_SEND = "home_send_sms"

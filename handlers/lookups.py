@@ -21,6 +21,7 @@ _MSGID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 STATUS_WORDS = {
     NumberStatus.QUEUED: "Pending",
+    NumberStatus.SUBMITTING: "Pending",
     NumberStatus.PENDING: "Pending",
     NumberStatus.DELIVERED: "Delivered",
     NumberStatus.FAILED: "Failed",

@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
+from bot.campaign_send import own_texts
 from bot.mrkdwn import SECTION_LIMIT, cut
 from bot.numbers import NumberError, display_msisdn, parse_number
 from bot.santo.codes import report_meaning
@@ -80,6 +81,7 @@ async def on_retry(
             sender_id=send.sender_id,
             lang=send.lang,
             retry_of=send.id,
+            texts=await own_texts(services.db, send.id, [n.msisdn for n in numbers]),
         )
         blocks, _estimate = await review(services, request)
         await save_draft(services.db, actor.team_id, actor.user_id, request.to_payload(), draft_id)

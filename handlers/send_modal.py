@@ -11,19 +11,25 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
+from bot.campaign import Campaign, FileProblem
 from bot.dispatch import dispatch
 from bot.numbers import parse_numbers
 from bot.sending import SendRequest
 from bot.services import Services
 from bot.store.drafts import consume_draft, save_draft
 from bot.store.tables import SendKind, SendState
+from handlers.blocks.campaign import chosen_file
 from handlers.blocks.confirm import build_confirmation_view
 from handlers.blocks.send_modal import build_notice_view, build_send_modal
 from handlers.common import Actor, incident_text
+from handlers.file_send import file_problem, review_file
+from handlers.file_send import load as load_file
 from handlers.ids import ActionId, BlockId, CallbackId
 from handlers.quick_send import InputProblem, check_sender, review
 
 MAX_RECIPIENTS_SHOWN_IN_ERROR = 5
+FILE_READ_BEFORE_ACK = 1.5
+"""Seconds a file may take to fetch and read before the ack: quicker, its errors show on the field."""
 MIN_SCHEDULE_AHEAD = 60
 MAX_SCHEDULE_AHEAD = 90 * 24 * 3600
 
@@ -51,7 +57,15 @@ def read_form(actor: Actor, view: dict[str, Any]) -> tuple[SendRequest | None, d
 
     errors: dict[str, str] = {}
     parsed = parse_numbers(recipients)
-    if not parsed.numbers:
+    file = chosen_file(values)
+    if file is not None:
+        if recipients.strip():
+            errors[BlockId.RECIPIENTS] = "Type numbers or attach a file, not both: clear one of them."
+        elif kind == SendKind.VOICE:
+            errors[BlockId.FILE] = "Files are for SMS only: choose SMS, or type the numbers to call."
+        elif problem := file_problem(file):
+            errors[BlockId.FILE] = problem
+    elif not parsed.numbers:
         if parsed.invalid:
             shown = "; ".join(
                 f"{e.raw[:30]}: {e.reason}" for e in parsed.invalid[:MAX_RECIPIENTS_SHOWN_IN_ERROR]
@@ -86,6 +100,7 @@ def read_form(actor: Actor, view: dict[str, Any]) -> tuple[SendRequest | None, d
         lang=lang_option.get("value", "zh-cn") if kind == SendKind.VOICE else None,
         invalid=tuple((e.raw, e.reason) for e in parsed.invalid),
         scheduled_at=int(scheduled_at) if scheduled_at is not None else None,
+        from_file=str(file.get("name") or "file.csv") if file is not None else None,
     )
     return request, {}, parsed.duplicates
 
@@ -113,10 +128,30 @@ async def on_submit_form(
     services = Services.of(context)
     draft_id = uuid.uuid4().hex
     external_id = f"confirm-{draft_id}"
+    file = chosen_file(view.get("state", {}).get("values", {}))
+    loading: asyncio.Task[tuple[SendRequest, Campaign]] | None = None
+    if file is not None:  # read now if it is quick, so a bad file is said on the field
+        loading = asyncio.ensure_future(load_file(services, str(file.get("id")), request))
+        await asyncio.wait({loading}, timeout=FILE_READ_BEFORE_ACK)
+        if loading.done() and isinstance(loading.exception(), FileProblem):
+            await ack(response_action="errors", errors={BlockId.FILE: str(loading.exception())})
+            return
     waiting = build_notice_view("Confirm send", "Checking prices and balance…", external_id)
     await ack(response_action="push", view=waiting)
 
     async def work() -> None:
+        if loading is not None:
+            try:
+                ready, campaign = await loading
+            except FileProblem as exc:
+                problem = f":x: {exc}\n\nGo *Back* to the form, fix it and review again."
+                notice = build_notice_view("Confirm send", problem, external_id)
+                await update_view(services, external_id, notice)
+                return
+            blocks = await review_file(services, ready, campaign)
+            await save_draft(services.db, actor.team_id, actor.user_id, ready.to_payload(), draft_id)
+            await update_view(services, external_id, build_confirmation_view(draft_id, blocks, external_id))
+            return
         blocks, _estimate = await review(services, request, duplicates)
         await save_draft(services.db, actor.team_id, actor.user_id, request.to_payload(), draft_id)
         await update_view(services, external_id, build_confirmation_view(draft_id, blocks, external_id))

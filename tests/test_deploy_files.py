@@ -23,6 +23,7 @@ def test_manifest_points_slack_at_the_events_route_with_minimal_scopes() -> None
         "chat:write.public",
         "im:write",
         "files:write",
+        "files:read",
         "usergroups:read",
         "users:read",
     }

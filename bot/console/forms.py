@@ -106,6 +106,8 @@ def fields_of(view: Mapping[str, Any], names: Names) -> list[Field]:
         element = block.get("element")
         if not isinstance(element, dict):
             continue
+        if element.get("type") == "file_input" and block.get("optional"):
+            continue  # a terminal cannot attach a file; an optional one is left empty
         fields.append(
             Field(
                 block_id=str(block.get("block_id", "")),

@@ -88,7 +88,9 @@ async def recover_stuck(db: Database, older_than: timedelta, at: datetime) -> in
         rows = await session.execute(
             update(Send)
             .where(
-                Send.state == SendState.SENDING, func.coalesce(Send.scheduled_at, Send.created_at) < cutoff
+                Send.state == SendState.SENDING,
+                func.coalesce(Send.scheduled_at, Send.created_at) < cutoff,
+                Send.submit_lease.is_(None),  # resumable sends are resumed instead (bot.campaign_send)
             )
             .values(
                 state=SendState.UNKNOWN,

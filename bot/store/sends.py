@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.numbers import PhoneNumber
 from bot.santo.errors import OutcomeUnknown, SantoRejected
@@ -32,6 +33,14 @@ class NewSend:
     numbers: tuple[PhoneNumber, ...]
     scheduled_at: datetime | None = None
     retry_of: int | None = None
+    texts: tuple[str, ...] | None = None
+    """Each number's own message (a personalised send from a file), in `numbers` order."""
+    resumable: bool = False
+    """Submitted by `bot.campaign_send`: survives a restart half way (sends from a file)."""
+
+
+RESUMABLE_UNOWNED = datetime(2000, 1, 1, tzinfo=UTC)
+"""`submit_lease` of a resumable send nobody is submitting."""
 
 
 @dataclass
@@ -48,7 +57,11 @@ class SendView:
 
     @property
     def pending(self) -> int:
-        return self.counts[NumberStatus.PENDING] + self.counts[NumberStatus.QUEUED]
+        return (
+            self.counts[NumberStatus.PENDING]
+            + self.counts[NumberStatus.QUEUED]
+            + self.counts[NumberStatus.SUBMITTING]
+        )
 
 
 def send_row(new: NewSend, message_ts: str | None) -> Send:
@@ -69,6 +82,7 @@ def send_row(new: NewSend, message_ts: str | None) -> Send:
         state=SendState.SCHEDULED if new.scheduled_at else SendState.SENDING,
         scheduled_at=new.scheduled_at,
         retry_of=new.retry_of,
+        submit_lease=RESUMABLE_UNOWNED if new.resumable else None,
     )
 
 
@@ -84,8 +98,9 @@ async def create_send(db: Database, new: NewSend, message_ts: str | None) -> int
                 "number": n.msisdn,
                 "region": n.region,
                 "status": NumberStatus.QUEUED,
+                "text": new.texts[i] if new.texts is not None else None,
             }
-            for n in new.numbers
+            for i, n in enumerate(new.numbers)
         ]
         if rows:
             await session.execute(insert(Recipient), rows)
@@ -94,6 +109,12 @@ async def create_send(db: Database, new: NewSend, message_ts: str | None) -> int
 
 async def record_batch(db: Database, send_id: int, outcome: BatchOutcome) -> None:
     """Store one submit's answer on its numbers: msgid and Pending, or why not."""
+    async with db.session.begin() as session:
+        await record_outcome(session, send_id, outcome)
+
+
+async def record_outcome(session: AsyncSession, send_id: int, outcome: BatchOutcome) -> None:
+    """`record_batch` inside the caller's transaction."""
     result, error = outcome.result, outcome.error
     if result is not None and result.accepted:
         values = {"msgid": result.msgid, "status": NumberStatus.PENDING, "code": None}
@@ -105,14 +126,13 @@ async def record_batch(db: Database, send_id: int, outcome: BatchOutcome) -> Non
         values = {"status": NumberStatus.UNKNOWN, "code": None}
     else:
         values = {"status": NumberStatus.NOT_SENT, "code": None}
-    async with db.session.begin() as session:
-        await session.execute(
-            update(Recipient)
-            .where(Recipient.send_id == send_id, Recipient.number.in_(outcome.numbers))
-            .values(**values, updated_at=now())
-        )
-        if result is not None and result.accepted and result.msgid:
-            await apply_stored_reports(session, [result.msgid], now())
+    await session.execute(
+        update(Recipient)
+        .where(Recipient.send_id == send_id, Recipient.number.in_(outcome.numbers))
+        .values(**values, updated_at=now())
+    )
+    if result is not None and result.accepted and result.msgid:
+        await apply_stored_reports(session, [result.msgid], now())
 
 
 async def finish_send(db: Database, send_id: int, detail: str | None = None) -> SendState:

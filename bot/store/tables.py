@@ -43,6 +43,9 @@ class NumberStatus(StrEnum):
     REJECTED = "rejected"
     NOT_SENT = "not_sent"
     UNKNOWN = "unknown"
+    SUBMITTING = "submitting"
+    """Claimed for a submit whose answer has not landed yet (resumable sends): a crash leaves
+    only these ambiguous, and they become Unknown, never resent."""
 
 
 FINAL_STATUSES = frozenset({NumberStatus.DELIVERED, NumberStatus.FAILED, NumberStatus.NO_REPORT})
@@ -83,6 +86,11 @@ class Send(Base):
     retry_claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     origin_link: Mapped[str | None] = mapped_column(Text)
     """Permalink of the message of the send this one retries."""
+    submit_owner: Mapped[str | None] = mapped_column(String(32))
+    """The process run submitting a resumable send (a send from a file)."""
+    submit_lease: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Set only on resumable sends: while in the future, `submit_owner` is submitting it; once
+    past, any process may take it over and submit the numbers still Queued."""
 
     __table_args__ = (
         Index("ix_sends_dirty", "dirty_since"),
@@ -106,6 +114,8 @@ class Recipient(Base):
     announced: Mapped[bool] = mapped_column(default=False)
     """A failure already explained in the send's thread."""
     polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    text: Mapped[str | None] = mapped_column(Text)
+    """This number's own message (personalised sends); None: the send's text."""
 
     __table_args__ = (
         Index("ux_recipients_msgid_number", "msgid", "number", unique=True),

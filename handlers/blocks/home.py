@@ -27,7 +27,7 @@ MAX_REASONS_SHOWN = 5
 COUNT_WORDS: list[tuple[str, tuple[NumberStatus, ...]]] = [
     ("Delivered", (NumberStatus.DELIVERED,)),
     ("Failed", (NumberStatus.FAILED,)),
-    ("Pending", (NumberStatus.PENDING, NumberStatus.QUEUED)),
+    ("Pending", (NumberStatus.PENDING, NumberStatus.QUEUED, NumberStatus.SUBMITTING)),
     ("No report", (NumberStatus.NO_REPORT,)),
     ("Rejected", (NumberStatus.REJECTED, NumberStatus.NOT_SENT)),
     ("Unknown", (NumberStatus.UNKNOWN,)),
@@ -57,6 +57,10 @@ def outcome_line(view: SendView) -> str | None:
     send = view.send
     state = SendState(send.state)
     if state == SendState.SENDING or state == SendState.POSTING:
+        waiting = view.counts[NumberStatus.QUEUED] + view.counts[NumberStatus.SUBMITTING]
+        if send.submit_lease is not None and waiting < send.recipients:
+            done, total = send.recipients - waiting, send.recipients
+            return f":hourglass_flowing_sand: Sending to the platform… submitted {done:,} of {total:,}"
         return ":hourglass_flowing_sand: Sending to the platform…"
     if state == SendState.SCHEDULED and send.scheduled_at is not None:
         return f":alarm_clock: *Scheduled for* {slack_date(send.scheduled_at)}"

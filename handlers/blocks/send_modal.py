@@ -18,6 +18,7 @@ from slack_sdk.models.views import View
 
 from bot.santo.codes import DEFAULT_VOICE_LANGUAGE, VOICE_LANGUAGES
 from bot.store.tables import SendKind
+from handlers.blocks.campaign import build_file_block
 from handlers.ids import ActionId, BlockId, CallbackId
 
 KIND_OPTIONS = {SendKind.SMS: "SMS", SendKind.VOICE: "Voice call (text to speech)"}
@@ -37,7 +38,11 @@ def build_send_modal(channel_id: str | None, recipients: str = "", message: str 
         InputBlock(
             block_id=BlockId.RECIPIENTS,
             label="Recipients",
-            hint="International numbers, separated by new lines, commas or spaces: +86 139 1082 5657",
+            optional=True,
+            hint=(
+                "International numbers, separated by new lines, commas or spaces: +86 139 1082 5657. "
+                "Or leave empty and attach a file below."
+            ),
             element=PlainTextInputElement(
                 action_id=ActionId.RECIPIENTS,
                 multiline=True,
@@ -82,6 +87,7 @@ def build_send_modal(channel_id: str | None, recipients: str = "", message: str 
             hint="Only if your account has one: digits (up to 16) or letters and digits (up to 11).",
             element=PlainTextInputElement(action_id=ActionId.SENDER, max_length=16),
         ),
+        build_file_block(),
     ]
     blocks.append(
         InputBlock(

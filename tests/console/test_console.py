@@ -22,7 +22,8 @@ def form_answers(**answers: str) -> list[str]:
     """One line per input of the Send modal as the app builds it: `answers` by block id, the other
     fields left empty (their defaults)."""
     blocks = build_send_modal("C0GENERAL").to_dict()["blocks"]
-    return [answers.get(block["block_id"], "") for block in blocks if block["type"] == "input"]
+    asked = [b for b in blocks if b["type"] == "input" and b["element"]["type"] != "file_input"]
+    return [answers.get(block["block_id"], "") for block in asked]
 
 
 # The issue's walk-through types +60112985587, which is one digit short for a Malaysian 011 number
@@ -90,15 +91,15 @@ def test_a_scripted_session_reads_like_slack(tmp_path: Path) -> None:
     modal = after(out, PROMPT + "/sms\n").split(PROMPT)[0]
     assert modal.startswith("┌─ Send SMS\n")
     asked = [line.split(": ")[0].strip() for line in modal.splitlines() if re.match(r"^  [A-Z].*: ", line)]
-    assert asked[:2] == ["Recipients", "Message"] and "Type [1]" in asked
+    assert asked[:2] == ["Recipients (optional)", "Message"] and "Type [1]" in asked
     error = "  ✗ Recipients: No valid number. 12345: too short\n"
     assert error in modal
     again = after(modal, error)  # only the wrong field is asked again
     assert (
         again.startswith("  (International numbers")
-        and "  Recipients: +8613910825657, +447400123456\n" in again
+        and "  Recipients (optional): +8613910825657, +447400123456\n" in again
     )
-    assert asked.count("Recipients") == 2 and asked.count("Message") == 1
+    assert asked.count("Recipients (optional)") == 2 and asked.count("Message") == 1
     confirmation = after(modal, "┌─ Confirm send (updated)\n")
     assert "│ Send this SMS to 2 numbers into #general?" in confirmation
     assert "│ Estimated cost ¥0.44 · Balance ¥99.50" in confirmation
@@ -187,7 +188,7 @@ def test_on_a_terminal_ctrl_c_closes_a_form_then_quits(tmp_path: Path) -> None:
     try:
         at = terminal.read_until(PROMPT)
         terminal.type("/sms\r")
-        at = terminal.read_until("  Recipients: ", at)
+        at = terminal.read_until("  Recipients (optional): ", at)
         terminal.type("\x03")  # Ctrl-C in the form: the form closes, the console stays
         at = terminal.read_until("(form closed)", at)
         terminal.read_until(PROMPT, at)

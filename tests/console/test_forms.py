@@ -24,7 +24,7 @@ def fields(channel: str | None = "C0GENERAL") -> dict[str, Field]:
 def test_prompts_show_defaults_and_options() -> None:
     form = fields(None)
     kind, lang, channel = form[BlockId.KIND], form[BlockId.LANG], form[BlockId.CHANNEL]
-    assert prompt(form[BlockId.RECIPIENTS], CONTEXT) == "Recipients: "
+    assert prompt(form[BlockId.RECIPIENTS], CONTEXT) == "Recipients (optional): "
     assert prompt(kind, CONTEXT) == "Type [1]: "
     assert describe(kind, CONTEXT) == ["1) SMS  2) Voice call (text to speech)"]
     assert prompt(lang, CONTEXT) == "Voice language (voice calls only) (optional) [1]: "

@@ -146,7 +146,7 @@ def test_a_modal_shows_title_inputs_errors_and_its_buttons() -> None:
     view = ViewRecord(id="V1", type="modal", payload=payload, hash="h")
     lines = render_view(view, NAMES, errors={"recipients": "No valid number. 12345: too short"}).lines
     assert lines[0] == "┌─ Send SMS"
-    assert "│ Recipients: ____" in lines and "│ Type: [SMS]" in lines
+    assert "│ Recipients (optional): ____" in lines and "│ Type: [SMS]" in lines
     assert "│ Sender id (optional): ____" in lines
     assert "│ ✗ Recipients: No valid number. 12345: too short" in lines
     assert lines[-1] == "└─ [Review] [Cancel]"
