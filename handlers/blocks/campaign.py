@@ -10,7 +10,6 @@ from typing import Any
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
-    DividerBlock,
     InputBlock,
     MarkdownTextObject,
     SectionBlock,
@@ -22,6 +21,7 @@ from bot.mrkdwn import SECTION_LIMIT, code, cut, escape, quote
 from bot.numbers import country_name, flag
 from bot.pricing import Estimate, money
 from bot.sending import SendRequest
+from handlers.blocks.confirm import cost_blocks
 from handlers.blocks.home import slack_date
 from handlers.ids import ActionId, BlockId
 
@@ -125,22 +125,7 @@ def build_file_confirmation_blocks(
             )
         )
 
-    blocks.append(DividerBlock())
-    cost = estimate.total
-    money_line = f"*Estimated cost* {money(cost)}"
-    if cost is None:
-        unpriced = ", ".join(estimate.unpriced[:5])
-        money_line += f" (no price for {escape(unpriced)}; known part {money(estimate.known_total)})"
-    money_line += f" · *Balance* {money(balance)}"
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=money_line)))
-    spend = cost if cost is not None else estimate.known_total
-    if balance is not None and spend > balance:
-        warning = (
-            ":warning: The estimated cost is more than the balance: "
-            "the platform will refuse the send (0107 — insufficient balance). Top up first."
-        )
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=warning)))
-    return blocks
+    return [*blocks, *cost_blocks(estimate, balance)]
 
 
 def chosen_file(values: dict[str, Any]) -> dict[str, Any] | None:

@@ -74,14 +74,18 @@ def build_confirmation_blocks(
     if duplicates:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"{duplicates} duplicate(s) dropped")]))
 
-    blocks.append(DividerBlock())
+    return [*blocks, *cost_blocks(estimate, balance)]
+
+
+def cost_blocks(estimate: Estimate, balance: Decimal | None) -> list[Block]:
+    """The confirmation's last part: estimated cost, balance, and a warning when it won't do."""
     cost = estimate.total
     money_line = f"*Estimated cost* {money(cost)}"
     if cost is None:
         unpriced = ", ".join(estimate.unpriced[:5])
         money_line += f" (no price for {escape(unpriced)}; known part {money(estimate.known_total)})"
     money_line += f" · *Balance* {money(balance)}"
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=money_line)))
+    blocks: list[Block] = [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=money_line))]
     spend = cost if cost is not None else estimate.known_total
     if balance is not None and spend > balance:
         warning = (
