@@ -51,8 +51,8 @@ from bot.console.render import (
 )
 from bot.console.terminal import Inbox, Interrupted, Screen, configure_logging, read_pipe, read_terminal
 from bot.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
-from bot.sandbox.cli import config_from_args
-from bot.sandbox.config import DEFAULT_CPID, check_msisdn, normalise_outcome
+from bot.sandbox.cli import config_from_args, forced_outcome
+from bot.sandbox.config import DEFAULT_CPID
 from bot.services import SERVICES, Services
 from bot.settings import Settings
 from bot.slack_requests import SlackRequests
@@ -106,16 +106,6 @@ Numbers ending in 0402 fail with 402, 0401/0403/0404/0501 with other reasons, 00
 
 
 # --------------------------------------------------------------------------- arguments
-
-
-def _forced(text: str) -> tuple[str, str]:
-    msisdn, sep, outcome = text.partition("=")
-    if not sep:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected MSISDN=OUTCOME, e.g. 8613910825657=402")
-    try:
-        return check_msisdn(msisdn), normalise_outcome(outcome)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _port(text: str) -> int:
@@ -182,7 +172,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force",
         metavar="MSISDN=OUTCOME",
-        type=_forced,
+        type=forced_outcome,
         action="append",
         default=[],
         help="force a number's report: DELIVRD, 401, 402, 403, 404, 501 or none (repeatable)",

@@ -15,7 +15,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8800
 
 
-def _forced_outcome(text: str) -> tuple[str, str]:
+def forced_outcome(text: str) -> tuple[str, str]:
     """`8613910825657=402` → ("8613910825657", "402")."""
     msisdn, sep, outcome = text.partition("=")
     if not sep:
@@ -79,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force",
         metavar="MSISDN=OUTCOME",
-        type=_forced_outcome,
+        type=forced_outcome,
         action="append",
         default=[],
         help="force a number's report: DELIVRD, 401, 402, 403, 404, 501 or none (repeatable)",
