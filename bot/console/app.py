@@ -51,7 +51,7 @@ from bot.console.render import (
 )
 from bot.console.terminal import Inbox, Interrupted, Screen, configure_logging, read_pipe, read_terminal
 from bot.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
-from bot.sandbox.cli import config_from_args, forced_outcome
+from bot.sandbox.cli import add_platform_arguments, config_from_args
 from bot.sandbox.config import DEFAULT_CPID
 from bot.services import SERVICES, Services
 from bot.settings import Settings
@@ -129,7 +129,6 @@ def _seconds(text: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    defaults = SandboxConfig()
     parser.add_argument("--channel", default=DEFAULT_CHANNEL, help="channel you start in (%(default)s)")
     parser.add_argument(
         "--user", default=DEFAULT_USER, help="who you are: alice, bob or a new name (%(default)s)"
@@ -147,36 +146,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=_port, default=0, help="the app's port (default: any free one)")
     parser.add_argument("--slack-port", type=_port, default=0, help="the Slack stand-in's port (any)")
     parser.add_argument("--sandbox-port", type=_port, default=0, help="the sandbox platform's port (any)")
-    parser.add_argument(
-        "--report-delay",
-        type=float,
-        default=defaults.report_delay,
-        help="seconds before the sandbox delivers a report (%(default)s)",
-    )
-    parser.add_argument(
-        "--fail-rate", type=float, default=0.0, help="fraction of numbers whose report says failed (0)"
-    )
-    parser.add_argument(
-        "--no-report-rate", type=float, default=0.0, help="fraction of numbers never reported (0)"
-    )
-    parser.add_argument(
-        "--duplicate-rate", type=float, default=0.0, help="fraction of reports delivered twice (0)"
-    )
-    parser.add_argument(
-        "--latency", type=float, default=0.0, help="seconds the sandbox adds to every request (0)"
-    )
-    parser.add_argument(
-        "--balance", type=float, default=defaults.balance, help="initial balance in yuan (%(default)s)"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the outcome mix (0)")
-    parser.add_argument(
-        "--force",
-        metavar="MSISDN=OUTCOME",
-        type=forced_outcome,
-        action="append",
-        default=[],
-        help="force a number's report: DELIVRD, 401, 402, 403, 404, 501 or none (repeatable)",
-    )
+    add_platform_arguments(parser)
     parser.add_argument(
         "--give-up-after",
         type=_seconds,

@@ -37,6 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=defaults.callback_url,
         help="where status reports are delivered (manual 4.3); none by default",
     )
+    add_platform_arguments(parser)
+
+
+def add_platform_arguments(parser: argparse.ArgumentParser) -> None:
+    """How the simulated platform behaves: shared by `sandbox` and `console`."""
+    defaults = SandboxConfig()
     parser.add_argument(
         "--latency",
         type=float,
