@@ -7,6 +7,7 @@ from functools import cache
 
 import phonenumbers
 
+from bot.i18n import Language
 from bot.numbers import NumberError, country_name, parse_number
 
 ALIASES = {
@@ -41,7 +42,7 @@ class CountryError(ValueError):
 @cache
 def _names() -> dict[str, str]:
     index = {country_name(r).lower(): r for r in phonenumbers.SUPPORTED_REGIONS}
-    index.update({country_name(r, "zh"): r for r in phonenumbers.SUPPORTED_REGIONS})
+    index.update({country_name(r, Language.ZH_HANS): r for r in phonenumbers.SUPPORTED_REGIONS})
     return index | ALIASES
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
+from bot.i18n import Language
+
 COUNTRY_NAMES = Path(__file__).with_name("country_names.json")
 MIN_DIGITS = 7
 """No international number is shorter (country code included)."""
@@ -165,10 +167,10 @@ def _country_names() -> dict[str, dict[str, str]]:
     return names
 
 
-def country_name(region: str, language: str = "en") -> str:
-    """English (or Chinese: `zh`) name of an ISO region code; the code itself when unknown."""
+def country_name(region: str, language: Language = Language.EN) -> str:
+    """A region's name in a language (English when it has none); the code itself when unknown."""
     names = _country_names().get(region.upper(), {})
-    return names.get(language) or names.get("en") or region
+    return names.get("zh" if language == Language.ZH_HANS else "en") or names.get("en") or region
 
 
 def flag(region: str) -> str:

@@ -77,6 +77,8 @@ class SendRequest:
     `text` is then the template."""
     from_file: str | None = None
     """The file's name, for a send from a file (submitted resumably)."""
+    ui_language: str | None = None
+    """The sender's language: the send's messages in Slack are written in it."""
 
     @property
     def text_info(self) -> TextInfo:
@@ -104,6 +106,7 @@ class SendRequest:
             "retry_of": self.retry_of,
             "texts": list(self.texts) if self.texts is not None else None,
             "from_file": self.from_file,
+            "ui_language": self.ui_language,
         }
 
     def stored(self, channel_id: str, estimate: Estimate | None) -> NewSend:
@@ -124,6 +127,7 @@ class SendRequest:
             retry_of=self.retry_of,
             texts=self.texts,
             resumable=self.from_file is not None or self.texts is not None,
+            ui_language=self.ui_language,
         )
 
     @classmethod
@@ -142,6 +146,7 @@ class SendRequest:
             retry_of=payload.get("retry_of"),
             texts=tuple(payload["texts"]) if payload.get("texts") is not None else None,
             from_file=payload.get("from_file"),
+            ui_language=payload.get("ui_language"),
         )
 
 

@@ -14,6 +14,7 @@ from bot.pricing import PriceBook
 from bot.santo.client import SantoClient
 from bot.settings import Settings
 from bot.store.db import Database
+from bot.user_languages import UserLanguages
 
 CONTEXT_KEY = "services"
 
@@ -26,6 +27,7 @@ class Services:
     prices: PriceBook
     slack: AsyncWebClient
     background: Background
+    languages: UserLanguages
     changes: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when a send's message has something new to show: the notifier wakes up."""
     stopping: asyncio.Event = field(default_factory=asyncio.Event)

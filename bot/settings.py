@@ -9,6 +9,8 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.i18n import Language, parse_language
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 
@@ -46,6 +48,7 @@ _SHAPES = {
     "database_url": "sqlite:///path/to/file.db or postgres://user:pass@host:5432/db",
     "port": "a whole number from 1 to 65535, e.g. 3000",
     "santo_sandbox": "true or false",
+    "santo_default_language": "en or zh-Hans",
 }
 
 
@@ -75,6 +78,7 @@ class Settings(BaseSettings):
     santo_concurrency: int = Field(default=4, ge=1, le=32)
     santo_max_requests_per_second: float = Field(default=20.0, gt=0)
     santo_inbox_channel: str | None = None
+    santo_default_language: Language = Language.EN
 
     database_url: str = "sqlite:///santo-slack.db"
     port: int = Field(default=3000, ge=1, le=65535)
@@ -114,6 +118,11 @@ class Settings(BaseSettings):
         if value is not None and not value.get_secret_value().startswith("xapp-"):
             raise ValueError("must start with xapp-")
         return value
+
+    @field_validator("santo_default_language", mode="before")
+    @classmethod
+    def _language(cls, value: Any) -> Any:
+        return parse_language(value) if isinstance(value, str) else value
 
     @field_validator("slack_api_url")
     @classmethod

@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.i18n import TEXTS, TEXTS_KEY
 from bot.services import CONTEXT_KEY, Services
 from handlers import register_all
 from handlers.common import incident_text
@@ -31,15 +32,17 @@ def build_bolt_app(services: Services) -> AsyncApp:
         context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse:
         context[CONTEXT_KEY] = services
+        context[TEXTS_KEY] = await services.languages.texts_for(context.user_id)
         return await next()
 
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+    async def on_error(error: Exception, body: dict[str, Any], context: AsyncBoltContext) -> None:
         """The one place an unexpected listener error ends: logged, and the user told plainly."""
         log.error("listener failed", exc_info=error)
         response_url = body.get("response_url")
         if response_url:
-            await AsyncWebhookClient(response_url).send(text=incident_text(), response_type="ephemeral")
+            t = context.get(TEXTS_KEY) or TEXTS[services.languages.default]
+            await AsyncWebhookClient(response_url).send(text=incident_text(t), response_type="ephemeral")
 
     register_all(app)
     return app

@@ -25,6 +25,7 @@ from bot.services import SERVICES, Services
 from bot.settings import Settings
 from bot.slack_app import build_bolt_app
 from bot.store.db import Database
+from bot.user_languages import UserLanguages
 
 log = logging.getLogger(__name__)
 
@@ -65,15 +66,15 @@ def santo_config(settings: Settings) -> ClientConfig:
 def build_services(settings: Settings) -> Services:
     token = settings.slack_bot_token
     santo = SantoClient(santo_config(settings))
+    slack = AsyncWebClient(token=token.get_secret_value() if token else None, base_url=settings.slack_api_url)
     return Services(
         settings=settings,
         db=Database(settings.sqlalchemy_url),
         santo=santo,
         prices=PriceBook(santo),
-        slack=AsyncWebClient(
-            token=token.get_secret_value() if token else None, base_url=settings.slack_api_url
-        ),
+        slack=slack,
         background=Background(),
+        languages=UserLanguages(slack, settings.santo_default_language),
     )
 
 

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot.guard import is_admin, lookup_refusal, start_of_day
+from bot.i18n import TEXTS, Language
 from bot.mrkdwn import escape
 from bot.santo.errors import SantoError
 from bot.santo.models import Balance
@@ -86,7 +87,7 @@ async def _balance(services: Services) -> tuple[Balance | None, str | None]:
     try:
         return await services.santo.balance(), None
     except SantoError as exc:
-        return None, escape(explain(exc))  # its text may quote the platform's answer
+        return None, escape(explain(TEXTS[Language.EN], exc))  # its text may quote the platform's answer
 
 
 async def allowances(services: Services, team_id: str, user_id: str) -> list[Allowance]:

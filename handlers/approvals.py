@@ -10,6 +10,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.dispatch import send_now, show_decision, tell_requester
 from bot.guard import is_admin, whom_to_ask
+from bot.i18n import TEXTS, Language
 from bot.sending import SendRequest
 from bot.store import approvals as approval_store
 from bot.store.audit import Action, record
@@ -74,7 +75,7 @@ async def on_decision(
                 f"it has gone out: follow it in <#{result.channel_id}>.",
             )
 
-    services.background.spawn(work(), on_error=apologise(respond))
+    services.background.spawn(work(), on_error=apologise(TEXTS[Language.EN], respond))
 
 
 def register(app: AsyncApp) -> None:

@@ -9,20 +9,10 @@ from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from bot.i18n import Texts, texts_of
 from bot.mrkdwn import escape
 from bot.santo.errors import InvalidRequest, OutcomeUnknown, SantoError, SantoRejected, SantoUnavailable
 from bot.services import Services
-
-ADVICE = {
-    "0104": "Check SANTO_CPID: the platform does not know this account.",
-    "0106": "Check SANTO_CPPWD: the platform refused the password.",
-    "0107": "Top up the account, then try again.",
-    "0108": (
-        "The platform only accepts calls from allowlisted IP addresses, and this server's is not "
-        "on the list. Ask the platform's support to add it (on a PaaS, use a fixed-IP add-on)."
-    ),
-    "0112": "Numbers in mainland China need a template approved by the platform first.",
-}
 
 
 @dataclass(frozen=True)
@@ -56,29 +46,22 @@ class Actor:
         )
 
 
-def explain(exc: SantoError) -> str:
+def explain(t: Texts, exc: SantoError) -> str:
     """A platform problem in plain words, with what to do about it."""
     if isinstance(exc, SantoRejected):
-        advice = ADVICE.get(exc.code, "")
-        return f"The platform refused: *{exc.code} — {exc.meaning}*. {advice}".strip()
+        advice = t(f"common.advice.{exc.code}") if t.has(f"common.advice.{exc.code}") else ""
+        return t("common.explain.rejected", code=exc.code, meaning=exc.meaning, advice=advice).strip()
     if isinstance(exc, SantoUnavailable):
-        return f"The platform could not be reached ({escape(str(exc))}). Nothing was sent; try again soon."
+        return t("common.explain.unavailable", detail=escape(str(exc)))
     if isinstance(exc, OutcomeUnknown):
-        return (
-            f"The platform's answer was lost ({escape(exc.reason)}): the message may have gone out. "
-            "Don't resend yet; check `/sms balance` and wait for delivery reports."
-        )
+        return t("common.explain.unknown", detail=escape(exc.reason))
     if isinstance(exc, InvalidRequest):
-        return f"That can't be sent: {escape(str(exc))}."
-    return f"The platform call failed: {escape(str(exc))}."
+        return t("common.explain.invalid", detail=escape(str(exc)))
+    return t("common.explain.failed", detail=escape(str(exc)))
 
 
-def incident_text() -> str:
-    ref = uuid.uuid4().hex[:8]
-    return (
-        f"Sorry, something went wrong on our side (reference `{ref}`); it has been logged. "
-        "Nothing was sent unless a message about it appeared in the channel."
-    )
+def incident_text(t: Texts) -> str:
+    return t("common.incident.text", ref=uuid.uuid4().hex[:8])
 
 
 @dataclass(frozen=True)
@@ -87,6 +70,7 @@ class Press:
 
     services: Services
     actor: Actor
+    t: Texts
     action_id: str
     value: str
     respond: AsyncRespond
@@ -97,6 +81,7 @@ class Press:
         return cls(
             Services.of(context),
             Actor.from_body(body),
+            texts_of(context),
             str(action.get("action_id", "")),
             str(action.get("value", "")),
             respond,
@@ -106,10 +91,10 @@ class Press:
         await self.respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-def apologise(respond: AsyncRespond) -> Callable[[BaseException], Awaitable[None]]:
+def apologise(t: Texts, respond: AsyncRespond) -> Callable[[BaseException], Awaitable[None]]:
     """An on_error for background work started from a slash command or a button."""
 
     async def tell(_exc: BaseException) -> None:
-        await respond(text=incident_text(), response_type="ephemeral", replace_original=False)
+        await respond(text=incident_text(t), response_type="ephemeral", replace_original=False)
 
     return tell

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.countries import CountryError, resolve_country
+from bot.i18n import TEXTS, Language
 from bot.mrkdwn import code, escape
 from bot.numbers import NumberError, country_name, display_msisdn, flag, parse_number
 from bot.pricing import money
@@ -41,7 +42,7 @@ async def balance_text(services: Services) -> str:
     try:
         balance = await services.santo.balance()
     except SantoError as exc:
-        return explain(exc)
+        return explain(TEXTS[Language.EN], exc)
     return f"*Balance:* {money(balance.amount)} (account {code(balance.cpid)})"
 
 
@@ -53,7 +54,7 @@ async def price_text(services: Services, query: str) -> str:
     try:
         price = await services.prices.price(region)
     except SantoError as exc:
-        return explain(exc)
+        return explain(TEXTS[Language.EN], exc)
     country = escape(price.country) or country_name(region)
     prefix = f" (+{escape(price.prefix)})" if price.prefix else ""
     return (
@@ -73,7 +74,7 @@ async def verify_text(services: Services, typed: str) -> str:
     try:
         check = await services.santo.check_number(number.msisdn)
     except SantoError as exc:
-        return f"{local}; valid by its format.\nThe platform's check failed: {explain(exc)}"
+        return f"{local}; valid by its format.\nThe platform's check failed: {explain(TEXTS[Language.EN], exc)}"
     verdict = "valid" if check.valid else "*not valid*"
     where = f" ({country_name(check.region)})" if check.region else ""
     return f"{local}; valid by its format.\nThe platform says: {verdict}{where}."
@@ -97,7 +98,7 @@ async def status_text(services: Services, args: str) -> str:
         platform = {s.number: s.state for s in await services.santo.report_status(msgid, number)}
         platform_note = ""
     except SantoError as exc:
-        platform, platform_note = {}, f"\n_The platform's records could not be read: {explain(exc)}_"
+        platform, platform_note = {}, f"\n_The platform's records could not be read: {explain(TEXTS[Language.EN], exc)}_"
     numbers = list(dict.fromkeys([*stored, *platform]))
     if not numbers:
         return f"Neither this app nor the platform knows msgid {code(msgid)}.{platform_note}"

@@ -12,6 +12,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.models.blocks import Block
 
 from bot.dispatch import dispatch
+from bot.i18n import TEXTS, Language
 from bot.mrkdwn import code, escape
 from bot.numbers import NumberError, parse_number, parse_numbers
 from bot.pricing import Estimate
@@ -65,7 +66,7 @@ def parse_quick_voice(actor: Actor, args: str) -> SendRequest:
     if _LANG.match(first):
         lang, text = first.lower().replace("_", "-"), after.strip()
         if lang not in VOICE_LANGUAGES:
-            choices = ", ".join(f"{c} ({n})" for c, n in VOICE_LANGUAGES.items())
+            choices = ", ".join(f"{c} ({TEXTS[Language.EN](f'codes.voice.{c}')})" for c in VOICE_LANGUAGES)
             raise InputProblem(f"Unknown voice language {code(first)}. Use one of: {choices}.")
     if not text:
         raise InputProblem("Add the text to speak after the number (and language).")
@@ -170,7 +171,7 @@ async def on_confirm(
         await respond(text=f"Sending to {len(request.numbers):,} number(s)…", replace_original=True)
         await send_and_tell(services, request, None, respond)
 
-    services.background.spawn(work(), on_error=apologise(respond))
+    services.background.spawn(work(), on_error=apologise(TEXTS[Language.EN], respond))
 
 
 async def on_cancel(

@@ -10,6 +10,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot.campaign_send import own_texts
+from bot.i18n import TEXTS, Language
 from bot.mrkdwn import SECTION_LIMIT, cut
 from bot.numbers import NumberError, display_msisdn, parse_number
 from bot.santo.codes import report_meaning
@@ -88,7 +89,7 @@ async def on_retry(
         view = build_confirmation_view(draft_id, [*build_failure_list(failures), *blocks], external_id)
         await update_view(services, external_id, view)
 
-    services.background.spawn(work(), on_error=apologise(respond))
+    services.background.spawn(work(), on_error=apologise(TEXTS[Language.EN], respond))
 
 
 async def why_not(services: Services, value: str) -> str:

@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.guard import is_admin
+from bot.i18n import TEXTS, Language
 from bot.store.audit import Action, record
 from bot.store.db import now
 from bot.store.schedule import cancel
@@ -49,7 +50,7 @@ async def on_cancel(
             send_id=send.id,
         )
 
-    services.background.spawn(work(), on_error=apologise(respond))
+    services.background.spawn(work(), on_error=apologise(TEXTS[Language.EN], respond))
 
 
 def register(app: AsyncApp) -> None:

@@ -13,6 +13,7 @@ from slack_sdk.models.views import View
 
 from bot.campaign import Campaign, FileProblem
 from bot.dispatch import dispatch
+from bot.i18n import TEXTS, Language
 from bot.numbers import parse_numbers
 from bot.sending import SendRequest
 from bot.services import Services
@@ -211,7 +212,7 @@ async def update_view(services: Services, external_id: str, view: View, attempts
 
 def _tell_in_view(services: Services, external_id: str) -> Any:
     async def tell(_exc: BaseException) -> None:
-        await update_view(services, external_id, build_notice_view("Send", incident_text(), external_id))
+        await update_view(services, external_id, build_notice_view("Send", incident_text(TEXTS[Language.EN]), external_id))
 
     return tell
 

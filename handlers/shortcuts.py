@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import ContextBlock, InputBlock, MarkdownTextObject
 from slack_sdk.models.views import View
 
 from bot.guard import lookup_refusal
+from bot.i18n import TEXTS, Language
 from bot.plain_text import USER_NAMES, to_plain_text, user_ids
 from bot.services import Services
 from handlers.blocks.send_modal import build_notice_view, build_send_modal
@@ -92,7 +93,7 @@ async def on_send_as_sms(
             view = build_send_as_sms_modal(report_channel(body), text)
         await services.slack.views_open(trigger_id=actor.trigger_id, view=view)
 
-    services.background.spawn(work(), on_error=apologise(respond))
+    services.background.spawn(work(), on_error=apologise(TEXTS[Language.EN], respond))
 
 
 def register(app: AsyncApp) -> None:

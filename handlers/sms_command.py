@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.guard import lookup_refusal
+from bot.i18n import TEXTS, Language
 from bot.services import Services
 from handlers import lookups
 from handlers.audit import audit_text
@@ -43,7 +44,9 @@ async def handle_sms(
 ) -> None:
     await ack()
     services = Services.of(context)
-    services.background.spawn(route(services, command, respond), on_error=apologise(respond))
+    services.background.spawn(
+        route(services, command, respond), on_error=apologise(TEXTS[Language.EN], respond)
+    )
 
 
 async def route(services: Services, command: dict[str, Any], respond: AsyncRespond) -> None:

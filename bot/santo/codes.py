@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from bot.i18n import Msg
+
 
 class Command(StrEnum):
     MT_REQUEST = "MT_REQUEST"
@@ -20,45 +22,18 @@ SUCCESS = "000"
 MAX_BATCH = 100
 """At most this many numbers in one MULTI_MT_REQUEST (manual 4.2)."""
 
-VOICE_LANGUAGES: dict[str, str] = {
-    "zh-cn": "Chinese",
-    "en-us": "English",
-    "ja-jp": "Japanese",
-    "ko-kr": "Korean",
-    "ru-ru": "Russian",
-    "es-es": "Spanish",
-    "pt-pt": "Portuguese",
-}
+VOICE_LANGUAGES = ("zh-cn", "en-us", "ja-jp", "ko-kr", "ru-ru", "es-es", "pt-pt")
+"""Voice reading languages (manual 4.1 `lang`); their names are in the `codes.voice` texts."""
 DEFAULT_VOICE_LANGUAGE = "zh-cn"
 
-REQUEST_ERRORS: dict[str, str] = {
-    "000": "success",
-    "0100": "request parameter error",
-    "0101": "invalid command",
-    "0104": "account error (unknown account)",
-    "0106": "wrong password",
-    "0107": "insufficient balance or credit",
-    "0108": "this server's IP address is not on the account's allowlist",
-    "0110": "malformed destination number, or more than 100 numbers in one batch",
-    "0111": "message content is empty",
-    "0112": "no approved template for a mainland China number",
-    "0600": "unknown platform error",
-}
+REQUEST_ERRORS = ("000", "0100", "0101", "0104", "0106", "0107", "0108", "0110", "0111", "0112", "0600")
+"""The codes of table 5.1; their meanings are the `codes.request` texts."""
 
 DELIVERED_CODE = "DELIVRD"
-REPORT_CODES: dict[str, str] = {
-    DELIVERED_CODE: "delivered",
-    "401": "no permission to send (insufficient balance)",
-    "402": "content contains a forbidden keyword",
-    "403": "content lacks an allowlisted keyword",
-    "404": "not delivered for another reason (ask support)",
-    "501": "unknown error (ask support)",
-}
-REPORT_VALUES: dict[str, str] = {
-    "0": "delivered",
-    "400": "failed",
-    "500": "failed (unknown error)",
-}
+REPORT_CODES = (DELIVERED_CODE, "401", "402", "403", "404", "501")
+"""The status codes of table 5.2 (`codes.report` texts)."""
+REPORT_VALUES = ("0", "400", "500")
+"""The status values of table 5.2 (`codes.value` texts)."""
 
 
 def normalise_code(raw: object) -> str:
@@ -71,12 +46,12 @@ def normalise_code(raw: object) -> str:
     return text.zfill(4)
 
 
-def request_error_meaning(code: str) -> str:
-    return REQUEST_ERRORS.get(code, "an error code the manual does not list")
+def request_error_meaning(code: str) -> Msg:
+    return Msg.of(f"codes.request.{code}" if code in REQUEST_ERRORS else "codes.request.unlisted")
 
 
-def report_meaning(value: str, code: str) -> str:
+def report_meaning(value: str, code: str) -> Msg:
     """Human reason of a status report: the code's meaning (5.2), else the value's."""
     if code in REPORT_CODES:
-        return REPORT_CODES[code]
-    return REPORT_VALUES.get(value, "an outcome the manual does not list")
+        return Msg.of(f"codes.report.{code}")
+    return Msg.of(f"codes.value.{value}" if value in REPORT_VALUES else "codes.value.unlisted")

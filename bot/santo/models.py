@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from bot.i18n import Msg
 from bot.santo.codes import SUCCESS, request_error_meaning
 from bot.santo.errors import SantoError
 
@@ -21,12 +22,8 @@ class SubmitResult:
     numbers: tuple[str, ...] = ()
 
     @property
-    def meaning(self) -> str:
+    def meaning(self) -> Msg:
         return request_error_meaning(self.code)
-
-    @property
-    def describe(self) -> str:
-        return "Accepted" if self.accepted else f"Rejected: {self.code} — {self.meaning}"
 
 
 @dataclass(frozen=True)

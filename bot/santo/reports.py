@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.i18n import Msg
 from bot.santo.codes import Command, report_meaning
 
 CODINGS = {"15": "gbk", "8": "utf-16-be", "0": "iso-8859-1"}
@@ -34,7 +35,7 @@ class StatusReport:
         return self.value == "0"
 
     @property
-    def meaning(self) -> str:
+    def meaning(self) -> Msg:
         return report_meaning(self.value, self.code)
 
 

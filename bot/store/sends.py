@@ -37,6 +37,8 @@ class NewSend:
     """Each number's own message (a personalised send from a file), in `numbers` order."""
     resumable: bool = False
     """Submitted by `bot.campaign_send`: survives a restart half way (sends from a file)."""
+    ui_language: str | None = None
+    """The language its messages in Slack are written in (its sender's); None: the default."""
 
 
 RESUMABLE_UNOWNED = datetime(2000, 1, 1, tzinfo=UTC)
@@ -75,6 +77,7 @@ def send_row(new: NewSend, message_ts: str | None) -> Send:
         text=new.text,
         sender_id=new.sender_id,
         lang=new.lang,
+        ui_language=new.ui_language,
         encoding=new.encoding,
         parts=new.parts,
         recipients=len(new.numbers),

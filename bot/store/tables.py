@@ -63,6 +63,9 @@ class Send(Base):
     text: Mapped[str] = mapped_column(Text)
     sender_id: Mapped[str | None] = mapped_column(String(16))
     lang: Mapped[str | None] = mapped_column(String(8))
+    """The voice reading language (manual 4.1 `lang`)."""
+    ui_language: Mapped[str | None] = mapped_column(String(8))
+    """The language of the send's messages in Slack (its sender's); None: the default."""
     encoding: Mapped[str] = mapped_column(String(8))
     parts: Mapped[int] = mapped_column(Integer)
     recipients: Mapped[int] = mapped_column(Integer)

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 from bot.mrkdwn import code, quote
 from bot.numbers import display_msisdn
 from bot.pricing import money
-from bot.santo.codes import REQUEST_ERRORS, report_meaning
+from bot.santo.codes import REQUEST_ERRORS, report_meaning, request_error_meaning
 from bot.store.sends import SendView
 from bot.store.tables import NumberStatus, SendKind, SendState
 from handlers.ids import ActionId
@@ -87,7 +87,7 @@ def _reasons(view: SendView) -> str:
     codes = [c for c in view.failure_reasons if c in REQUEST_ERRORS]
     if not codes:
         return view.send.detail or "the platform could not be reached; nothing was sent"
-    return "; ".join(f"{c} — {REQUEST_ERRORS[c]}" for c in codes[:MAX_REASONS_SHOWN])
+    return "; ".join(f"{c} — {request_error_meaning(c)}" for c in codes[:MAX_REASONS_SHOWN])
 
 
 def failure_summary(view: SendView) -> str | None:

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
+from bot.i18n import TEXTS, Language
 from bot.santo.codes import DEFAULT_VOICE_LANGUAGE, VOICE_LANGUAGES
 from bot.store.tables import SendKind
 from handlers.blocks.campaign import build_file_block
@@ -29,7 +30,7 @@ def _kind_option(kind: SendKind) -> Option:
 
 
 def _lang_option(code: str) -> Option:
-    return Option(value=code, text=f"{VOICE_LANGUAGES[code]} ({code})")
+    return Option(value=code, text=f"{TEXTS[Language.EN](f'codes.voice.{code}')} ({code})")
 
 
 def build_send_modal(channel_id: str | None, recipients: str = "", message: str = "") -> View:

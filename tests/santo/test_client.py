@@ -71,7 +71,7 @@ async def test_send_one_number_is_an_accepted_mt_request(client: SantoClient, sa
     [outcome] = await client.send_sms([CN], "Hello from Acme & co: 100% 中文 +1 ✓")
     assert outcome.error is None
     assert outcome.accepted and outcome.result is not None
-    assert outcome.result.code == "000" and outcome.result.describe == "Accepted"
+    assert outcome.result.code == "000"
     assert outcome.numbers == (CN,)
     message = sandbox.state.messages[outcome.result.msgid or ""]
     assert message.command is Command.MT_REQUEST
@@ -193,13 +193,12 @@ async def test_wrong_password_is_rejected_with_0106(sandbox: Sandbox, make_clien
     assert outcome.error is None and outcome.result is not None
     assert not outcome.accepted
     assert outcome.result.code == "0106"
-    assert outcome.result.meaning == "wrong password"
-    assert outcome.result.describe == "Rejected: 0106 — wrong password"
+    assert str(outcome.result.meaning) == "wrong password"
     assert sandbox.state.messages == {}
 
     with pytest.raises(SantoRejected) as caught:
         await client.balance()
-    assert (caught.value.code, caught.value.meaning) == ("0106", "wrong password")
+    assert (caught.value.code, str(caught.value.meaning)) == ("0106", "wrong password")
     assert str(caught.value) == "0106 — wrong password"
     with pytest.raises(SantoRejected, match="0106"):
         await client.price("CN")
@@ -214,7 +213,6 @@ async def test_insufficient_balance_is_rejected_with_0107(client: SantoClient, s
     [outcome] = await client.send_sms([CN], "hi")
     assert outcome.result is not None and not outcome.accepted
     assert outcome.result.code == "0107"
-    assert outcome.result.describe == "Rejected: 0107 — insufficient balance or credit"
     assert (await client.balance()).amount == Decimal("0.05")  # nothing charged
 
 
@@ -270,7 +268,7 @@ async def test_price_of_an_unknown_country_is_rejected(client: SantoClient) -> N
     with pytest.raises(SantoRejected) as caught:
         await client.price("ZZ")
     assert caught.value.code == "0100"
-    assert caught.value.meaning == "request parameter error"
+    assert str(caught.value.meaning) == "request parameter error"
 
 
 async def test_report_status_none_then_delivered_or_failed(
@@ -503,7 +501,7 @@ async def test_multi_answer_with_the_manuals_mtterrcode(
     assert first.result.msgid == "21426847850888196661"
     assert first.result.command == "MULTI_MT_RESPONSE"
     assert not second.result.accepted and second.result.code == "0110"
-    assert "more than 100" in second.result.meaning
+    assert "more than 100" in str(second.result.meaning)
 
 
 @pytest.mark.parametrize(
@@ -536,7 +534,7 @@ async def test_a_numeric_error_code_in_json_is_rejected_with_its_meaning(
     with pytest.raises(SantoRejected) as caught:
         await client.balance()
     assert caught.value.code == "0107"
-    assert caught.value.meaning == "insufficient balance or credit"
+    assert str(caught.value.meaning) == "insufficient balance or credit"
     assert len(fake.requests) == 1  # a rejection is an answer: not retried
 
 

