@@ -545,8 +545,9 @@ class SlackStandIn:
         """User group id → member user ids (`usergroups.users.list`)."""
         self.users: dict[str, dict[str, Any]] = {
             bot_user_id: self._user(bot_user_id, "santo", "Santo", "UTC", "en-US", is_bot=True),
-            "U0ALICE": self._user("U0ALICE", "alice", "Alice Chen", "Asia/Shanghai", "zh-CN"),
+            "U0ALICE": self._user("U0ALICE", "alice", "Alice Chen", "Asia/Shanghai", "en-US"),
             "U0BOB": self._user("U0BOB", "bob", "Bob Smith", "Europe/London", "en-GB"),
+            "U0WEI": self._user("U0WEI", "wei", "王伟", "Asia/Shanghai", "zh-CN"),
         }
 
         # Behaviour switches.

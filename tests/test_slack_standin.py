@@ -245,7 +245,7 @@ async def test_users_info(standin: SlackStandIn, client: AsyncWebClient) -> None
     assert plain["user"]["real_name"] == "Alice Chen"
     assert plain["user"]["tz"] == "Asia/Shanghai"
     assert "locale" not in plain["user"]
-    with_locale = await client.users_info(user="U0ALICE", include_locale=True)
+    with_locale = await client.users_info(user="U0WEI", include_locale=True)
     assert with_locale["user"]["locale"] == "zh-CN"
     error = await api_error(client.users_info(user="U0NOBODY"))
     assert error.response["error"] == "user_not_found"
