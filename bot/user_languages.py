@@ -27,9 +27,18 @@ LOOKUP_TIMEOUT = 2.0
 
 
 class UserLanguages:
-    def __init__(self, slack: AsyncWebClient, default: Language) -> None:
+    def __init__(
+        self,
+        slack: AsyncWebClient,
+        default: Language,
+        *,
+        keep_for: float = KEEP_FOR,
+        retry_after: float = RETRY_AFTER,
+    ) -> None:
         self.slack = slack
         self.default = default
+        self.keep_for = keep_for
+        self.retry_after = retry_after
         self._known: dict[str, tuple[Language, float]] = {}
 
     def texts(self, language: str | None) -> Texts:
@@ -60,6 +69,6 @@ class UserLanguages:
             )
         except (SlackApiError, TimeoutError, OSError) as exc:
             log.warning("users.info for %s failed (%s): using the default language", user_id, exc)
-            return self.default, RETRY_AFTER
+            return self.default, self.retry_after
         user = answer.get("user") or {}
-        return language_of_locale(user.get("locale"), self.default), KEEP_FOR
+        return language_of_locale(user.get("locale"), self.default), self.keep_for

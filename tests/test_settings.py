@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.i18n import Language
 from bot.settings import SettingsError, load_settings
 
 
@@ -58,3 +59,16 @@ def test_missing_required_settings_are_listed_together() -> None:
     message = str(caught.value)
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SANTO_CPID"):
         assert name in message
+
+
+def test_the_default_language_is_english_and_takes_chinese_spelled_several_ways(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().santo_default_language == Language.EN
+    for spelling in ("zh-Hans", "zh", "zh-CN"):
+        monkeypatch.setenv("SANTO_DEFAULT_LANGUAGE", spelling)
+        assert load_settings().santo_default_language == Language.ZH_HANS
+    monkeypatch.setenv("SANTO_DEFAULT_LANGUAGE", "fr")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "SANTO_DEFAULT_LANGUAGE" in str(caught.value) and "zh-Hans" in str(caught.value)
