@@ -134,6 +134,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--user", default=DEFAULT_USER, help="who you are: alice, bob or a new name (%(default)s)"
     )
     parser.add_argument(
+        "--locale",
+        help="your Slack language, e.g. zh-CN for the app in Chinese (default: the user's own; wei is zh-CN)",
+    )
+    parser.add_argument(
         "--database",
         metavar="FILE",
         help="SQLite file to keep (default: a new one in a temporary folder, removed at exit)",
@@ -638,8 +642,16 @@ def _new_id(prefix: str, name: str, taken: dict[str, Any]) -> str:
     return candidate
 
 
-def _user_id(standin: SlackStandIn, name: str) -> str:
-    """The user called `name` (alice, bob, …); a new one is added to the workspace."""
+def _user_id(standin: SlackStandIn, name: str, locale: str | None = None) -> str:
+    """The user called `name` (alice, bob, wei, …); a new one is added to the workspace.
+    With `locale`, their Slack language becomes that."""
+    user_id = _find_user(standin, name)
+    if locale:
+        standin.users[user_id]["locale"] = locale
+    return user_id
+
+
+def _find_user(standin: SlackStandIn, name: str) -> str:
     for user_id, user in standin.users.items():
         if str(user.get("name", "")).lower() == name:
             return user_id
@@ -738,7 +750,7 @@ async def main(args: argparse.Namespace) -> int:
                 inbox,
                 scripted=not terminal,
                 channel=_channel_id(standin, args.channel),
-                user=_user_id(standin, args.user),
+                user=_user_id(standin, args.user, args.locale),
             )
             standin.add_listener(console.on_call)
             screen.show(
