@@ -17,7 +17,7 @@ from datetime import timedelta
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from bot.mrkdwn import code, cut
+from bot.mrkdwn import code, cut, escape
 from bot.ratelimit import Buckets
 from bot.services import Services
 from bot.store.db import now
@@ -92,7 +92,8 @@ class Notifier:
         if not bucket.take():
             await defer(db, claim.send_id, now() + timedelta(seconds=1 / bucket.rate), failed=False)
             return
-        fallback, blocks = build_home_message(view)
+        t = self.services.languages.texts(send.ui_language)
+        fallback, blocks = build_home_message(t, view)
         try:
             await slack.chat_update(channel=send.channel_id, ts=ts, text=fallback, blocks=blocks)
             self.last_shown[claim.send_id] = time.monotonic()
@@ -104,7 +105,7 @@ class Notifier:
                 if not channel.take():
                     await defer(db, claim.send_id, now() + timedelta(seconds=1), failed=False)
                     return
-                text, reply = build_failures_reply(failures)
+                text, reply = build_failures_reply(t, failures)
                 await slack.chat_postMessage(channel=send.channel_id, thread_ts=ts, text=text, blocks=reply)
                 await mark_announced(db, [f.id for f in failures])
         except SlackApiError as exc:
@@ -142,7 +143,8 @@ class Notifier:
         await defer(self.services.db, claim.send_id, now() + timedelta(seconds=delay), failed=True)
 
     async def post_inbound(self) -> None:
-        """Messages of other commands (inbound SMS): posted to SANTO_INBOX_CHANNEL."""
+        """Messages of other commands (inbound SMS): posted to SANTO_INBOX_CHANNEL, in the default
+        language (they belong to no send)."""
         channel = self.services.settings.santo_inbox_channel
         items = await claim_inbound(self.services.db, 10, LEASE, now())
         if not items:
@@ -152,8 +154,9 @@ class Notifier:
                 log.warning("inbound messages are stored but not shown: set SANTO_INBOX_CHANNEL")
                 self._warned_inbox = True
             return
+        t = self.services.languages.texts(None)
         for item in items:
-            text = f"Inbound `{item.command}` from the platform:\n{code(cut(item.raw, 2500))}"
+            text = t("inbox.message", command=escape(item.command), raw=code(cut(item.raw, 2500)))
             try:
                 await self.services.slack.chat_postMessage(channel=channel, text=text)
             except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from bot.dispatch import expire_approvals
 from bot.santo.codes import DELIVERED_CODE
@@ -60,7 +61,9 @@ class Reconciler:
                     return []
             return [
                 Callback(
-                    raw=f"get-rptstatus msgid={msgid} da={s.number} mtstat={s.state}",
+                    raw=urlencode(  # kept like a callback's form body
+                        {"cmd": "get-rptstatus", "msgid": msgid, "da": s.number, "mtstat": s.state}
+                    ),
                     report=StatusReport(
                         msgid=msgid,
                         number=s.number,

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot.guard import is_admin, lookup_refusal, start_of_day
-from bot.i18n import TEXTS, Language
+from bot.i18n import Texts, texts_of
 from bot.mrkdwn import escape
 from bot.santo.errors import SantoError
 from bot.santo.models import Balance
@@ -75,34 +75,46 @@ def _cap(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def _duration(delta: timedelta) -> str:
+def _duration(t: Texts, delta: timedelta) -> str:
     seconds = int(delta.total_seconds())
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size and seconds % size == 0:
-            return f"{seconds // size} {unit}"
-    return f"{seconds} s"
+            return t(f"app_home.duration.{unit}", n=seconds // size)
+    return t("app_home.duration.s", n=seconds)
 
 
-async def _balance(services: Services) -> tuple[Balance | None, str | None]:
+async def _balance(services: Services, t: Texts) -> tuple[Balance | None, str | None]:
     try:
         return await services.santo.balance(), None
     except SantoError as exc:
-        return None, escape(explain(TEXTS[Language.EN], exc))  # its text may quote the platform's answer
+        return None, escape(explain(t, exc))  # its text may quote the platform's answer
 
 
-async def allowances(services: Services, team_id: str, user_id: str) -> list[Allowance]:
+async def allowances(services: Services, t: Texts, team_id: str, user_id: str) -> list[Allowance]:
     settings = services.settings
     today = start_of_day(now())
     mine, everyone = await asyncio.gather(
         usage_since(services.db, team_id, today, user_id), usage_since(services.db, team_id, today)
     )
     return [
-        Allowance("You", mine, settings.sms_user_daily_recipients, _cap(settings.sms_user_daily_cost)),
-        Allowance("Workspace", everyone, settings.sms_daily_recipients, _cap(settings.sms_daily_cost)),
+        Allowance(
+            t("app_home.today.you"),
+            mine,
+            settings.sms_user_daily_recipients,
+            _cap(settings.sms_user_daily_cost),
+        ),
+        Allowance(
+            t("app_home.today.workspace"),
+            everyone,
+            settings.sms_daily_recipients,
+            _cap(settings.sms_daily_cost),
+        ),
     ]
 
 
-async def setup_health(services: Services, team_id: str, platform_problem: str | None) -> SetupHealth:
+async def setup_health(
+    services: Services, t: Texts, team_id: str, platform_problem: str | None
+) -> SetupHealth:
     settings = services.settings
     at = now()
     stats = await health(services.db, team_id, at - REPORTS_WINDOW, at, settings.report_poll_after)
@@ -114,25 +126,25 @@ async def setup_health(services: Services, team_id: str, platform_problem: str |
         callback_url=f"{base}/santo/reports/{token.get_secret_value()}" if token else None,
         host_known=settings.public_url is not None,
         stats=stats,
-        poll_after=_duration(settings.report_poll_after),
-        give_up_after=_duration(settings.report_give_up_after),
+        poll_after=_duration(t, settings.report_poll_after),
+        give_up_after=_duration(t, settings.report_give_up_after),
     )
 
 
-async def home_view(services: Services, team_id: str, user_id: str) -> View:
-    """The user's Home tab, from the platform's balance and the stored state."""
+async def home_view(services: Services, t: Texts, team_id: str, user_id: str) -> View:
+    """The user's Home tab, in their language, from the platform's balance and the stored state."""
     refusal = await lookup_refusal(services, user_id)
     if refusal:
-        return build_notice_home(refusal, refresh=False)
+        return build_notice_home(t, t.render(refusal), refresh=False)
     (balance, problem), today, views = await asyncio.gather(
-        _balance(services),
-        allowances(services, team_id, user_id),
+        _balance(services, t),
+        allowances(services, t, team_id, user_id),
         recent_sends(services.db, team_id, user_id, LAST_SENDS),
     )
     links = await asyncio.gather(
         *(PERMALINKS.get(services, v.send.channel_id, v.send.message_ts) for v in views)
     )
-    admin_health = await setup_health(services, team_id, problem) if is_admin(services, user_id) else None
+    admin_health = await setup_health(services, t, team_id, problem) if is_admin(services, user_id) else None
     facts = HomeFacts(
         updated_at=now(),
         balance=balance,
@@ -141,29 +153,27 @@ async def home_view(services: Services, team_id: str, user_id: str) -> View:
         sends=[SendLine(view, link) for view, link in zip(views, links, strict=True)],
         health=admin_health,
     )
-    return build_home_view(facts)
+    return build_home_view(t, facts)
 
 
-async def publish_home(services: Services, team_id: str, user_id: str) -> None:
-    await services.slack.views_publish(user_id=user_id, view=await home_view(services, team_id, user_id))
+async def publish_home(services: Services, t: Texts, team_id: str, user_id: str) -> None:
+    view = await home_view(services, t, team_id, user_id)
+    await services.slack.views_publish(user_id=user_id, view=view)
 
 
-def _show_problem(services: Services, user_id: str) -> Callable[[BaseException], Awaitable[None]]:
+def _show_problem(services: Services, t: Texts, user_id: str) -> Callable[[BaseException], Awaitable[None]]:
     async def show(_exc: BaseException) -> None:
         ref = uuid.uuid4().hex[:8]
         log.error("the Home tab of %s could not be built (reference %s)", user_id, ref)
-        text = (
-            f"Sorry, this page could not be shown (reference `{ref}`); it has been logged. "
-            "Press Refresh to try again."
-        )
-        await services.slack.views_publish(user_id=user_id, view=build_notice_home(text))
+        view = build_notice_home(t, t("app_home.problem", ref=ref))
+        await services.slack.views_publish(user_id=user_id, view=view)
 
     return show
 
 
-def _refresh(services: Services, team_id: str, user_id: str) -> None:
+def _refresh(services: Services, t: Texts, team_id: str, user_id: str) -> None:
     services.background.spawn(
-        publish_home(services, team_id, user_id), on_error=_show_problem(services, user_id)
+        publish_home(services, t, team_id, user_id), on_error=_show_problem(services, t, user_id)
     )
 
 
@@ -174,19 +184,19 @@ async def on_home_opened(event: dict[str, Any], body: dict[str, Any], context: A
     user_id = str(event.get("user") or "")
     team_id = str(body.get("team_id") or context.team_id or "")
     if user_id:
-        _refresh(Services.of(context), team_id, user_id)
+        _refresh(Services.of(context), texts_of(context), team_id, user_id)
 
 
 async def on_refresh(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
     actor = Actor.from_body(body)
-    _refresh(Services.of(context), actor.team_id, actor.user_id)
+    _refresh(Services.of(context), texts_of(context), actor.team_id, actor.user_id)
 
 
 async def on_send_sms(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Send SMS: the Send modal, with a channel picker (the Home tab is in no channel)."""
     await ack()
-    services = Services.of(context)
+    services, t = Services.of(context), texts_of(context)
     actor = Actor.from_body(body)
 
     async def work() -> None:
@@ -195,7 +205,7 @@ async def on_send_sms(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCon
         refusal = await lookup_refusal(services, actor.user_id)
         if refusal:
             await services.slack.views_open(
-                trigger_id=actor.trigger_id, view=build_notice_view("Send SMS", refusal)
+                trigger_id=actor.trigger_id, view=build_notice_view(t, t("app_home.send"), t.render(refusal))
             )
             return
         await open_send_modal(services, actor.trigger_id, None)

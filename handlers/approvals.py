@@ -10,7 +10,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.dispatch import send_now, show_decision, tell_requester
 from bot.guard import is_admin, whom_to_ask
-from bot.i18n import TEXTS, Language
+from bot.i18n import Msg
 from bot.sending import SendRequest
 from bot.store import approvals as approval_store
 from bot.store.audit import Action, record
@@ -25,26 +25,27 @@ async def on_decision(
 ) -> None:
     await ack()
     press = Press.of(body, context, respond)
-    services, actor, approval_id, whisper = press.services, press.actor, press.value, press.whisper
+    services, actor, t, whisper = press.services, press.actor, press.t, press.whisper
+    approval_id = press.value
     approve = press.action_id == ActionId.APPROVE
 
     async def work() -> None:
         if not is_admin(services, actor.user_id):
-            await whisper(f"Only admins can approve or reject sends. Ask {whom_to_ask(services)}.")
+            await whisper(t("approvals.only_admins", who=whom_to_ask(services)))
             return
         approval = await approval_store.decide(services.db, approval_id, actor.user_id, approve, now())
         if approval is None:
             current = await approval_store.get_approval(services.db, approval_id)
             if current is None:
-                await whisper("I don't know this approval request.")
+                await whisper(t("approvals.unknown"))
             elif current.state == ApprovalState.PENDING:  # pending but past its time
-                await whisper("This request has expired; nothing was sent.")
+                await whisper(t("approvals.expired"))
             else:
-                who = f" by <@{current.decided_by}>" if current.decided_by else ""
-                await whisper(f"This request was already {current.state}{who}.")
+                await whisper(t(f"approvals.already.{current.state}", user=current.decided_by))
             return
         await show_decision(services, approval)
         request = SendRequest.from_payload(json.loads(approval.payload))
+        theirs = services.languages.texts(request.ui_language)  # the requester's, stored with the send
         await record(
             services.db,
             team_id=approval.team_id,
@@ -53,13 +54,13 @@ async def on_decision(
             channel_id=approval.channel_id,
             recipients=approval.recipients,
             estimated_cost=approval.estimated_cost,
-            detail=f"requested by {approval.requester_id}",
+            detail=str(Msg.of("approvals.audit_detail", user=approval.requester_id)),
         )
         if not approve:
             await tell_requester(
                 services,
                 approval.requester_id,
-                f"<@{actor.user_id}> rejected your send to {approval.recipients:,} numbers (not sent).",
+                theirs("approvals.told.rejected", admin=actor.user_id, n=approval.recipients),
             )
             return
 
@@ -71,11 +72,15 @@ async def on_decision(
             await tell_requester(
                 services,
                 approval.requester_id,
-                f"<@{actor.user_id}> approved your send to {approval.recipients:,} numbers; "
-                f"it has gone out: follow it in <#{result.channel_id}>.",
+                theirs(
+                    "approvals.told.approved",
+                    admin=actor.user_id,
+                    n=approval.recipients,
+                    channel=result.channel_id,
+                ),
             )
 
-    services.background.spawn(work(), on_error=apologise(TEXTS[Language.EN], respond))
+    services.background.spawn(work(), on_error=apologise(t, respond))
 
 
 def register(app: AsyncApp) -> None:

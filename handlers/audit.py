@@ -11,6 +11,8 @@ from decimal import Decimal
 from slack_sdk.errors import SlackApiError
 
 from bot.guard import is_admin, whom_to_ask
+from bot.i18n import Msg, Texts
+from bot.mrkdwn import escape
 from bot.pricing import money
 from bot.services import Services
 from bot.store.audit import Action, entries_since, record
@@ -53,38 +55,44 @@ def to_csv(entries: list[AuditEntry]) -> str:
     return out.getvalue()
 
 
-def summary(entries: list[AuditEntry], days: int) -> str:
+def summary(t: Texts, entries: list[AuditEntry], days: int) -> str:
     actions = Counter(e.action for e in entries)
     sends = [e for e in entries if e.action == Action.SEND]
     numbers = sum(e.recipients or 0 for e in sends)
     cost = sum((e.estimated_cost or Decimal(0) for e in sends), Decimal(0))
     users = len({e.user_id for e in sends})
     lines = [
-        f"*Audit, last {days} day{'s' if days != 1 else ''}*",
-        f"{len(sends):,} sends by {users:,} people to {numbers:,} numbers, ≈ {money(cost)}",
-        f"Refused: {actions[Action.REFUSED]:,} · Approvals asked: {actions[Action.APPROVAL_REQUESTED]:,}"
-        f" (approved {actions[Action.APPROVED]:,}, rejected {actions[Action.REJECTED]:,},"
-        f" expired {actions[Action.EXPIRED]:,})",
+        t.count("audit.title", days),
+        t("audit.sends", sends=len(sends), users=users, numbers=numbers, cost=money(cost)),
+        t(
+            "audit.approvals",
+            refused=actions[Action.REFUSED],
+            asked=actions[Action.APPROVAL_REQUESTED],
+            approved=actions[Action.APPROVED],
+            rejected=actions[Action.REJECTED],
+            expired=actions[Action.EXPIRED],
+        ),
     ]
     return "\n".join(lines)
 
 
-async def audit_text(services: Services, actor: Actor, args: str) -> str:
+async def audit_text(services: Services, t: Texts, actor: Actor, args: str) -> str:
+    """The summary in the admin's language; the CSV is data and stays English, like the trail."""
     if not is_admin(services, actor.user_id):
-        return f"Only admins can read the audit trail. Ask {whom_to_ask(services)}."
+        return t("audit.only_admins", who=whom_to_ask(services))
     days = parse_days(args)
     if days is None:
-        return f"Give a number of days from 1 to {MAX_DAYS}: `/sms audit 30`"
+        return t("audit.days", max=MAX_DAYS)
     since = now() - timedelta(days=days)
     entries = await entries_since(services.db, actor.team_id, since)
-    text = summary(entries, days)
+    text = summary(t, entries, days)
     await record(
         services.db,
         team_id=actor.team_id,
         user_id=actor.user_id,
         action=Action.AUDIT_EXPORT,
         channel_id=actor.channel_id,
-        detail=f"{days} days, {len(entries)} entries",
+        detail=str(Msg.of("audit.export_detail", days=days, entries=len(entries))),
     )
     try:
         dm = await services.slack.conversations_open(users=actor.user_id)
@@ -93,9 +101,9 @@ async def audit_text(services: Services, actor: Actor, args: str) -> str:
             channel=channel,
             content=to_csv(entries),
             filename=f"santo-audit-{now():%Y-%m-%d}-{days}d.csv",
-            title=f"Santo audit, last {days} days",
+            title=t("audit.file_title", days=days),
             initial_comment=text,
         )
     except SlackApiError as exc:
-        return f"{text}\n_The CSV could not be sent ({exc.response.get('error')})._"
-    return f"{text}\nThe CSV is in your direct messages with me."
+        return f"{text}\n{t('audit.not_sent', error=escape(str(exc.response.get('error'))))}"
+    return f"{text}\n{t('audit.in_dm')}"

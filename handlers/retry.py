@@ -10,10 +10,9 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot.campaign_send import own_texts
-from bot.i18n import TEXTS, Language
+from bot.i18n import Texts
 from bot.mrkdwn import SECTION_LIMIT, cut
-from bot.numbers import NumberError, display_msisdn, parse_number
-from bot.santo.codes import report_meaning
+from bot.numbers import NumberError, parse_number
 from bot.sending import SendRequest
 from bot.services import Services
 from bot.store.db import now
@@ -21,6 +20,7 @@ from bot.store.drafts import save_draft
 from bot.store.sends import claim_retry, failed_numbers
 from bot.store.tables import Send, SendKind
 from handlers.blocks.confirm import build_confirmation_view
+from handlers.blocks.failures import failure_line
 from handlers.blocks.send_modal import build_notice_view
 from handlers.common import Press, apologise
 from handlers.ids import ActionId
@@ -31,20 +31,14 @@ CONTENT_CODES = {"402", "403"}
 """Failures about the text itself: the same text will likely fail again."""
 
 
-def build_failure_list(failures: list[tuple[str, str | None]]) -> list[Block]:
-    lines = []
+def build_failure_list(t: Texts, failures: list[tuple[str, str | None]]) -> list[Block]:
+    lines = [t("retry.heading")]
     for number, code in failures:
-        reason = report_meaning("400", code) if code else "failed"
         flag = " :warning:" if code in CONTENT_CODES else ""
-        lines.append(f"{display_msisdn(number)} — {reason}{f' ({code})' if code else ''}{flag}")
-    blocks: list[Block] = [
-        SectionBlock(
-            text=MarkdownTextObject(text=cut("*Failed numbers*\n" + "\n".join(lines), SECTION_LIMIT))
-        )
-    ]
+        lines.append(failure_line(t, number, code) + flag)
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=cut("\n".join(lines), SECTION_LIMIT)))]
     if any(code in CONTENT_CODES for _, code in failures):
-        note = ":warning: Some failed because of the text itself (402/403): the same text may fail again."
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=note)))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=t("retry.content_codes"))))
     return blocks
 
 
@@ -53,17 +47,17 @@ async def on_retry(
 ) -> None:
     await ack()
     press = Press.of(body, context, respond)
-    services, actor, value, whisper = press.services, press.actor, press.value, press.whisper
+    services, actor, t, value, whisper = press.services, press.actor, press.t, press.value, press.whisper
 
     async def work() -> None:
         send = await claim_retry(services.db, int(value), actor.user_id, now()) if value.isdigit() else None
         if send is None:
-            await whisper(await why_not(services, value))
+            await whisper(await why_not(services, t, value))
             return
         draft_id = uuid.uuid4().hex
         external_id = f"confirm-{draft_id}"
         if actor.trigger_id:
-            waiting = build_notice_view("Retry failed", "Checking prices and balance…", external_id)
+            waiting = build_notice_view(t, t("retry.title"), t("send.notice.checking"), external_id)
             await services.slack.views_open(trigger_id=actor.trigger_id, view=waiting)
         failures = await failed_numbers(services.db, send.id)
         numbers = []
@@ -83,25 +77,26 @@ async def on_retry(
             lang=send.lang,
             retry_of=send.id,
             texts=await own_texts(services.db, send.id, [n.msisdn for n in numbers]),
+            ui_language=t.language.value,
         )
-        blocks, _estimate = await review(services, request)
+        blocks, _estimate = await review(services, t, request)
         await save_draft(services.db, actor.team_id, actor.user_id, request.to_payload(), draft_id)
-        view = build_confirmation_view(draft_id, [*build_failure_list(failures), *blocks], external_id)
+        view = build_confirmation_view(t, draft_id, [*build_failure_list(t, failures), *blocks], external_id)
         await update_view(services, external_id, view)
 
-    services.background.spawn(work(), on_error=apologise(TEXTS[Language.EN], respond))
+    services.background.spawn(work(), on_error=apologise(t, respond))
 
 
-async def why_not(services: Services, value: str) -> str:
+async def why_not(services: Services, t: Texts, value: str) -> str:
     send = None
     if value.isdigit():
         async with services.db.session() as session:
             send = await session.get(Send, int(value))
     if send is None:
-        return "I don't know this send."
+        return t("home.unknown_send")
     if send.retry_send_id is not None:
-        return "The failed numbers of this send were already retried."
-    return f"<@{send.retry_claimed_by}> is already preparing a retry of this send."
+        return t("retry.already_retried")
+    return t("retry.being_prepared", user=send.retry_claimed_by)
 
 
 def register(app: AsyncApp) -> None:

@@ -8,7 +8,6 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.guard import is_admin
-from bot.i18n import TEXTS, Language
 from bot.store.audit import Action, record
 from bot.store.db import now
 from bot.store.schedule import cancel
@@ -22,7 +21,7 @@ async def on_cancel(
 ) -> None:
     await ack()
     press = Press.of(body, context, respond)
-    services, actor, value, whisper = press.services, press.actor, press.value, press.whisper
+    services, actor, t, value, whisper = press.services, press.actor, press.t, press.value, press.whisper
 
     async def work() -> None:
         send = None
@@ -30,13 +29,13 @@ async def on_cancel(
             async with services.db.session() as session:
                 send = await session.get(Send, int(value))
         if send is None:
-            await whisper("I don't know this send.")
+            await whisper(t("home.unknown_send"))
             return
         if actor.user_id != send.user_id and not is_admin(services, actor.user_id):
-            await whisper(f"Only <@{send.user_id}> (who scheduled it) or an admin can cancel this send.")
+            await whisper(t("scheduled.not_yours", user=send.user_id))
             return
         if not await cancel(services.db, send.id, actor.user_id, now()):
-            await whisper("Too late to cancel: this send has already gone out (or was cancelled).")
+            await whisper(t("scheduled.too_late"))
             return
         services.wake_notifier()
         await record(
@@ -50,7 +49,7 @@ async def on_cancel(
             send_id=send.id,
         )
 
-    services.background.spawn(work(), on_error=apologise(TEXTS[Language.EN], respond))
+    services.background.spawn(work(), on_error=apologise(t, respond))
 
 
 def register(app: AsyncApp) -> None:

@@ -19,15 +19,15 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.i18n import Texts
 from bot.mrkdwn import SECTION_LIMIT, code, cut, escape, quote
-from bot.numbers import display_msisdn
 from bot.pricing import money
 from bot.santo.models import Balance
 from bot.store.audit import Usage
 from bot.store.home import Health
 from bot.store.sends import SendView
-from bot.store.tables import SendKind, SendState
-from handlers.blocks.home import counts_line, outcome_line
+from bot.store.tables import SendState
+from handlers.blocks.home import counts_line, kind_key, outcome_line, recipients_text
 from handlers.ids import ActionId
 
 HOME_BLOCKS_MAX = 100
@@ -43,6 +43,7 @@ class Allowance:
     """What someone used today, and what they may use (None: no cap)."""
 
     who: str
+    """Whose: "You" or "Workspace", in the reader's language."""
     used: Usage
     max_recipients: int | None
     max_cost: Decimal | None
@@ -68,6 +69,7 @@ class SetupHealth:
     stats: Health
     poll_after: str
     give_up_after: str
+    """Durations, in the reader's language."""
 
 
 @dataclass(frozen=True)
@@ -91,147 +93,131 @@ def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=cut(text, SECTION_LIMIT)))
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def balance_block(facts: HomeFacts) -> SectionBlock:
+def balance_block(t: Texts, facts: HomeFacts) -> SectionBlock:
     if facts.balance is not None:
-        text = f"*Balance:* {money(facts.balance.amount)} (account {code(facts.balance.cpid)})"
+        text = t("app_home.balance.known", amount=money(facts.balance.amount), cpid=code(facts.balance.cpid))
     else:
-        text = f"*Balance:* unknown. {facts.balance_problem or 'The platform did not answer.'}"
-    return SectionBlock(
-        text=MarkdownTextObject(text=cut(text, SECTION_LIMIT)),
-        accessory=ButtonElement(text="Refresh", action_id=ActionId.HOME_REFRESH, value="refresh"),
-    )
+        text = t("app_home.balance.unknown", problem=facts.balance_problem or t("app_home.balance.no_answer"))
+    return SectionBlock(text=MarkdownTextObject(text=cut(text, SECTION_LIMIT)), accessory=refresh_button(t))
 
 
-def allowance_line(allowance: Allowance) -> str:
+def refresh_button(t: Texts) -> ButtonElement:
+    return ButtonElement(text=t("app_home.refresh"), action_id=ActionId.HOME_REFRESH, value="refresh")
+
+
+def allowance_line(t: Texts, allowance: Allowance) -> str:
     used = allowance.used
     if allowance.max_recipients is None:
-        numbers = f"{_plural(used.recipients, 'number')} (no cap)"
+        numbers = t("app_home.today.numbers", numbers=t.count("home.numbers", used.recipients))
     else:
-        numbers = f"{used.recipients:,} of {allowance.max_recipients:,} numbers"
+        numbers = t("app_home.today.numbers_of", used=used.recipients, max=allowance.max_recipients)
     if allowance.max_cost is None:
-        cost = f"≈ {money(used.cost)} (no cap)"
+        cost = t("app_home.today.cost", cost=money(used.cost))
     else:
-        cost = f"≈ {money(used.cost)} of {money(allowance.max_cost)}"
-    return f"*{allowance.who}:* {numbers} · {cost}"
+        cost = t("app_home.today.cost_of", cost=money(used.cost), max=money(allowance.max_cost))
+    return t("app_home.today.line", who=allowance.who, numbers=numbers, cost=cost)
 
 
-def today_block(allowances: list[Allowance]) -> SectionBlock:
-    lines = ["*Today* (since 00:00 UTC)", *(allowance_line(a) for a in allowances)]
+def today_block(t: Texts, allowances: list[Allowance]) -> SectionBlock:
+    lines = [t("app_home.today.title"), *(allowance_line(t, a) for a in allowances)]
     return _section("\n".join(lines))
 
 
-def send_line(line: SendLine) -> str:
+def send_line(t: Texts, line: SendLine) -> str:
     view = line.view
     send = view.send
-    what = "Voice call" if send.kind == SendKind.VOICE else "SMS"
-    to = display_msisdn(view.single_number) if view.single_number else _plural(send.recipients, "number")
-    head = f"*{what} to {to}* in <#{send.channel_id}>"
+    head = t(f"app_home.sends.{kind_key(send.kind)}", to=recipients_text(t, view), channel=send.channel_id)
     if send.created_at is not None:
         head += f" · {when(send.created_at)}"
     if line.permalink:
-        head += f" · <{escape(line.permalink)}|open its message>"
+        head += f" · {t('app_home.sends.open', link=escape(line.permalink))}"
     state = str(send.state)
-    status = "" if state in _NO_COUNTS else counts_line(view)
+    status = "" if state in _NO_COUNTS else counts_line(t, view)
     if state != SendState.ACCEPTED:
-        extra = outcome_line(view)
+        extra = outcome_line(t, view)
         if extra:
             status = f"{status}\n{cut(extra, 300)}" if status else cut(extra, 300)
     return f"{head}\n{status}\n{quote(send.text, TEXT_SHOWN)}"
 
 
-def sends_blocks(lines: list[SendLine]) -> list[Block]:
-    blocks: list[Block] = [_section("*Your last sends*" if lines else "*Your sends*")]
+def sends_blocks(t: Texts, lines: list[SendLine]) -> list[Block]:
     if not lines:
-        blocks.append(
-            _section("You haven't sent anything yet. Press *Send SMS*, or type `/sms` in a channel.")
-        )
-    for line in lines:
-        blocks.append(_section(send_line(line)))
-    return blocks
+        return [_section(t("app_home.sends.none_title")), _section(t("app_home.sends.none"))]
+    return [_section(t("app_home.sends.title")), *(_section(send_line(t, line)) for line in lines)]
 
 
-def health_lines(health: SetupHealth) -> list[str]:
-    lines = []
-    where = " (the built-in sandbox)" if health.sandbox else ""
+def health_lines(t: Texts, health: SetupHealth) -> list[str]:
+    where = "sandbox" if health.sandbox else "platform"
     if health.platform_problem is None:
-        lines.append(f":white_check_mark: *Platform* reachable{where}: it answered the balance query.")
+        lines = [t(f"app_home.health.{where}_ok")]
     else:
-        lines.append(f":x: *Platform* not usable{where}: {health.platform_problem}")
+        lines = [t(f"app_home.health.{where}_problem", problem=health.platform_problem)]
     if health.callback_url is None:
-        lines.append(
-            ":x: *Report callback*: SANTO_REPORT_TOKEN is not set, so the platform cannot deliver "
-            "reports. Set it to a long random string, then register the URL shown here."
-        )
+        lines.append(t("app_home.health.no_token"))
     else:
-        callback = (
-            ":white_check_mark: *Report callback URL* to register with the platform "
-            f"(keep it secret):\n{code(health.callback_url)}"
-        )
+        callback = t("app_home.health.callback", url=code(health.callback_url))
         if not health.host_known:
-            callback += "\n_Set PUBLIC_URL to this app's address to see the full URL._"
+            callback += "\n" + t("app_home.health.no_host")
         lines.append(callback)
     stats = health.stats
-    reports = f"*Reports received* in the last 24 h: {stats.reports:,}"
     if stats.last_report_at is not None:
-        reports += f" (the last {when(stats.last_report_at)})"
+        lines.append(t("app_home.health.reports_last", n=stats.reports, when=when(stats.last_report_at)))
     elif stats.pending:
-        reports = ":warning: " + reports + ": check that the callback URL is registered."
-    lines.append(reports)
+        lines.append(t("app_home.health.reports_missing", n=stats.reports))
+    else:
+        lines.append(t("app_home.health.reports", n=stats.reports))
     if stats.bad_callbacks:
-        lines.append(
-            f":warning: {_plural(stats.bad_callbacks, 'callback')} in the last 24 h could not be "
-            "understood (kept in the `bad_callbacks` table)."
-        )
-    pending = f"*Numbers still Pending:* {stats.pending:,}"
+        lines.append(t.count("app_home.health.bad_callbacks", stats.bad_callbacks))
     if stats.overdue:
-        pending += (
-            f" ({stats.overdue:,} waiting longer than {health.poll_after}: being asked for with "
-            f"get-rptstatus; after {health.give_up_after} they become No report)"
+        lines.append(
+            t(
+                "app_home.health.pending_overdue",
+                n=stats.pending,
+                overdue=stats.overdue,
+                poll_after=health.poll_after,
+                give_up_after=health.give_up_after,
+            )
         )
-    lines.append(pending)
+    else:
+        lines.append(t("app_home.health.pending", n=stats.pending))
     return lines
 
 
-def health_blocks(health: SetupHealth) -> list[Block]:
+def health_blocks(t: Texts, health: SetupHealth) -> list[Block]:
     return [
         DividerBlock(),
-        _section("*Setup health* (only admins see this)"),
-        _section("\n".join(health_lines(health))),
+        _section(t("app_home.health.title")),
+        _section("\n".join(health_lines(t, health))),
     ]
 
 
-def build_home_view(facts: HomeFacts) -> View:
+def build_home_view(t: Texts, facts: HomeFacts) -> View:
+    """The Home tab in the viewing user's language."""
     blocks: list[Block] = [
-        HeaderBlock(text="Santo SMS"),
-        balance_block(facts),
+        HeaderBlock(text=t("app_home.header")),
+        balance_block(t, facts),
         ActionsBlock(
             elements=[
-                ButtonElement(text="Send SMS", action_id=ActionId.HOME_SEND, value="send", style="primary")
+                ButtonElement(
+                    text=t("app_home.send"), action_id=ActionId.HOME_SEND, value="send", style="primary"
+                )
             ]
         ),
-        ContextBlock(elements=[MarkdownTextObject(text=f"Updated {when(facts.updated_at)}")]),
+        ContextBlock(elements=[MarkdownTextObject(text=t("app_home.updated", when=when(facts.updated_at)))]),
         DividerBlock(),
     ]
     if facts.allowances:
-        blocks += [today_block(facts.allowances), DividerBlock()]
-    blocks += sends_blocks(facts.sends)
+        blocks += [today_block(t, facts.allowances), DividerBlock()]
+    blocks += sends_blocks(t, facts.sends)
     if facts.health is not None:
-        blocks += health_blocks(facts.health)
+        blocks += health_blocks(t, facts.health)
     return View(type="home", blocks=blocks[:HOME_BLOCKS_MAX])
 
 
-def build_notice_home(text: str, refresh: bool = True) -> View:
+def build_notice_home(t: Texts, text: str, refresh: bool = True) -> View:
     """A Home tab that only says something (not allowed, or a problem building it)."""
     section = SectionBlock(
         text=MarkdownTextObject(text=cut(text, SECTION_LIMIT)),
-        accessory=(
-            ButtonElement(text="Refresh", action_id=ActionId.HOME_REFRESH, value="refresh")
-            if refresh
-            else None
-        ),
+        accessory=refresh_button(t) if refresh else None,
     )
-    return View(type="home", blocks=[HeaderBlock(text="Santo SMS"), section])
+    return View(type="home", blocks=[HeaderBlock(text=t("app_home.header")), section])

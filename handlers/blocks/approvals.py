@@ -1,4 +1,6 @@
-"""The approval request posted to the approvals channel, and its decided form."""
+"""The approval request posted to the approvals channel, and its decided form.
+
+Written in the language of the send's sender, like the send's own message."""
 
 from __future__ import annotations
 
@@ -13,19 +15,16 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.i18n import Texts
 from bot.mrkdwn import quote
 from bot.pricing import money
 from bot.store.tables import ApprovalState
+from handlers.blocks.home import kind_key
 from handlers.ids import ActionId
-
-DECIDED = {
-    ApprovalState.APPROVED: ":white_check_mark: Approved by <@{who}>",
-    ApprovalState.REJECTED: ":no_entry: Rejected by <@{who}> — nothing was sent",
-    ApprovalState.EXPIRED: ":hourglass: Expired without a decision — nothing was sent",
-}
 
 
 def build_approval_message(
+    t: Texts,
     approval_id: str,
     requester_id: str,
     channel_id: str,
@@ -36,10 +35,12 @@ def build_approval_message(
     state: str = ApprovalState.PENDING,
     decided_by: str | None = None,
 ) -> tuple[str, list[Block]]:
-    what = "a voice call" if kind == "voice" else "an SMS"
-    head = (
-        f"*Approval needed:* <@{requester_id}> wants to send {what} to {recipients:,} "
-        f"number{'s' if recipients != 1 else ''} from <#{channel_id}> · ≈ {money(cost)}"
+    head = t(
+        f"approvals.request.{kind_key(kind)}",
+        user=requester_id,
+        numbers=t.count("home.numbers", recipients),
+        channel=channel_id,
+        cost=money(cost),
     )
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=head)),
@@ -50,17 +51,22 @@ def build_approval_message(
             ActionsBlock(
                 elements=[
                     ButtonElement(
-                        text="Approve", action_id=ActionId.APPROVE, value=approval_id, style="primary"
+                        text=t("approvals.request.approve"),
+                        action_id=ActionId.APPROVE,
+                        value=approval_id,
+                        style="primary",
                     ),
                     ButtonElement(
-                        text="Reject", action_id=ActionId.REJECT, value=approval_id, style="danger"
+                        text=t("approvals.request.reject"),
+                        action_id=ActionId.REJECT,
+                        value=approval_id,
+                        style="danger",
                     ),
                 ]
             )
         )
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="Only admins' clicks count.")]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t("approvals.request.only_admins"))]))
     else:
-        blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=DECIDED[ApprovalState(state)].format(who=decided_by)))
-        )
-    return f"Approval needed: {recipients:,} numbers, ≈ {money(cost)}", blocks
+        decided = t(f"approvals.decided.{ApprovalState(state).value}", user=decided_by)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=decided)))
+    return t("approvals.request.fallback", n=recipients, cost=money(cost)), blocks

@@ -1,4 +1,6 @@
-"""The thread reply that explains failed numbers, one line each, within Slack's limits."""
+"""The thread reply that explains failed numbers, one line each, within Slack's limits.
+
+Written in the send's language, like its home message."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
+from bot.i18n import Texts
 from bot.mrkdwn import SECTION_LIMIT
 from bot.numbers import display_msisdn
 from bot.santo.codes import report_meaning
@@ -16,21 +19,21 @@ MAX_PER_REPLY = 400
 _MAX_BLOCKS = 45
 
 
-def failure_line(failure: Failure) -> str:
-    code = failure.code or ""
-    reason = report_meaning("400", code) if code else "failed (no reason given)"
-    suffix = f" ({code})" if code and code.isdigit() else ""
-    return f"{display_msisdn(failure.number)} — {reason}{suffix}"
+def failure_line(t: Texts, number: str, code: str | None) -> str:
+    """A failed number and why, in plain words (with the platform's code when it gave one)."""
+    reason = t.render(report_meaning("400", code)) if code else t("failures.no_reason")
+    if code and code.isdigit():
+        return t("failures.line_with_code", number=display_msisdn(number), reason=reason, code=code)
+    return t("failures.line", number=display_msisdn(number), reason=reason)
 
 
-def build_failures_reply(failures: Sequence[Failure]) -> tuple[str, list[Block]]:
+def build_failures_reply(t: Texts, failures: Sequence[Failure]) -> tuple[str, list[Block]]:
     """(fallback text, blocks): a heading, then the lines packed into sections."""
     count = len(failures)
-    heading = f"*Failed ({count:,})*"
     blocks: list[Block] = []
-    chunk = heading
+    chunk = t("failures.heading", n=count)
     for failure in failures:
-        line = failure_line(failure)
+        line = failure_line(t, failure.number, failure.code)
         if len(chunk) + 1 + len(line) > SECTION_LIMIT - 100:
             blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
             chunk = line
@@ -40,5 +43,4 @@ def build_failures_reply(failures: Sequence[Failure]) -> tuple[str, list[Block]]
             chunk = f"{chunk}\n{line}"
     if chunk and len(blocks) < _MAX_BLOCKS:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
-    plural = "number" if count == 1 else "numbers"
-    return f"{count:,} {plural} failed", blocks
+    return t.count("failures.fallback", count), blocks

@@ -22,6 +22,7 @@ from bot.console.render import (
     render_response,
     render_view,
 )
+from bot.i18n import TEXTS, Language
 from bot.mrkdwn import code, escape, quote
 from bot.slack_standin import Message, ResponsePost, ViewRecord
 from bot.store.notify import Failure
@@ -111,7 +112,7 @@ def test_a_thread_reply_is_indented_under_its_parent() -> None:
     parent = message(
         "1.1", dicts(SectionBlock(text=MarkdownTextObject(text="*SMS to 2 numbers* · sent by <@U0ALICE>")))
     )
-    text, blocks = build_failures_reply([Failure(1, "8613910820402", "402")])
+    text, blocks = build_failures_reply(TEXTS[Language.EN], [Failure(1, "8613910820402", "402")])
     reply = message("1.2", [b.to_dict() for b in blocks], thread_ts="1.1", text=text)
     top = render_message(parent, NAMES).lines
     shown = render_message(reply, NAMES, parent=parent).lines

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from slack_sdk.models.blocks import Block
 
+from bot.i18n import TEXTS, Language
 from bot.numbers import parse_number
 from bot.pricing import Estimate, RegionLine
 from bot.sending import SendRequest
@@ -55,7 +56,7 @@ def test_home_message_of_a_10000_number_send() -> None:
         msgids=[f"{i:020d}" for i in range(100)],
         failure_reasons=Counter({"402": 400, "404": 200, "403": 50, "401": 30, "501": 20}),
     )
-    _fallback, blocks = build_home_message(view)
+    _fallback, blocks = build_home_message(TEXTS[Language.EN], view)
     text = within_limits(blocks)
     assert "10,000 numbers" in text and "*Delivered* 9,000" in text and "*Failed* 700" in text
     assert "(+97 more)" in text  # msgids are summarised
@@ -65,7 +66,7 @@ def test_home_message_of_a_10000_number_send() -> None:
 
 def test_failure_replies_are_split_within_limits() -> None:
     failures = [Failure(i, f"86139{i:08d}", "402") for i in range(MAX_PER_REPLY)]
-    _fallback, blocks = build_failures_reply(failures)
+    _fallback, blocks = build_failures_reply(TEXTS[Language.EN], failures)
     text = within_limits(blocks)
     assert f"Failed ({MAX_PER_REPLY})" in text
     assert text.count("forbidden keyword") == MAX_PER_REPLY
