@@ -7,8 +7,9 @@ from functools import cache
 
 import phonenumbers
 
-from bot.i18n import Language
-from bot.numbers import NumberError, country_name, parse_number
+from bot.i18n import TEXTS, Language, Msg
+from bot.mrkdwn import code
+from bot.numbers import NumberError, country_name, in_every_language, parse_number
 
 ALIASES = {
     "uk": "GB",
@@ -36,7 +37,18 @@ ALIASES = {
 
 
 class CountryError(ValueError):
-    pass
+    """What was typed is not a country we can tell; `message` says why (`str()` of it is English)."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def _problem(name: str, /, **values: object) -> CountryError:
+    return CountryError(Msg.of(f"numbers.country.{name}", **values))
 
 
 @cache
@@ -46,23 +58,34 @@ def _names() -> dict[str, str]:
     return index | ALIASES
 
 
+def _options(regions: list[str]) -> dict[str, str]:
+    """`China (`CN`), Chile (`CL`)` in every language."""
+
+    def listed(language: Language) -> str:
+        t = TEXTS[language]
+        options = (t("numbers.country.option", country=country_name(r, language), code=r) for r in regions)
+        return t("numbers.list_separator").join(options)
+
+    return in_every_language(listed)
+
+
 def resolve_country(query: str) -> str:
     """ISO code for what was typed; CountryError says what was not understood."""
     text = query.strip()
     if not text:
-        raise CountryError("Name a country: an ISO code (`CN`), a name (`china`), `+86` or a number.")
+        raise _problem("empty")
     if re.fullmatch(r"[A-Za-z]{2}", text) and text.upper() in phonenumbers.SUPPORTED_REGIONS:
         return text.upper()
     if re.fullmatch(r"\+?\d{1,3}", text):
         region = phonenumbers.region_code_for_country_code(int(text.lstrip("+")))
         if region == "ZZ":
-            raise CountryError(f"No country has the dialling code +{text.lstrip('+')}.")
+            raise _problem("no_dialling_code", code=text.lstrip("+"))
         return str(region)
     if re.search(r"\d", text):
         try:
             return parse_number(text).region
         except NumberError as exc:
-            raise CountryError(f"`{text}` is not a number I can place: {exc.reason}.") from None
+            raise _problem("not_a_number", text=code(text), reason=exc.reason) from None
     names = _names()
     key = text.lower()
     if key in names:
@@ -71,8 +94,5 @@ def resolve_country(query: str) -> str:
     if len(starts) == 1:
         return starts[0]
     if starts:
-        options = ", ".join(f"{country_name(r)} (`{r}`)" for r in starts[:6])
-        raise CountryError(f"`{text}` could be {options}. Be more precise.")
-    raise CountryError(
-        f"I don't know the country `{text}`. Try an ISO code like `JP` or a name like `japan`."
-    )
+        raise _problem("ambiguous", text=code(text), options=_options(starts[:6]))
+    raise _problem("unknown", text=code(text))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
-from bot.i18n import Language
+from bot.i18n import Language, Msg
 
 COUNTRY_NAMES = Path(__file__).with_name("country_names.json")
 MIN_DIGITS = 7
@@ -20,28 +21,36 @@ _SEPARATORS = re.compile(r"[\n\r,;，；、]+")
 _FRAGMENT = re.compile(r"^[\d().\-]+$")
 _NUMBER_CHARS = re.compile(r"^[+\d\s().\-/]+$")
 
+# Why a number was refused: the last part of its `numbers.reason` text.
 _PARSE_REASONS = {
-    NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",
-    NumberParseException.NOT_A_NUMBER: "not a phone number",
-    NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
-    NumberParseException.TOO_SHORT_NSN: "too short",
-    NumberParseException.TOO_LONG: "too long",
+    NumberParseException.INVALID_COUNTRY_CODE: "unknown_country_code",
+    NumberParseException.NOT_A_NUMBER: "not_a_number",
+    NumberParseException.TOO_SHORT_AFTER_IDD: "too_short",
+    NumberParseException.TOO_SHORT_NSN: "too_short",
+    NumberParseException.TOO_LONG: "too_long",
 }
 _POSSIBLE_REASONS = {
-    ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
-    ValidationResult.TOO_SHORT: "too short",
-    ValidationResult.TOO_LONG: "too long",
-    ValidationResult.INVALID_LENGTH: "wrong length for its country",
+    ValidationResult.INVALID_COUNTRY_CODE: "unknown_country_code",
+    ValidationResult.TOO_SHORT: "too_short",
+    ValidationResult.TOO_LONG: "too_long",
+    ValidationResult.INVALID_LENGTH: "wrong_length",
 }
+
+
+def _reason(name: str, /, **values: object) -> Msg:
+    return Msg.of(f"numbers.reason.{name}", **values)
 
 
 class NumberError(ValueError):
-    """A number that cannot be sent to, with the reason in plain words."""
+    """A number that cannot be sent to, with the reason (`str()` of it is English, for logs)."""
 
-    def __init__(self, raw: str, reason: str) -> None:
-        super().__init__(f"{raw!r}: {reason}")
+    def __init__(self, raw: str, reason: Msg) -> None:
+        super().__init__(raw, reason)
         self.raw = raw
         self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.raw!r}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -51,11 +60,8 @@ class PhoneNumber:
     region: str
     """ISO 3166-1 alpha-2 code, e.g. `CN`."""
     display: str
-    """International format for people, e.g. `+86 139 1082 5657`."""
-
-    @property
-    def country(self) -> str:
-        return country_name(self.region)
+    """International format for people, e.g. `+86 139 1082 5657`; its country's name is
+    `country_name(region, language)`."""
 
 
 @dataclass
@@ -69,12 +75,12 @@ def parse_number(raw: str) -> PhoneNumber:
     """Normalise one typed number (`+86 139…`, `0086…`, `86139…`, `(+44) 20 …`)."""
     text = raw.strip()
     if not text:
-        raise NumberError(raw, "empty")
+        raise NumberError(raw, _reason("empty"))
     if not _NUMBER_CHARS.match(text):
-        raise NumberError(raw, "not a phone number (only digits, spaces, + - . ( ) allowed)")
+        raise NumberError(raw, _reason("bad_characters"))
     digits = re.sub(r"\D", "", text)
     if len(digits.removeprefix("00")) < MIN_DIGITS:
-        raise NumberError(raw, "too short")
+        raise NumberError(raw, _reason("too_short"))
     if text.lstrip("(").startswith("+"):
         candidate = "+" + digits
     elif digits.startswith("00"):
@@ -84,14 +90,15 @@ def parse_number(raw: str) -> PhoneNumber:
     try:
         parsed = phonenumbers.parse(candidate, None)
     except NumberParseException as exc:
-        raise NumberError(raw, _PARSE_REASONS.get(exc.error_type, "not a phone number")) from None
+        raise NumberError(raw, _reason(_PARSE_REASONS.get(exc.error_type, "not_a_number"))) from None
     possible = phonenumbers.is_possible_number_with_reason(parsed)
     if possible != ValidationResult.IS_POSSIBLE:
-        raise NumberError(raw, _POSSIBLE_REASONS.get(possible, "not a possible number"))
+        raise NumberError(raw, _reason(_POSSIBLE_REASONS.get(possible, "not_possible")))
     region = phonenumbers.region_code_for_number(parsed)
-    if region is None or not phonenumbers.is_valid_number(parsed):
-        where = country_name(region) if region else f"country code +{parsed.country_code}"
-        raise NumberError(raw, f"not a valid number in {where}")
+    if region is None:
+        raise NumberError(raw, _reason("not_valid_for_code", code=parsed.country_code))
+    if not phonenumbers.is_valid_number(parsed):
+        raise NumberError(raw, _reason("not_valid_in", country=country_names(region)))
     return PhoneNumber(
         msisdn=phonenumbers.format_number(parsed, PhoneNumberFormat.E164).lstrip("+"),
         region=region,
@@ -171,6 +178,17 @@ def country_name(region: str, language: Language = Language.EN) -> str:
     """A region's name in a language (English when it has none); the code itself when unknown."""
     names = _country_names().get(region.upper(), {})
     return names.get("zh" if language == Language.ZH_HANS else "en") or names.get("en") or region
+
+
+def in_every_language(text: Callable[[Language], str]) -> dict[str, str]:
+    """A `Msg` value that reads differently in each language (a country's name, lines with rendered
+    texts in them), by language code: a template picks its own, `{country[en]}` or `{country[zh-Hans]}`."""
+    return {language.value: text(language) for language in Language}
+
+
+def country_names(region: str) -> dict[str, str]:
+    """A region's name in every language, as a `Msg` value (see `in_every_language`)."""
+    return in_every_language(lambda language: country_name(region, language))
 
 
 def flag(region: str) -> str:

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.i18n import Msg, Texts
+
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -29,10 +31,9 @@ class TextInfo:
     """Septets for GSM-7, UTF-16 code units for UCS-2."""
     parts: int
 
-    @property
-    def describe(self) -> str:
-        plural = "part" if self.parts == 1 else "parts"
-        return f"{self.encoding}, {self.parts} {plural}"
+    def describe(self, t: Texts) -> str:
+        """`GSM-7, 2 parts`."""
+        return t.count("numbers.text.parts", self.parts, encoding=self.encoding.value)
 
 
 # (single-part limit, per-part limit when concatenated)
@@ -64,7 +65,14 @@ def analyse(text: str) -> TextInfo:
 
 
 class SenderIdError(ValueError):
-    pass
+    """A sender id the platform would refuse; `reason` says why (`str()` of it is English)."""
+
+    def __init__(self, reason: Msg) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return str(self.reason)
 
 
 def validate_sender_id(sender: str) -> str:
@@ -73,9 +81,8 @@ def validate_sender_id(sender: str) -> str:
     if _SENDER_DIGITS.match(value) or _SENDER_ALNUM.match(value):
         return value
     if not value:
-        raise SenderIdError("the sender id is empty")
+        raise SenderIdError(Msg.of("numbers.sender_id.empty"))
     if not value.isascii() or not value.isalnum():
-        raise SenderIdError("a sender id may hold only letters A–Z and digits 0–9")
-    if value.isdigit():
-        raise SenderIdError(f"a sender id of digits may be at most 16 long (this one is {len(value)})")
-    raise SenderIdError(f"a sender id with letters may be at most 11 characters (this one is {len(value)})")
+        raise SenderIdError(Msg.of("numbers.sender_id.characters"))
+    kind = "digits" if value.isdigit() else "letters"
+    raise SenderIdError(Msg.of(f"numbers.sender_id.{kind}", n=len(value)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.countries import CountryError, resolve_country
-from bot.i18n import TEXTS, Language
+from bot.i18n import Texts
 from bot.mrkdwn import code, escape
 from bot.numbers import NumberError, country_name, display_msisdn, flag, parse_number
 from bot.pricing import money
@@ -20,77 +20,78 @@ from handlers.common import explain
 MAX_STATUS_LINES = 20
 _MSGID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
-STATUS_WORDS = {
-    NumberStatus.QUEUED: "Pending",
-    NumberStatus.SUBMITTING: "Pending",
-    NumberStatus.PENDING: "Pending",
-    NumberStatus.DELIVERED: "Delivered",
-    NumberStatus.FAILED: "Failed",
-    NumberStatus.NO_REPORT: "No report",
-    NumberStatus.REJECTED: "Rejected",
-    NumberStatus.NOT_SENT: "Rejected",
-    NumberStatus.UNKNOWN: "Unknown",
+# The `lookups.state` text for each number's status here, and for the platform's report.
+STATES = {
+    NumberStatus.QUEUED: "pending",
+    NumberStatus.SUBMITTING: "pending",
+    NumberStatus.PENDING: "pending",
+    NumberStatus.DELIVERED: "delivered",
+    NumberStatus.FAILED: "failed",
+    NumberStatus.NO_REPORT: "no_report",
+    NumberStatus.REJECTED: "rejected",
+    NumberStatus.NOT_SENT: "rejected",
+    NumberStatus.UNKNOWN: "unknown",
 }
-PLATFORM_WORDS = {
-    ReportState.DELIVERED: "Delivered",
-    ReportState.FAILED: "Failed",
-    ReportState.NONE: "No report yet",
+PLATFORM_STATES = {
+    ReportState.DELIVERED: "delivered",
+    ReportState.FAILED: "failed",
+    ReportState.NONE: "no_report_yet",
 }
 
 
-async def balance_text(services: Services) -> str:
+async def balance_text(services: Services, t: Texts) -> str:
     try:
         balance = await services.santo.balance()
     except SantoError as exc:
-        return explain(TEXTS[Language.EN], exc)
-    return f"*Balance:* {money(balance.amount)} (account {code(balance.cpid)})"
+        return explain(t, exc)
+    return t("lookups.balance", amount=money(balance.amount), account=code(balance.cpid))
 
 
-async def price_text(services: Services, query: str) -> str:
+async def price_text(services: Services, t: Texts, query: str) -> str:
     try:
         region = resolve_country(query)
     except CountryError as exc:
-        return str(exc)
+        return t.render(exc.message)
     try:
         price = await services.prices.price(region)
     except SantoError as exc:
-        return explain(TEXTS[Language.EN], exc)
-    country = escape(price.country) or country_name(region)
-    prefix = f" (+{escape(price.prefix)})" if price.prefix else ""
-    return (
-        f"{flag(region)} *{country}*{prefix}: {money(price.price)} per message part.\n"
-        "Longer texts go as several parts: 160 GSM-7 or 70 Unicode characters fit in one."
-    )
+        return explain(t, exc)
+    prefix = t("lookups.price.prefix", prefix=escape(price.prefix)) if price.prefix else ""
+    country = f"{flag(region)} *{escape(country_name(region, t.language))}*{prefix}"
+    return t("lookups.price.text", country=country, price=money(price.price))
 
 
-async def verify_text(services: Services, typed: str) -> str:
+async def verify_text(services: Services, t: Texts, typed: str) -> str:
     if not typed.strip():
-        return "Which number? `/sms verify +86 139 1082 5657`"
+        return t("lookups.verify.which")
     try:
         number = parse_number(typed)
     except NumberError as exc:
-        return f"{code(typed[:40])} is not a number I can send to: {exc.reason}."
-    local = f"{flag(number.region)} *{number.display}* — {number.country}"
+        return t("lookups.verify.not_a_number", number=code(typed[:40]), reason=exc.reason)
+    country = escape(country_name(number.region, t.language))
+    local = f"{flag(number.region)} *{number.display}* — {country}"
     try:
         check = await services.santo.check_number(number.msisdn)
     except SantoError as exc:
-        return f"{local}; valid by its format.\nThe platform's check failed: {explain(TEXTS[Language.EN], exc)}"
-    verdict = "valid" if check.valid else "*not valid*"
-    where = f" ({country_name(check.region)})" if check.region else ""
-    return f"{local}; valid by its format.\nThe platform says: {verdict}{where}."
+        return t("lookups.verify.check_failed", number=local, problem=explain(t, exc))
+    verdict = t("lookups.verify.valid" if check.valid else "lookups.verify.not_valid")
+    if check.region:
+        where = escape(country_name(check.region, t.language))
+        verdict = t("lookups.verify.valid_in", verdict=verdict, country=where)
+    return t("lookups.verify.says", number=local, verdict=verdict)
 
 
-async def status_text(services: Services, args: str) -> str:
+async def status_text(services: Services, t: Texts, args: str) -> str:
     words = args.split()
     if not words or not _MSGID.match(words[0]):
-        return "Which message? `/sms status <msgid> [number]` — the msgid is in the send's message."
+        return escape(t("lookups.status.which"))
     msgid = words[0]
     number = None
     if len(words) > 1:
         try:
             number = parse_number(" ".join(words[1:])).msisdn
         except NumberError as exc:
-            return f"{code(' '.join(words[1:])[:40])} is not a number: {exc.reason}."
+            return t("lookups.status.not_a_number", number=code(" ".join(words[1:])[:40]), reason=exc.reason)
     stored = {r.number: r for r in await numbers_for_msgid(services.db, msgid)}
     if number:
         stored = {n: r for n, r in stored.items() if n == number}
@@ -98,19 +99,27 @@ async def status_text(services: Services, args: str) -> str:
         platform = {s.number: s.state for s in await services.santo.report_status(msgid, number)}
         platform_note = ""
     except SantoError as exc:
-        platform, platform_note = {}, f"\n_The platform's records could not be read: {explain(TEXTS[Language.EN], exc)}_"
+        platform, platform_note = {}, t("lookups.status.unreadable", problem=explain(t, exc))
     numbers = list(dict.fromkeys([*stored, *platform]))
     if not numbers:
-        return f"Neither this app nor the platform knows msgid {code(msgid)}.{platform_note}"
+        return t("lookups.status.unknown_msgid", msgid=code(msgid)) + platform_note
     lines = []
     for n in numbers[:MAX_STATUS_LINES]:
-        ours = STATUS_WORDS[NumberStatus(stored[n].status)] if n in stored else "not sent from here"
-        theirs = f" · platform: {PLATFORM_WORDS[platform[n]]}" if n in platform else ""
+        ours = t(
+            f"lookups.state.{STATES[NumberStatus(stored[n].status)]}"
+            if n in stored
+            else "lookups.status.not_from_here"
+        )
+        theirs = (
+            t("lookups.status.platform", state=t(f"lookups.state.{PLATFORM_STATES[platform[n]]}"))
+            if n in platform
+            else ""
+        )
         reason = ""
         if n in stored and stored[n].status == NumberStatus.FAILED and stored[n].code:
-            reason = f" ({report_meaning('400', stored[n].code or '')})"
+            reason = t("lookups.status.reason", meaning=report_meaning("400", stored[n].code or ""))
         lines.append(f"{display_msisdn(n)} — *{ours}*{reason}{theirs}")
     if len(numbers) > MAX_STATUS_LINES:
-        lines.append(f"…and {len(numbers) - MAX_STATUS_LINES:,} more numbers")
-    head = f"*Status of msgid {code(msgid)}* ({len(numbers):,} number{'s' if len(numbers) != 1 else ''})"
+        lines.append(t.count("lookups.status.more", len(numbers) - MAX_STATUS_LINES))
+    head = t.count("lookups.status.head", len(numbers), msgid=code(msgid))
     return head + "\n" + "\n".join(lines) + platform_note

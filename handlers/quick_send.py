@@ -12,9 +12,9 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.models.blocks import Block
 
 from bot.dispatch import dispatch
-from bot.i18n import TEXTS, Language
+from bot.i18n import TEXTS, Language, Msg, Texts
 from bot.mrkdwn import code, escape
-from bot.numbers import NumberError, parse_number, parse_numbers
+from bot.numbers import NumberError, in_every_language, parse_number, parse_numbers
 from bot.pricing import Estimate
 from bot.santo.codes import VOICE_LANGUAGES
 from bot.santo.errors import SantoError
@@ -28,56 +28,90 @@ from handlers.common import Actor, Press, apologise
 from handlers.ids import ActionId
 
 _LANG = re.compile(r"^[A-Za-z]{2}[-_][A-Za-z]{2}$")
+MAX_INVALID_SHOWN = 10
 
 
 class InputProblem(ValueError):
-    """What the user typed cannot be sent; the message says why and how to fix it."""
+    """What the user typed cannot be sent; `message` says why and how to fix it (`str()` of it is
+    English, for logs)."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
-def parse_quick_send(actor: Actor, args: str) -> tuple[SendRequest, int]:
-    """`<numbers> <text>` → a request (and how many duplicates were dropped)."""
+def _problem(name: str, /, **values: object) -> InputProblem:
+    return InputProblem(Msg.of(f"quick.problem.{name}", **values))
+
+
+def _invalid_lines(invalid: list[NumberError]) -> dict[str, str]:
+    """`• `abc` — not a phone number` lines, in every language."""
+
+    def lines(language: Language) -> str:
+        t = TEXTS[language]
+        return "\n".join(f"• {code(e.raw[:40])} — {escape(t.render(e.reason))}" for e in invalid)
+
+    return in_every_language(lines)
+
+
+def _voice_languages() -> dict[str, str]:
+    """`zh-cn (Chinese), en-us (English), …` in every language."""
+
+    def listed(language: Language) -> str:
+        t = TEXTS[language]
+        choices = (t("quick.voice_language", code=c, name=t(f"codes.voice.{c}")) for c in VOICE_LANGUAGES)
+        return t("numbers.list_separator").join(choices)
+
+    return in_every_language(listed)
+
+
+def parse_quick_send(actor: Actor, args: str, language: Language) -> tuple[SendRequest, int]:
+    """`<numbers> <text>` → a request (and how many duplicates were dropped); `language` is the
+    sender's, for the send's messages."""
     token, _, text = args.strip().partition(" ")
     text = text.strip()
     if not token or not text:
-        raise InputProblem(
-            "Write the numbers, then the message: `/sms send +8613910825657,+601129855877 Hello`"
-        )
+        raise _problem("send_usage")
     parsed = parse_numbers(token)
     if parsed.invalid:
-        bad = "\n".join(f"• {code(e.raw[:40])} — {escape(e.reason)}" for e in parsed.invalid[:10])
-        raise InputProblem(
-            f"Nothing was sent: these are not numbers I can send to:\n{bad}\n"
-            "Write numbers in international form, separated by commas without spaces."
-        )
-    return _request(actor, SendKind.SMS, text, tuple(parsed.numbers)), parsed.duplicates
+        raise _problem("not_numbers", bad=_invalid_lines(parsed.invalid[:MAX_INVALID_SHOWN]))
+    request = _request(actor, language, SendKind.SMS, text, tuple(parsed.numbers))
+    return request, parsed.duplicates
 
 
-def parse_quick_voice(actor: Actor, args: str) -> SendRequest:
+def parse_quick_voice(actor: Actor, args: str, language: Language) -> SendRequest:
     """`<number> [lang] <text>` → a voice request."""
     token, _, rest = args.strip().partition(" ")
     first, _, after = rest.strip().partition(" ")
     if not token or not first:
-        raise InputProblem("Write the number, then the text: `/sms voice +8613910825657 en-us Hello`")
+        raise _problem("voice_usage")
     try:
         number = parse_number(token)
     except NumberError as exc:
-        raise InputProblem(f"{code(token[:40])} is not a number I can call: {exc.reason}.") from None
+        raise _problem("cannot_call", number=code(token[:40]), reason=exc.reason) from None
     lang, text = None, rest.strip()
     if _LANG.match(first):
         lang, text = first.lower().replace("_", "-"), after.strip()
         if lang not in VOICE_LANGUAGES:
-            choices = ", ".join(f"{c} ({TEXTS[Language.EN](f'codes.voice.{c}')})" for c in VOICE_LANGUAGES)
-            raise InputProblem(f"Unknown voice language {code(first)}. Use one of: {choices}.")
+            raise _problem("unknown_voice_language", lang=code(first), choices=_voice_languages())
     if not text:
-        raise InputProblem("Add the text to speak after the number (and language).")
-    return _request(actor, SendKind.VOICE, text, (number,), lang=lang or "zh-cn")
+        raise _problem("no_voice_text")
+    return _request(actor, language, SendKind.VOICE, text, (number,), lang=lang or "zh-cn")
 
 
 def _request(
-    actor: Actor, kind: SendKind, text: str, numbers: tuple[Any, ...], lang: str | None = None
+    actor: Actor,
+    language: Language,
+    kind: SendKind,
+    text: str,
+    numbers: tuple[Any, ...],
+    lang: str | None = None,
 ) -> SendRequest:
     if actor.channel_id is None:
-        raise InputProblem("Run this in a channel: the send's message goes there.")
+        raise _problem("no_channel")
     return SendRequest(
         team_id=actor.team_id,
         user_id=actor.user_id,
@@ -86,6 +120,7 @@ def _request(
         text=text,
         numbers=numbers,
         lang=lang,
+        ui_language=language.value,
     )
 
 
@@ -94,15 +129,15 @@ def check_sender(sender: str | None, kind: SendKind) -> str | None:
     if not sender or not sender.strip():
         return None
     if kind == SendKind.VOICE:
-        raise InputProblem("Voice calls can't have a sender id.")
+        raise _problem("voice_sender_id")
     try:
         return validate_sender_id(sender)
     except SenderIdError as exc:
-        raise InputProblem(str(exc).capitalize() + ".") from None
+        raise _problem("sender_id", reason=exc.reason) from None
 
 
 async def review(
-    services: Services, request: SendRequest, duplicates: int = 0
+    services: Services, t: Texts, request: SendRequest, duplicates: int = 0
 ) -> tuple[list[Block], Estimate]:
     """The confirmation's content: prices (cached) and the balance, asked together."""
 
@@ -115,7 +150,7 @@ async def review(
     estimate, amount = await asyncio.gather(
         services.prices.estimate(request.numbers, request.parts), balance()
     )
-    return build_confirmation_blocks(request, estimate, amount, duplicates), estimate
+    return build_confirmation_blocks(t, request, estimate, amount, duplicates), estimate
 
 
 def needs_confirmation(services: Services, request: SendRequest, estimate: Estimate) -> bool:
@@ -127,7 +162,7 @@ def needs_confirmation(services: Services, request: SendRequest, estimate: Estim
 
 
 async def quick_send(
-    services: Services, actor: Actor, request: SendRequest, duplicates: int, respond: AsyncRespond
+    services: Services, t: Texts, actor: Actor, request: SendRequest, duplicates: int, respond: AsyncRespond
 ) -> None:
     """Send at once when small and cheap; otherwise show the confirmation first."""
     if len(request.numbers) > services.settings.sms_confirm_above_recipients:
@@ -135,11 +170,11 @@ async def quick_send(
     else:
         estimate = await services.prices.estimate(request.numbers, request.parts)
     if estimate is None or needs_confirmation(services, request, estimate):
-        blocks, _ = await review(services, request, duplicates)
+        blocks, _ = await review(services, t, request, duplicates)
         draft_id = await save_draft(services.db, actor.team_id, actor.user_id, request.to_payload())
         await respond(
-            text="Review this send, then press Send.",
-            blocks=build_confirmation_message(draft_id, blocks),
+            text=t("quick.confirm.review"),
+            blocks=build_confirmation_message(t, draft_id, blocks),
             response_type="ephemeral",
         )
         return
@@ -160,18 +195,18 @@ async def on_confirm(
 ) -> None:
     await ack()
     press = Press.of(body, context, respond)
-    services, actor, draft_id = press.services, press.actor, press.value
+    services, actor, draft_id, t = press.services, press.actor, press.value, press.t
 
     async def work() -> None:
         payload = await consume_draft(services.db, draft_id, actor.user_id)
         if payload is None:
-            await respond(text="This send was already sent or cancelled.", replace_original=True)
+            await respond(text=t("quick.confirm.gone"), replace_original=True)
             return
         request = SendRequest.from_payload(payload)
-        await respond(text=f"Sending to {len(request.numbers):,} number(s)…", replace_original=True)
+        await respond(text=t.count("quick.confirm.sending", len(request.numbers)), replace_original=True)
         await send_and_tell(services, request, None, respond)
 
-    services.background.spawn(work(), on_error=apologise(TEXTS[Language.EN], respond))
+    services.background.spawn(work(), on_error=apologise(t, respond))
 
 
 async def on_cancel(
@@ -179,10 +214,10 @@ async def on_cancel(
 ) -> None:
     await ack()
     press = Press.of(body, context, respond)
-    services, actor, draft_id = press.services, press.actor, press.value
-    payload = await consume_draft(services.db, draft_id, actor.user_id)
-    text = "Cancelled. Nothing was sent." if payload else "This send was already sent or cancelled."
-    await respond(text=text, replace_original=True)
+    payload = await consume_draft(press.services.db, press.value, press.actor.user_id)
+    await respond(
+        text=press.t("quick.confirm.cancelled" if payload else "quick.confirm.gone"), replace_original=True
+    )
 
 
 def register(app: AsyncApp) -> None:

@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import ContextBlock, InputBlock, MarkdownTextObject
 from slack_sdk.models.views import View
 
 from bot.guard import lookup_refusal
-from bot.i18n import TEXTS, Language
+from bot.i18n import Texts, texts_of
 from bot.plain_text import USER_NAMES, to_plain_text, user_ids
 from bot.services import Services
 from handlers.blocks.send_modal import build_notice_view, build_send_modal
@@ -34,24 +34,21 @@ def report_channel(body: dict[str, Any]) -> str | None:
     return channel_id
 
 
-def fit_message(text: str) -> tuple[str, str | None]:
+def fit_message(t: Texts, text: str) -> tuple[str, str | None]:
     """The text as it fits the form, and a note when it had to be cut (or was empty)."""
     text = text.strip()
     if not text:
-        return "", "This message has no text: write the text to send."
+        return "", t("shortcuts.empty")
     if len(text) <= MESSAGE_LIMIT:
         return text, None
-    note = (
-        f":warning: The message has {len(text):,} characters; the form holds {MESSAGE_LIMIT:,}, "
-        "so its end was cut. Check the text before sending."
-    )
+    note = t("shortcuts.cut", n=len(text), limit=MESSAGE_LIMIT)
     return text[:MESSAGE_LIMIT].rstrip(), note
 
 
-def build_send_as_sms_modal(channel_id: str | None, text: str) -> View:
+def build_send_as_sms_modal(t: Texts, channel_id: str | None, text: str) -> View:
     """The Send modal, prefilled with `text` (plain text), with a note when it was cut."""
-    message, note = fit_message(text)
-    view = build_send_modal(channel_id, message=message)
+    message, note = fit_message(t, text)
+    view = build_send_modal(t, channel_id, message=message)
     if note and view.blocks is not None:
         blocks = list(view.blocks)
         after = next(
@@ -79,7 +76,7 @@ async def on_send_as_sms(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
-    services = Services.of(context)
+    services, t = Services.of(context), texts_of(context)
     actor = Actor.from_body(body)
 
     async def work() -> None:
@@ -87,13 +84,13 @@ async def on_send_as_sms(
             return
         refusal = await lookup_refusal(services, actor.user_id)
         if refusal:
-            view = build_notice_view("Send as SMS", refusal)
+            view = build_notice_view(t, t("shortcuts.title"), t.render(refusal))
         else:
             text = await message_as_text(services, body.get("message") or {})
-            view = build_send_as_sms_modal(report_channel(body), text)
+            view = build_send_as_sms_modal(t, report_channel(body), text)
         await services.slack.views_open(trigger_id=actor.trigger_id, view=view)
 
-    services.background.spawn(work(), on_error=apologise(TEXTS[Language.EN], respond))
+    services.background.spawn(work(), on_error=apologise(t, respond))
 
 
 def register(app: AsyncApp) -> None:

@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.guard import lookup_refusal
-from bot.i18n import TEXTS, Language
+from bot.i18n import Msg, Texts, texts_of
 from bot.services import Services
 from handlers import lookups
 from handlers.audit import audit_text
@@ -43,13 +43,11 @@ async def handle_sms(
     ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
-    services = Services.of(context)
-    services.background.spawn(
-        route(services, command, respond), on_error=apologise(TEXTS[Language.EN], respond)
-    )
+    services, t = Services.of(context), texts_of(context)
+    services.background.spawn(route(services, t, command, respond), on_error=apologise(t, respond))
 
 
-async def route(services: Services, command: dict[str, Any], respond: AsyncRespond) -> None:
+async def route(services: Services, t: Texts, command: dict[str, Any], respond: AsyncRespond) -> None:
     actor = Actor.from_command(command)
     word, rest = split(str(command.get("text", "")))
 
@@ -60,35 +58,35 @@ async def route(services: Services, command: dict[str, Any], respond: AsyncRespo
     if word != Sub.HELP:
         refusal = await lookup_refusal(services, actor.user_id)
         if refusal:
-            await say(refusal)
+            await say(t.render(refusal))
             return
     try:
         match word:
             case "" | Sub.SEND if not rest:
                 if not actor.trigger_id:
-                    raise InputProblem("Slack sent no trigger to open the form with; try `/sms` again.")
-                await open_send_modal(services, actor.trigger_id, actor.channel_id)
+                    raise InputProblem(Msg.of("help.no_trigger"))
+                await open_send_modal(t, services, actor.trigger_id, actor.channel_id)
             case Sub.SEND:
-                request, duplicates = parse_quick_send(actor, rest)
-                await quick_send(services, actor, request, duplicates, respond)
+                request, duplicates = parse_quick_send(actor, rest, t.language)
+                await quick_send(services, t, actor, request, duplicates, respond)
             case Sub.VOICE:
-                await quick_send(services, actor, parse_quick_voice(actor, rest), 0, respond)
+                await quick_send(services, t, actor, parse_quick_voice(actor, rest, t.language), 0, respond)
             case Sub.BALANCE:
-                await say(lookups.balance_text(services))
+                await say(lookups.balance_text(services, t))
             case Sub.PRICE:
-                await say(lookups.price_text(services, rest))
+                await say(lookups.price_text(services, t, rest))
             case Sub.VERIFY:
-                await say(lookups.verify_text(services, rest))
+                await say(lookups.verify_text(services, t, rest))
             case Sub.STATUS:
-                await say(lookups.status_text(services, rest))
+                await say(lookups.status_text(services, t, rest))
             case Sub.AUDIT:
-                await say(audit_text(services, actor, rest))
+                await say(audit_text(services, t, actor, rest))
             case Sub.HELP:
-                await say(help_text())
+                await say(help_text(t))
             case _:
-                await say(help_text(unknown=word))
+                await say(help_text(t, unknown=word))
     except InputProblem as exc:
-        await say(str(exc))
+        await say(t.render(exc.message))
 
 
 def register(app: AsyncApp) -> None:

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bot.i18n import TEXTS, Language
 from bot.settings import load_settings
 from bot.slack_standin import SlackStandIn
 from bot.store.tables import BadCallback, Inbound, Report
@@ -38,7 +39,7 @@ def test_the_slash_command_parser_accepts_or_explains(text: str) -> None:
     assert word == word.lower()
     for parse in (parse_quick_send, parse_quick_voice):
         try:
-            result = parse(ACTOR, rest)
+            result = parse(ACTOR, rest, Language.EN)
         except InputProblem as problem:
             assert str(problem)
             continue
@@ -78,7 +79,8 @@ def test_the_modal_submission_reader_accepts_or_gives_field_errors(
         BlockId.SENDER: {ActionId.SENDER: {"value": sender}},
         "junk": junk,
     }
-    request, errors, _ = read_form(ACTOR, {"state": {"values": values}, "private_metadata": metadata})
+    view = {"state": {"values": values}, "private_metadata": metadata}
+    request, errors, _ = read_form(TEXTS[Language.EN], ACTOR, view)
     assert (request is None) == bool(errors)
     if request is not None:
         assert request.numbers and request.text.strip()

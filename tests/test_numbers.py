@@ -3,7 +3,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.numbers import NumberError, country_name, display_msisdn, flag, parse_number, parse_numbers
+from bot.i18n import TEXTS, Language
+from bot.numbers import (
+    NumberError,
+    country_name,
+    country_names,
+    display_msisdn,
+    flag,
+    parse_number,
+    parse_numbers,
+)
 
 
 @pytest.mark.parametrize(
@@ -23,7 +32,7 @@ def test_typed_forms_become_the_platform_msisdn(typed: str) -> None:
     assert number.msisdn == "8613910825657"
     assert number.region == "CN"
     assert number.display == "+86 139 1082 5657"
-    assert number.country == "China"
+    assert country_name(number.region) == "China"
 
 
 def test_uk_number_in_brackets() -> None:
@@ -55,7 +64,16 @@ def test_trunk_zero_after_country_code_is_dropped() -> None:
 def test_rejections_say_why(typed: str, reason: str) -> None:
     with pytest.raises(NumberError) as caught:
         parse_number(typed)
-    assert reason in caught.value.reason
+    assert reason in TEXTS[Language.EN].render(caught.value.reason)
+    assert reason in str(caught.value)  # logs and exceptions read English
+
+
+def test_rejections_read_in_chinese_with_the_country_in_chinese() -> None:
+    with pytest.raises(NumberError) as caught:
+        parse_number("+86 100 0000 0000")
+    chinese = TEXTS[Language.ZH_HANS].render(caught.value.reason)
+    assert country_name("CN", Language.ZH_HANS) in chinese and "China" not in chinese
+    assert TEXTS[Language.EN].render(caught.value.reason) == "not a valid number in China"
 
 
 def test_list_with_every_separator_keeps_order_and_drops_duplicates() -> None:
@@ -79,6 +97,8 @@ def test_full_width_separators_from_chinese_keyboards() -> None:
 def test_country_names_and_flags() -> None:
     assert country_name("JP") == "Japan"
     assert country_name("GB") == "United Kingdom"
+    assert country_name("JP", Language.ZH_HANS) == "日本"
+    assert country_names("CN") == {"en": "China", "zh-Hans": "中国"}
     assert flag("CN") == "🇨🇳"
 
 

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.i18n import TEXTS, Language
 from bot.text import (
     GSM7_BASIC,
     GSM7_EXTENSION,
@@ -91,3 +92,20 @@ def test_valid_sender_ids(sender: str) -> None:
 def test_invalid_sender_ids_say_why(sender: str, reason: str) -> None:
     with pytest.raises(SenderIdError, match=reason):
         validate_sender_id(sender)
+
+
+def test_sender_id_errors_read_in_either_language() -> None:
+    with pytest.raises(SenderIdError) as caught:
+        validate_sender_id("ACMEACMEACME")
+    assert TEXTS[Language.EN].render(caught.value.reason) == str(caught.value)
+    chinese = TEXTS[Language.ZH_HANS].render(caught.value.reason)
+    assert "11" in chinese and "12" in chinese and "at most" not in chinese
+
+
+def test_the_encoding_and_parts_read_in_either_language() -> None:
+    one, three = analyse("hello"), analyse("你好" * 100)
+    english, chinese = TEXTS[Language.EN], TEXTS[Language.ZH_HANS]
+    assert one.describe(english) == "GSM-7, 1 part"
+    assert three.describe(english) == "UCS-2, 3 parts"
+    assert three.describe(chinese) == chinese.count("numbers.text.parts", 3, encoding="UCS-2")
+    assert "part" not in three.describe(chinese)
