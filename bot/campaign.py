@@ -10,11 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import openpyxl
 
+from bot.i18n import Msg
 from bot.numbers import NumberError, PhoneNumber, parse_number
 from bot.text import analyse
 
@@ -27,7 +29,15 @@ _PLACEHOLDER = re.compile(r"\{([^{}\n]{1,64})\}")
 
 
 class FileProblem(ValueError):
-    """The file cannot be used; the message says why and what to do."""
+    """The file cannot be used; `message` says why and what to do (`str()` is English, for logs)."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+def too_large() -> FileProblem:
+    return FileProblem(Msg.of("campaign.problem.too_large", mb=MAX_FILE_BYTES // (1024 * 1024)))
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,7 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise FileProblem("The file is not text: save it as CSV (UTF-8) and upload it again.")
+    raise FileProblem(Msg.of("campaign.problem.not_text"))
 
 
 def _delimiter(text: str) -> str:
@@ -79,33 +89,31 @@ def parse_csv(data: bytes, max_rows: int = MAX_ROWS) -> Sheet:
     """The file's rows. The phone column is the one whose header names it, or the first.
     Without a header (the first row holds a number) columns are named `1`, `2`, …"""
     if len(data) > MAX_FILE_BYTES:
-        raise FileProblem(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        raise too_large()
     text = _decode(data)
     if "\x00" in text:
-        raise FileProblem("The file is not a CSV file: save it as CSV (UTF-8) and upload it again.")
+        raise FileProblem(Msg.of("campaign.problem.not_csv"))
     try:
         raw = [
             [cell.strip() for cell in row]
             for row in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
         ]
     except csv.Error as exc:
-        raise FileProblem(f"The file is not a readable CSV file ({exc}).") from None
+        raise FileProblem(Msg.of("campaign.problem.unreadable_csv", error=str(exc))) from None
     return _sheet(raw, max_rows)
 
 
 def parse_xlsx(data: bytes, max_rows: int = MAX_ROWS) -> Sheet:
     """The first worksheet of an Excel workbook, read as `parse_csv` reads a CSV."""
     if len(data) > MAX_FILE_BYTES:
-        raise FileProblem(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        raise too_large()
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # zipfile, XML and openpyxl errors alike: the file is not a workbook
-        raise FileProblem(
-            "The file is not a readable Excel workbook (.xlsx): save it again and attach it."
-        ) from None
+        raise FileProblem(Msg.of("campaign.problem.unreadable_xlsx")) from None
     try:
         if not book.worksheets:
-            raise FileProblem("The workbook has no sheet.")
+            raise FileProblem(Msg.of("campaign.problem.no_sheet"))
         raw: list[list[str]] = []
         filled = 0
         for values in book.worksheets[0].iter_rows(values_only=True):
@@ -113,9 +121,7 @@ def parse_xlsx(data: bytes, max_rows: int = MAX_ROWS) -> Sheet:
             raw.append(row)
             filled += any(row)
             if filled > max_rows + 1:  # header + rows: enough to know it is too long
-                raise FileProblem(
-                    f"The file has more than {max_rows:,} rows; at most {max_rows:,} can be sent at once."
-                )
+                raise FileProblem(Msg.of("campaign.problem.more_rows", most=max_rows))
     finally:
         book.close()
     return _sheet(raw, max_rows)
@@ -142,7 +148,7 @@ def _cell(value: object) -> str:
 def _sheet(raw: list[list[str]], max_rows: int) -> Sheet:
     lines = [(i + 1, row) for i, row in enumerate(raw) if any(row)]
     if not lines:
-        raise FileProblem("The file is empty.")
+        raise FileProblem(Msg.of("campaign.problem.empty"))
     first = lines[0][1]
     phone = next((i for i, name in enumerate(first) if _is_phone_header(name)), None)
     if phone is None and first and _looks_like_number(first[0]):
@@ -155,9 +161,9 @@ def _sheet(raw: list[list[str]], max_rows: int) -> Sheet:
         data_lines = lines[1:]
         phone = phone or 0
     if not data_lines:
-        raise FileProblem("The file has a header but no rows.")
+        raise FileProblem(Msg.of("campaign.problem.header_only"))
     if len(data_lines) > max_rows:
-        raise FileProblem(f"The file has {len(data_lines):,} rows; at most {max_rows:,} can be sent at once.")
+        raise FileProblem(Msg.of("campaign.problem.rows", n=len(data_lines), most=max_rows))
     width = len(columns)
     rows = tuple(tuple((row + [""] * width)[:width]) for _, row in data_lines)
     return Sheet(columns=columns, phone_column=phone, rows=rows, first_line=data_lines[0][0])
@@ -209,7 +215,7 @@ class Campaign:
     """What a file and a message come to: one message per valid row, and the rows left out."""
 
     rows: tuple[Row, ...]
-    bad: tuple[tuple[int, str, str], ...]
+    bad: tuple[tuple[int, str, Msg], ...]
     """(line, what the phone cell held, why it is left out)."""
     duplicates: int
     personalised: bool
@@ -224,16 +230,16 @@ def plan(sheet: Sheet, template: str) -> Campaign:
     """Check every row: a valid, new number and every placeholder filled."""
     unknown = unknown_placeholders(template, sheet.columns)
     if unknown:
-        raise FileProblem(unknown_text(unknown, sheet.columns))
+        raise FileProblem(unknown_columns(unknown, sheet.columns))
     rows: list[Row] = []
-    bad: list[tuple[int, str, str]] = []
+    bad: list[tuple[int, str, Msg]] = []
     seen: set[str] = set()
     duplicates = 0
     for offset, cells in enumerate(sheet.rows):
         line = sheet.first_line + offset
         raw = cells[sheet.phone_column]
         if not raw:
-            bad.append((line, raw, "no number"))
+            bad.append((line, raw, Msg.of("campaign.bad.no_number")))
             continue
         try:
             number = parse_number(raw)
@@ -242,7 +248,7 @@ def plan(sheet: Sheet, template: str) -> Campaign:
             continue
         text, missing = render(template, sheet.columns, cells)
         if missing:
-            bad.append((line, raw, "empty " + ", ".join(f"{{{m}}}" for m in missing)))
+            bad.append((line, raw, Msg.of("campaign.bad.empty", fields=_braced(missing))))
             continue
         if number.msisdn in seen:
             duplicates += 1
@@ -253,7 +259,10 @@ def plan(sheet: Sheet, template: str) -> Campaign:
     return Campaign(tuple(rows), tuple(bad), duplicates, personalised)
 
 
-def unknown_text(unknown: list[str], columns: tuple[str, ...]) -> str:
-    names = ", ".join(f"{{{n}}}" for n in unknown)
-    have = ", ".join(f"{{{c}}}" for c in columns[:10])
-    return f"The file has no column for {names}. Its columns: {have}."
+def unknown_columns(unknown: list[str], columns: tuple[str, ...]) -> Msg:
+    return Msg.of("campaign.problem.no_column", names=_braced(unknown), columns=_braced(columns[:10]))
+
+
+def _braced(names: Iterable[str]) -> str:
+    """`{a}, {b}`: placeholders as people write them in the message."""
+    return ", ".join(f"{{{n}}}" for n in names)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from slack_sdk.errors import SlackApiError
 
 from bot.guard import check_send
+from bot.i18n import Texts
 from bot.pricing import Estimate
 from bot.sending import CannotPost, SendRequest, SendResult, estimate_for, execute
 from bot.services import Services
@@ -23,6 +24,12 @@ from handlers.blocks.approvals import build_approval_message
 log = logging.getLogger(__name__)
 
 Tell = Callable[[str], Awaitable[None]]
+"""Says something to the requester, in their language (the request's `ui_language`)."""
+
+
+def texts_of_request(services: Services, request: SendRequest) -> Texts:
+    """The requester's texts: they asked in the language stored on the request."""
+    return services.languages.texts(request.ui_language)
 
 
 async def dispatch(
@@ -35,8 +42,8 @@ async def dispatch(
         services, request.team_id, request.user_id, request.channel_id, len(request.numbers), estimate
     )
     if verdict.refusal:
-        await audit(services, request, Action.REFUSED, estimate.total, detail=verdict.refusal)
-        await tell(f"{verdict.refusal} Nothing was sent.")
+        await audit(services, request, Action.REFUSED, estimate.total, detail=str(verdict.refusal))
+        await tell(texts_of_request(services, request)("dispatch.refused", reason=verdict.refusal))
         return None
     if verdict.needs_approval:
         await request_approval(services, request, estimate, tell)
@@ -48,14 +55,15 @@ async def send_now(
     services: Services, request: SendRequest, tell: Tell, estimate: Estimate | None = None
 ) -> SendResult | None:
     cost = estimate.total if estimate else None
+    t = texts_of_request(services, request)
     if request.retry_of is not None and not await begin_retry(services.db, request.retry_of):
-        await tell("These failed numbers were already retried. Nothing was sent.")
+        await tell(t("dispatch.already_retried"))
         return None
     try:
         result = await execute(services, request, estimate)
     except CannotPost as exc:
-        await audit(services, request, Action.REFUSED, cost, detail=f"cannot post: {exc.error}")
-        await tell(str(exc))
+        await audit(services, request, Action.REFUSED, cost, detail=str(exc))
+        await tell(t.render(exc.message))
         return None
     await audit(services, request, Action.SEND, cost, outcome=result.state, send_id=result.send_id)
     return result
@@ -99,7 +107,9 @@ async def request_approval(services: Services, request: SendRequest, estimate: E
         estimated_cost=estimate.total,
         expires_after=settings.sms_approval_expires_after,
     )
+    t = texts_of_request(services, request)  # posted in the approvals channel: the sender's language
     text, blocks = build_approval_message(
+        t,
         approval_id,
         request.user_id,
         request.channel_id,
@@ -112,16 +122,11 @@ async def request_approval(services: Services, request: SendRequest, estimate: E
         posted = await services.slack.chat_postMessage(channel=channel, text=text, blocks=blocks)
     except SlackApiError as exc:
         log.warning("could not post an approval request: %s", exc.response.get("error"))
-        await tell(
-            f"This send needs an admin's approval, but I can't post in <#{channel}>. Nothing was sent."
-        )
+        await tell(t("dispatch.approval_cannot_post", channel=channel))
         return
     await approval_store.set_message(services.db, approval_id, str(posted["channel"]), str(posted["ts"]))
     await audit(services, request, Action.APPROVAL_REQUESTED, estimate.total)
-    await tell(
-        f"This send needs an admin's approval: I asked in <#{channel}>. "
-        "Nothing goes out until an admin approves; I'll message you when it is decided."
-    )
+    await tell(t("dispatch.approval_asked", channel=channel))
 
 
 async def show_decision(services: Services, approval: Approval) -> None:
@@ -130,6 +135,7 @@ async def show_decision(services: Services, approval: Approval) -> None:
         return
     request = SendRequest.from_payload(json.loads(approval.payload))
     text, blocks = build_approval_message(
+        texts_of_request(services, request),
         approval.id,
         approval.requester_id,
         approval.channel_id,
@@ -168,8 +174,5 @@ async def expire_approvals(services: Services) -> None:
             recipients=approval.recipients,
             estimated_cost=approval.estimated_cost,
         )
-        await tell_requester(
-            services,
-            approval.requester_id,
-            f"Your send to {approval.recipients:,} numbers expired without a decision. Nothing was sent.",
-        )
+        t = texts_of_request(services, SendRequest.from_payload(json.loads(approval.payload)))
+        await tell_requester(services, approval.requester_id, t("dispatch.expired", n=approval.recipients))

@@ -15,6 +15,8 @@ from decimal import Decimal
 
 from slack_sdk.errors import SlackApiError
 
+from bot.i18n import Msg
+from bot.numbers import country_name, in_every_language
 from bot.pricing import Estimate, money
 from bot.services import Services
 from bot.store.audit import usage_since
@@ -25,7 +27,7 @@ GROUP_CACHE_SECONDS = 300.0
 
 @dataclass(frozen=True)
 class Verdict:
-    refusal: str | None = None
+    refusal: Msg | None = None
     needs_approval: bool = False
 
 
@@ -33,10 +35,11 @@ def is_admin(services: Services, user_id: str) -> bool:
     return user_id in services.settings.sms_admins
 
 
-def whom_to_ask(services: Services) -> str:
+def whom_to_ask(services: Services) -> Msg | str:
+    """The admins to ask (as mentions), or who set up the app when none is configured."""
     admins = services.settings.sms_admins
     if not admins:
-        return "whoever set up this app"
+        return Msg.of("guard.nobody")
     return ", ".join(f"<@{a}>" for a in admins[:5])
 
 
@@ -76,10 +79,10 @@ async def user_allowed(services: Services, user_id: str) -> bool:
     return False
 
 
-async def lookup_refusal(services: Services, user_id: str) -> str | None:
+async def lookup_refusal(services: Services, user_id: str) -> Msg | None:
     if await user_allowed(services, user_id):
         return None
-    return f"You are not allowed to use this app. Ask {whom_to_ask(services)} to add you."
+    return Msg.of("guard.not_allowed", whom=whom_to_ask(services))
 
 
 def start_of_day(at: datetime) -> datetime:
@@ -99,48 +102,48 @@ async def check_send(
     settings = services.settings
     admin = is_admin(services, user_id)
     if not await user_allowed(services, user_id):
-        return Verdict(f"You are not allowed to send SMS from Slack. Ask {whom_to_ask(services)} to add you.")
+        return Verdict(Msg.of("guard.not_allowed_to_send", whom=whom_to_ask(services)))
     allowed_channels = settings.sms_allowed_channels
     if allowed_channels and channel_id not in allowed_channels and not admin:
         listed = ", ".join(f"<#{c}>" for c in allowed_channels[:10])
-        return Verdict(f"Sending is not allowed from <#{channel_id}>. Send from {listed}.")
+        return Verdict(Msg.of("guard.channel", channel=channel_id, allowed=listed))
     if recipients > settings.sms_max_recipients:
-        most = settings.sms_max_recipients
-        return Verdict(f"This send has {recipients:,} numbers; one send may have at most {most:,}.")
+        return Verdict(Msg.of("guard.max_recipients", n=recipients, most=settings.sms_max_recipients))
     cost = estimate.total
     cost_caps = [settings.sms_max_cost, settings.sms_user_daily_cost, settings.sms_daily_cost]
     if cost is None and any(cap is not None for cap in cost_caps):
-        unpriced = ", ".join(estimate.unpriced[:5]) or "some countries"
-        return Verdict(f"The cost can't be estimated (no price for {unpriced}), and spending is capped.")
+        return Verdict(Msg.of("guard.no_estimate", unpriced=unpriced_names(estimate)))
     spend = cost or Decimal(0)
     if settings.sms_max_cost is not None and spend > _money(settings.sms_max_cost):
-        return Verdict(
-            f"This send ≈ {money(spend)}; one send may cost at most {money(_money(settings.sms_max_cost))}."
-        )
+        return Verdict(Msg.of("guard.max_cost", cost=money(spend), most=money(_money(settings.sms_max_cost))))
     today = start_of_day(now())
     for user, max_numbers, max_cost, whose in (
-        (user_id, settings.sms_user_daily_recipients, settings.sms_user_daily_cost, "you have"),
-        (None, settings.sms_daily_recipients, settings.sms_daily_cost, "the workspace has"),
+        (user_id, settings.sms_user_daily_recipients, settings.sms_user_daily_cost, "you"),
+        (None, settings.sms_daily_recipients, settings.sms_daily_cost, "workspace"),
     ):
         if max_numbers is None and max_cost is None:
             continue
         used = await usage_since(services.db, team_id, today, user, exclude_send_id)
         if max_numbers is not None and used.recipients + recipients > max_numbers:
             left = max(0, max_numbers - used.recipients)
-            return Verdict(f"This send has {recipients:,} numbers; {whose} {left:,} left today.")
+            return Verdict(Msg.of(f"guard.daily.{whose}.numbers", n=recipients, left=left))
         if max_cost is not None and used.cost + spend > _money(max_cost):
             left_cost = max(Decimal(0), _money(max_cost) - used.cost)
-            return Verdict(f"This send ≈ {money(spend)}; {whose} {money(left_cost)} left today.")
+            return Verdict(Msg.of(f"guard.daily.{whose}.cost", cost=money(spend), left=money(left_cost)))
     above_numbers = settings.sms_approval_above_recipients
     above_cost = settings.sms_approval_above_cost
     needs = (above_numbers is not None and recipients > above_numbers) or (
         above_cost is not None and spend > _money(above_cost)
     )
     if needs and not admin and not settings.sms_approvals_channel:
-        return Verdict(
-            "This send needs an admin's approval, but no approvals channel is set (SMS_APPROVALS_CHANNEL)."
-        )
+        return Verdict(Msg.of("guard.no_approvals_channel"))
     return Verdict(needs_approval=needs and not admin)
+
+
+def unpriced_names(estimate: Estimate) -> dict[str, str]:
+    """The first countries without a price, in every language (a `Msg` value)."""
+    regions = [line.region for line in estimate.lines if line.price is None][:5]
+    return in_every_language(lambda language: ", ".join(country_name(r, language) for r in regions))
 
 
 def _money(value: float) -> Decimal:

@@ -6,6 +6,7 @@ import logging
 
 from bot.campaign_send import resume
 from bot.guard import check_send
+from bot.i18n import Msg
 from bot.santo.errors import SantoError
 from bot.sending import SendRequest, submit
 from bot.services import Services
@@ -47,6 +48,7 @@ class Scheduler:
             numbers=await numbers_of(services.db, send_id),
             sender_id=stored.sender_id,
             lang=stored.lang,
+            ui_language=stored.ui_language,
         )
         estimate = await services.prices.estimate(request.numbers, request.parts)
         verdict = await check_send(
@@ -66,9 +68,9 @@ class Scheduler:
                 balance = None
                 log.info("balance unknown at scheduled time of send %d: %s", send_id, exc)
             if balance is not None and balance < estimate.total:
-                reason = f"The balance (¥{balance}) was below the estimated cost (¥{estimate.total})."
+                reason = Msg.of("send.detail.balance_below", balance=str(balance), cost=str(estimate.total))
         if reason:
-            await refuse(services.db, send_id, f"Not sent at the scheduled time: {reason}", now())
+            await refuse(services.db, send_id, reason, now())
             services.wake_notifier()
             outcome, detail = "refused", f"scheduled: {reason}"
         else:

@@ -12,9 +12,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.campaign_send import drive, is_resumable
+from bot.i18n import Msg
 from bot.numbers import PhoneNumber
 from bot.pricing import Estimate
-from bot.santo.errors import SantoError
+from bot.santo.errors import SantoError, SantoRejected
 from bot.santo.models import BatchOutcome
 from bot.services import Services
 from bot.store.db import now
@@ -35,25 +36,23 @@ from handlers.blocks.home import build_home_message
 
 log = logging.getLogger(__name__)
 
-_POST_ERRORS = {
-    "not_in_channel": "I'm not in that channel. Invite me with `/invite @Santo` and try again.",
-    "channel_not_found": (
-        "I can't see that channel: it is private or a direct message I'm not part of. "
-        "Invite me with `/invite @Santo`, or send from a public channel."
-    ),
-    "is_archived": "That channel is archived. Send from another channel.",
-    "restricted_action": "This workspace does not let me post in that channel. Ask an admin.",
-}
+_POST_ERRORS = ("not_in_channel", "channel_not_found", "is_archived", "restricted_action")
+"""Slack's errors for which `send.cannot_post` has its own advice."""
 
 
 class CannotPost(Exception):
-    """The bot cannot post the send's message where it belongs; nothing was sent."""
+    """The bot cannot post the send's message where it belongs; nothing was sent. `message` says
+    so and what to do (`str()` of it is English, for logs)."""
 
     def __init__(self, channel_id: str, error: str) -> None:
         self.channel_id = channel_id
         self.error = error
-        advice = _POST_ERRORS.get(error, f"Slack said `{error}`.")
-        super().__init__(f"I can't post in <#{channel_id}>, so nothing was sent. {advice}")
+        if error in _POST_ERRORS:
+            advice = Msg.of(f"send.cannot_post.{error}")
+        else:
+            advice = Msg.of("send.cannot_post.other", error=error)
+        self.message = Msg.of("send.cannot_post.text", channel=channel_id, advice=advice)
+        super().__init__(str(self.message))
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ class SendRequest:
     numbers: tuple[PhoneNumber, ...]
     sender_id: str | None = None
     lang: str | None = None
-    invalid: tuple[tuple[str, str], ...] = ()
+    invalid: tuple[tuple[str, Msg], ...] = ()
     """What the user typed that is not a number, with the reason (shown, never sent)."""
     scheduled_at: int | None = None
     """Unix time to send at; None sends now."""
@@ -101,7 +100,7 @@ class SendRequest:
             "numbers": [[n.msisdn, n.region, n.display] for n in self.numbers],
             "sender_id": self.sender_id,
             "lang": self.lang,
-            "invalid": [list(pair) for pair in self.invalid],
+            "invalid": [[raw, why.to_data()] for raw, why in self.invalid],
             "scheduled_at": self.scheduled_at,
             "retry_of": self.retry_of,
             "texts": list(self.texts) if self.texts is not None else None,
@@ -141,7 +140,11 @@ class SendRequest:
             numbers=tuple(PhoneNumber(m, r, d) for m, r, d in payload["numbers"]),
             sender_id=payload.get("sender_id"),
             lang=payload.get("lang"),
-            invalid=tuple((raw, why) for raw, why in payload.get("invalid", [])),
+            # A reason stored as text (before reasons were Msgs) is left out: only the confirmation
+            # shows reasons, and it was shown before its payload was stored.
+            invalid=tuple(
+                (raw, Msg.from_data(why)) for raw, why in payload.get("invalid", []) if isinstance(why, dict)
+            ),
             scheduled_at=payload.get("scheduled_at"),
             retry_of=payload.get("retry_of"),
             texts=tuple(payload["texts"]) if payload.get("texts") is not None else None,
@@ -174,7 +177,8 @@ async def execute(services: Services, request: SendRequest, estimate: Estimate |
     """
     if estimate is None:
         estimate = await estimate_for(services, request)
-    fallback, blocks = build_home_message(provisional_view(request, estimate))
+    t = services.languages.texts(request.ui_language)
+    fallback, blocks = build_home_message(t, provisional_view(request, estimate))
     try:
         posted = await services.slack.chat_postMessage(
             channel=request.channel_id, text=fallback, blocks=blocks, unfurl_links=False
@@ -222,11 +226,18 @@ async def submit(services: Services, send_id: int, request: SendRequest) -> Send
         else:
             await services.santo.send_sms(msisdns, request.text, request.sender_id, on_batch=store)
     except SantoError as exc:  # refused before any submit (invalid request)
-        detail = f":x: Not sent: {exc}"
+        detail = _not_sent(exc)
         await store(BatchOutcome(tuple(msisdns), error=exc))
     state = await finish_send(services.db, send_id, detail)
     services.wake_notifier()
     return state
+
+
+def _not_sent(exc: SantoError) -> Msg:
+    """Why a send was refused before any submit, for its home message."""
+    if isinstance(exc, SantoRejected):
+        return Msg.of("send.detail.rejected", code=exc.code, meaning=exc.meaning)
+    return Msg.of("send.detail.not_sent", reason=str(exc))
 
 
 async def mark_dirty_now(services: Services, send_id: int) -> None:
@@ -243,12 +254,13 @@ async def link_retry(services: Services, original_id: int, send_id: int, channel
         return
     origin = await permalink(services, original.channel_id, original.message_ts)
     await set_origin_link(services.db, send_id, origin)
-    where = f"<{link}|the retry's message>" if link else "a new message"
+    t = services.languages.texts(original.ui_language)  # the first send's thread: its sender's language
+    where = t("send.retry_link.link", link=link) if link else t("send.retry_link.new_message")
     try:
         await services.slack.chat_postMessage(
             channel=original.channel_id,
             thread_ts=original.message_ts,
-            text=f"The failed numbers were sent again: follow them in {where}.",
+            text=t("send.retry_link.text", where=where),
         )
     except SlackApiError as exc:
         log.warning(

@@ -208,7 +208,7 @@ async def on_send_sms(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCon
                 trigger_id=actor.trigger_id, view=build_notice_view(t, t("app_home.send"), t.render(refusal))
             )
             return
-        await open_send_modal(services, actor.trigger_id, None)
+        await open_send_modal(t, services, actor.trigger_id, None)
 
     services.background.spawn(work())
 

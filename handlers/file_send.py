@@ -11,7 +11,9 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
-from bot.campaign import MAX_FILE_BYTES, Campaign, FileProblem, parse_file, plan
+from bot.campaign import MAX_FILE_BYTES, Campaign, FileProblem, parse_file, plan, too_large
+from bot.i18n import TEXTS, Language, Msg, Texts
+from bot.numbers import in_every_language
 from bot.santo.errors import SantoError
 from bot.sending import SendRequest, estimate_for
 from bot.services import Services
@@ -21,15 +23,15 @@ MAX_BAD_IN_ERROR = 3
 DOWNLOAD_TIMEOUT = 30.0
 
 
-def file_problem(file: dict[str, Any]) -> str | None:
+def file_problem(file: dict[str, Any]) -> Msg | None:
     """What is wrong with the picked file, from what the submission says of it (no download)."""
     name = str(file.get("name") or "")
     kind = str(file.get("filetype") or "").lower()
     if kind not in ("csv", "xlsx") and not name.lower().endswith((".csv", ".xlsx")):
-        return "Attach a CSV file (.csv) or an Excel workbook (.xlsx)."
+        return Msg.of("campaign.problem.wrong_type")
     size = file.get("size")
     if isinstance(size, int) and size > MAX_FILE_BYTES:
-        return f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB."
+        return too_large().message
     return None
 
 
@@ -38,12 +40,14 @@ async def download(services: Services, file_id: str) -> tuple[str, bytes]:
     try:
         info = (await services.slack.files_info(file=file_id))["file"]
     except SlackApiError as exc:
-        raise FileProblem(f"I can't read the file (Slack said `{exc.response.get('error')}`).") from None
+        raise FileProblem(
+            Msg.of("campaign.problem.slack_error", error=str(exc.response.get("error")))
+        ) from None
     url = info.get("url_private_download") or info.get("url_private")
     if not url:
-        raise FileProblem("I can't read the file: Slack gave no link to it.")
+        raise FileProblem(Msg.of("campaign.problem.no_link"))
     if isinstance(info.get("size"), int) and info["size"] > MAX_FILE_BYTES:
-        raise FileProblem(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        raise too_large()
     headers = {"Authorization": f"Bearer {services.slack.token}"}
     timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT)
     try:
@@ -52,14 +56,14 @@ async def download(services: Services, file_id: str) -> tuple[str, bytes]:
             session.get(url, headers=headers, allow_redirects=False) as response,
         ):
             if response.status != 200:
-                raise FileProblem(f"I can't download the file (HTTP {response.status}). Attach it again.")
+                raise FileProblem(Msg.of("campaign.problem.http", status=response.status))
             content = b""
             async for chunk in response.content.iter_chunked(64 * 1024):
                 content += chunk
                 if len(content) > MAX_FILE_BYTES:
-                    raise FileProblem(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+                    raise too_large()
     except (aiohttp.ClientError, TimeoutError):
-        raise FileProblem("I can't download the file from Slack right now. Try again.") from None
+        raise FileProblem(Msg.of("campaign.problem.download")) from None
     return str(info.get("name") or "file.csv"), content
 
 
@@ -68,8 +72,7 @@ async def load(services: Services, file_id: str, request: SendRequest) -> tuple[
     name, content = await download(services, file_id)
     campaign = plan(parse_file(name, content), request.text)
     if not campaign.rows:
-        shown = "; ".join(f"row {line}: {why}" for line, _raw, why in campaign.bad[:MAX_BAD_IN_ERROR])
-        raise FileProblem(f"No row has a valid number. {shown}".strip())
+        raise FileProblem(Msg.of("campaign.problem.no_valid_row", shown=bad_rows(campaign)))
     numbers = tuple(r.number for r in campaign.rows)
     texts = tuple(r.text for r in campaign.rows)
     invalid = tuple((f"row {line}: {raw}", why) for line, raw, why in campaign.bad)
@@ -86,7 +89,20 @@ async def load(services: Services, file_id: str, request: SendRequest) -> tuple[
     )
 
 
-async def review_file(services: Services, request: SendRequest, campaign: Campaign) -> list[Block]:
+def bad_rows(campaign: Campaign) -> dict[str, str]:
+    """`row 3: not a phone number; row 4: …`, the first few, in every language (a `Msg` value)."""
+
+    def listed(language: Language) -> str:
+        t = TEXTS[language]
+        rows = campaign.bad[:MAX_BAD_IN_ERROR]
+        return t("campaign.problem.separator").join(
+            t("campaign.problem.bad_row", line=line, why=why) for line, _raw, why in rows
+        )
+
+    return in_every_language(listed)
+
+
+async def review_file(t: Texts, services: Services, request: SendRequest, campaign: Campaign) -> list[Block]:
     async def balance() -> Decimal | None:
         try:
             return (await services.santo.balance()).amount
@@ -94,4 +110,4 @@ async def review_file(services: Services, request: SendRequest, campaign: Campai
             return None
 
     estimate, amount = await asyncio.gather(estimate_for(services, request), balance())
-    return build_file_confirmation_blocks(request, campaign, estimate, amount)
+    return build_file_confirmation_blocks(t, request, campaign, estimate, amount)

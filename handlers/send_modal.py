@@ -13,7 +13,7 @@ from slack_sdk.models.views import View
 
 from bot.campaign import Campaign, FileProblem
 from bot.dispatch import dispatch
-from bot.i18n import TEXTS, Language
+from bot.i18n import Texts, texts_of
 from bot.numbers import parse_numbers
 from bot.sending import SendRequest
 from bot.services import Services
@@ -35,16 +35,16 @@ MIN_SCHEDULE_AHEAD = 60
 MAX_SCHEDULE_AHEAD = 90 * 24 * 3600
 
 
-async def open_send_modal(services: Services, trigger_id: str, channel_id: str | None) -> None:
-    await services.slack.views_open(trigger_id=trigger_id, view=build_send_modal(channel_id))
+async def open_send_modal(t: Texts, services: Services, trigger_id: str, channel_id: str | None) -> None:
+    await services.slack.views_open(trigger_id=trigger_id, view=build_send_modal(t, channel_id))
 
 
 def _value(values: dict[str, Any], block: BlockId, action: ActionId) -> Any:
     return (values.get(block) or {}).get(action) or {}
 
 
-def read_form(actor: Actor, view: dict[str, Any]) -> tuple[SendRequest | None, dict[str, str], int]:
-    """The submitted form → (request, field errors, duplicates dropped)."""
+def read_form(t: Texts, actor: Actor, view: dict[str, Any]) -> tuple[SendRequest | None, dict[str, str], int]:
+    """The submitted form → (request, field errors in the user's language, duplicates dropped)."""
     values = view.get("state", {}).get("values", {})
     recipients = _value(values, BlockId.RECIPIENTS, ActionId.RECIPIENTS).get("value") or ""
     message = (_value(values, BlockId.MESSAGE, ActionId.MESSAGE).get("value") or "").strip()
@@ -61,33 +61,34 @@ def read_form(actor: Actor, view: dict[str, Any]) -> tuple[SendRequest | None, d
     file = chosen_file(values)
     if file is not None:
         if recipients.strip():
-            errors[BlockId.RECIPIENTS] = "Type numbers or attach a file, not both: clear one of them."
+            errors[BlockId.RECIPIENTS] = t("send.errors.numbers_and_file")
         elif kind == SendKind.VOICE:
-            errors[BlockId.FILE] = "Files are for SMS only: choose SMS, or type the numbers to call."
+            errors[BlockId.FILE] = t("send.errors.file_voice")
         elif problem := file_problem(file):
-            errors[BlockId.FILE] = problem
+            errors[BlockId.FILE] = t.render(problem)
     elif not parsed.numbers:
         if parsed.invalid:
-            shown = "; ".join(
-                f"{e.raw[:30]}: {e.reason}" for e in parsed.invalid[:MAX_RECIPIENTS_SHOWN_IN_ERROR]
+            shown = t("send.errors.separator").join(
+                t("send.errors.invalid_entry", raw=e.raw[:30], reason=e.reason)
+                for e in parsed.invalid[:MAX_RECIPIENTS_SHOWN_IN_ERROR]
             )
-            errors[BlockId.RECIPIENTS] = f"No valid number. {shown}"
+            errors[BlockId.RECIPIENTS] = t("send.errors.no_valid_number", shown=shown)
         else:
-            errors[BlockId.RECIPIENTS] = "Enter at least one number, e.g. +86 139 1082 5657"
+            errors[BlockId.RECIPIENTS] = t("send.errors.no_number")
     if not message:
-        errors[BlockId.MESSAGE] = "Write the message to send."
+        errors[BlockId.MESSAGE] = t("send.errors.no_message")
     try:
         sender_id = check_sender(sender, kind)
     except InputProblem as exc:
-        errors[BlockId.SENDER] = str(exc)
+        errors[BlockId.SENDER] = t.render(exc.message)
         sender_id = None
     if not channel:
-        errors[BlockId.CHANNEL] = "Pick the channel the send's message goes to."
+        errors[BlockId.CHANNEL] = t("send.errors.no_channel")
     scheduled_at = _value(values, BlockId.SCHEDULE, ActionId.SCHEDULE).get("selected_date_time")
     if scheduled_at is not None:
-        problem = schedule_problem(scheduled_at)
-        if problem:
-            errors[BlockId.SCHEDULE] = problem
+        problem_key = schedule_problem(scheduled_at)
+        if problem_key:
+            errors[BlockId.SCHEDULE] = t(problem_key)
     if errors:
         return None, errors, 0
     request = SendRequest(
@@ -102,19 +103,20 @@ def read_form(actor: Actor, view: dict[str, Any]) -> tuple[SendRequest | None, d
         invalid=tuple((e.raw, e.reason) for e in parsed.invalid),
         scheduled_at=int(scheduled_at) if scheduled_at is not None else None,
         from_file=str(file.get("name") or "file.csv") if file is not None else None,
+        ui_language=t.language.value,
     )
     return request, {}, parsed.duplicates
 
 
 def schedule_problem(value: object) -> str | None:
-    """Why a picked send time won't do, or None."""
+    """Why a picked send time won't do (the key of its text), or None."""
     if not isinstance(value, int | float | str) or not str(value).isdigit():
-        return "Pick a date and time."
+        return "send.errors.schedule_pick"
     seconds = int(value) - time.time()
     if seconds < MIN_SCHEDULE_AHEAD:
-        return "Pick a time at least a minute from now, or leave it empty to send now."
+        return "send.errors.schedule_soon"
     if seconds > MAX_SCHEDULE_AHEAD:
-        return "Sends can be scheduled up to 90 days ahead."
+        return "send.errors.schedule_far"
     return None
 
 
@@ -122,7 +124,8 @@ async def on_submit_form(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     actor = Actor.from_body(body)
-    request, errors, duplicates = read_form(actor, view)
+    t = texts_of(context)
+    request, errors, duplicates = read_form(t, actor, view)
     if request is None:
         await ack(response_action="errors", errors=errors)
         return
@@ -134,30 +137,32 @@ async def on_submit_form(
     if file is not None:  # read now if it is quick, so a bad file is said on the field
         loading = asyncio.ensure_future(load_file(services, str(file.get("id")), request))
         await asyncio.wait({loading}, timeout=FILE_READ_BEFORE_ACK)
-        if loading.done() and isinstance(loading.exception(), FileProblem):
-            await ack(response_action="errors", errors={BlockId.FILE: str(loading.exception())})
+        if loading.done() and isinstance(problem := loading.exception(), FileProblem):
+            await ack(response_action="errors", errors={BlockId.FILE: t.render(problem.message)})
             return
-    waiting = build_notice_view("Confirm send", "Checking prices and balance…", external_id)
-    await ack(response_action="push", view=waiting)
+    title = t("send.confirm.title")
+    await ack(
+        response_action="push", view=build_notice_view(t, title, t("send.notice.checking"), external_id)
+    )
 
     async def work() -> None:
         if loading is not None:
             try:
                 ready, campaign = await loading
             except FileProblem as exc:
-                problem = f":x: {exc}\n\nGo *Back* to the form, fix it and review again."
-                notice = build_notice_view("Confirm send", problem, external_id)
-                await update_view(services, external_id, notice)
+                problem = t("send.notice.file_problem", problem=exc.message)
+                await update_view(services, external_id, build_notice_view(t, title, problem, external_id))
                 return
-            blocks = await review_file(services, ready, campaign)
+            blocks = await review_file(t, services, ready, campaign)
             await save_draft(services.db, actor.team_id, actor.user_id, ready.to_payload(), draft_id)
-            await update_view(services, external_id, build_confirmation_view(draft_id, blocks, external_id))
+            view = build_confirmation_view(t, draft_id, blocks, external_id)
+            await update_view(services, external_id, view)
             return
-        blocks, _estimate = await review(services, request, duplicates)
+        blocks, _estimate = await review(services, t, request, duplicates)
         await save_draft(services.db, actor.team_id, actor.user_id, request.to_payload(), draft_id)
-        await update_view(services, external_id, build_confirmation_view(draft_id, blocks, external_id))
+        await update_view(services, external_id, build_confirmation_view(t, draft_id, blocks, external_id))
 
-    services.background.spawn(work(), on_error=_tell_in_view(services, external_id))
+    services.background.spawn(work(), on_error=_tell_in_view(t, services, external_id))
 
 
 async def on_confirm(
@@ -167,14 +172,16 @@ async def on_confirm(
     a second click is answered at once, and nothing can send twice."""
     services = Services.of(context)
     actor = Actor.from_body(body)
+    t = texts_of(context)
     draft_id = str(view.get("private_metadata", ""))
     payload = await consume_draft(services.db, draft_id, actor.user_id)
     if payload is None:
-        notice = build_notice_view("Send", "This send was already sent or cancelled.")
+        notice = build_notice_view(t, t("send.notice.send"), t("send.notice.already"))
         await ack(response_action="update", view=notice)
         return
     external_id = f"sent-{draft_id}"
-    await ack(response_action="update", view=build_notice_view("Sending", "Sending…", external_id))
+    sending = build_notice_view(t, t("send.notice.sending_title"), t("send.notice.sending"), external_id)
+    await ack(response_action="update", view=sending)
     request = SendRequest.from_payload(payload)
 
     async def work() -> None:
@@ -185,16 +192,16 @@ async def on_confirm(
 
         result = await dispatch(services, request, tell)
         if result is not None and result.state == SendState.SCHEDULED:
-            text = (
-                f":alarm_clock: Scheduled — its message is in <#{result.channel_id}>, with a Cancel button."
-            )
+            text = t("send.notice.scheduled", channel=result.channel_id)
         elif result is not None:
-            text = f":white_check_mark: Sent — follow it in <#{result.channel_id}>."
+            text = t("send.notice.sent", channel=result.channel_id)
         else:
             text = "\n".join(told)
-        await update_view(services, external_id, build_notice_view("Send", text, external_id))
+        await update_view(
+            services, external_id, build_notice_view(t, t("send.notice.send"), text, external_id)
+        )
 
-    services.background.spawn(work(), on_error=_tell_in_view(services, external_id))
+    services.background.spawn(work(), on_error=_tell_in_view(t, services, external_id))
 
 
 async def update_view(services: Services, external_id: str, view: View, attempts: int = 15) -> None:
@@ -210,9 +217,10 @@ async def update_view(services: Services, external_id: str, view: View, attempts
             await asyncio.sleep(0.2)
 
 
-def _tell_in_view(services: Services, external_id: str) -> Any:
+def _tell_in_view(t: Texts, services: Services, external_id: str) -> Any:
     async def tell(_exc: BaseException) -> None:
-        await update_view(services, external_id, build_notice_view("Send", incident_text(TEXTS[Language.EN]), external_id))
+        notice = build_notice_view(t, t("send.notice.send"), incident_text(t), external_id)
+        await update_view(services, external_id, notice)
 
     return tell
 

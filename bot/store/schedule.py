@@ -6,12 +6,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from bot.i18n import Msg
 from bot.numbers import NumberError, PhoneNumber, parse_number
 from bot.store.db import Database
 from bot.store.reports import mark_dirty
 from bot.store.tables import NumberStatus, Recipient, Send, SendState
 
-STUCK = ":warning: The app stopped while sending; numbers without an answer may or may not have gone out."
+STUCK = Msg.of("send.detail.stuck").to_json()
+"""The detail of a send a crash left half way (see `bot.store.sends.detail_text`)."""
 
 
 async def claim_due(db: Database, at: datetime, limit: int = 10) -> list[int]:
@@ -67,11 +69,12 @@ async def numbers_of(db: Database, send_id: int) -> tuple[PhoneNumber, ...]:
         return tuple(numbers)
 
 
-async def refuse(db: Database, send_id: int, reason: str, at: datetime) -> None:
-    """Not sent at its time (caps, balance): said in its message; nothing was sent."""
+async def refuse(db: Database, send_id: int, reason: Msg, at: datetime) -> None:
+    """Not sent at its time (caps, balance): `reason` said in its message; nothing was sent."""
+    detail = Msg.of("send.detail.not_on_time", reason=reason).to_json()
     async with db.session.begin() as session:
         await session.execute(
-            update(Send).where(Send.id == send_id).values(state=SendState.REJECTED, detail=f":x: {reason}")
+            update(Send).where(Send.id == send_id).values(state=SendState.REJECTED, detail=detail)
         )
         await session.execute(
             update(Recipient)

@@ -11,6 +11,7 @@ from typing import cast
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import Msg, Texts
 from bot.numbers import PhoneNumber
 from bot.santo.errors import OutcomeUnknown, SantoRejected
 from bot.santo.models import BatchOutcome
@@ -144,9 +145,9 @@ async def record_outcome(session: AsyncSession, send_id: int, outcome: BatchOutc
         await apply_stored_reports(session, [result.msgid], now())
 
 
-async def finish_send(db: Database, send_id: int, detail: str | None = None) -> SendState:
+async def finish_send(db: Database, send_id: int, detail: Msg | None = None) -> SendState:
     """Set the send's platform outcome from its numbers once every batch has answered; the
-    notifier then shows it."""
+    notifier then shows it (with `detail`, rendered in the send's language: see `detail_text`)."""
     async with db.session.begin() as session:
         rows = await session.execute(
             select(Recipient.status, func.count())
@@ -165,9 +166,20 @@ async def finish_send(db: Database, send_id: int, detail: str | None = None) -> 
             state = SendState.PARTLY_ACCEPTED
         else:
             state = SendState.ACCEPTED
-        await session.execute(update(Send).where(Send.id == send_id).values(state=state, detail=detail))
+        stored = detail.to_json() if detail else None
+        await session.execute(update(Send).where(Send.id == send_id).values(state=state, detail=stored))
         await mark_dirty(session, [send_id], now())
         return state
+
+
+def detail_text(t: Texts, detail: str) -> str:
+    """A send's stored `detail` (a `Msg` as JSON) in the reader's language; a detail stored
+    as plain text, before details were stored as `Msg`s, as it is."""
+    try:
+        msg = Msg.from_json(detail)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return detail
+    return t.render(msg) if t.has(msg.key) else detail
 
 
 async def load_send(db: Database, send_id: int) -> SendView | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,12 +16,12 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.block_elements import InputInteractiveElement
 
 from bot.campaign import MAX_ROWS, PHONE_HEADERS, Campaign
-from bot.mrkdwn import SECTION_LIMIT, code, cut, escape, quote
+from bot.i18n import Texts
+from bot.mrkdwn import code, escape, quote
 from bot.numbers import country_name, flag
 from bot.pricing import Estimate, money
 from bot.sending import SendRequest
-from handlers.blocks.confirm import cost_blocks
-from handlers.blocks.home import slack_date
+from handlers.blocks.confirm import cost_blocks, form_line, join_limited
 from handlers.ids import ActionId, BlockId
 
 MAX_BAD_LINES = 20
@@ -51,81 +50,71 @@ class FileInputElement(InputInteractiveElement):
         self.max_files = max_files
 
 
-def build_file_block() -> InputBlock:
-    headers = ", ".join(PHONE_HEADERS)
+def build_file_block(t: Texts) -> InputBlock:
     return InputBlock(
         block_id=BlockId.FILE,
-        label="Or send from a file (CSV or Excel)",
+        label=t("campaign.field.label"),
         optional=True,
-        hint=(
-            f"Up to {MAX_ROWS:,} rows. The phone column is the one headed {headers} — or the first. "
-            "Other columns can go in the message as {column}, e.g. Hello {name}."
-        ),
+        hint=t("campaign.field.hint", rows=MAX_ROWS, headers=", ".join(PHONE_HEADERS)),
         element=FileInputElement(action_id=ActionId.FILE, filetypes=["csv", "xlsx"], max_files=1),
     )
 
 
-def _join_limited(lines: list[str], limit: int, more: str) -> str:
-    shown = lines[:limit]
-    if len(lines) > limit:
-        shown.append(more.format(n=len(lines) - limit))
-    return cut("\n".join(shown), SECTION_LIMIT)
-
-
 def build_file_confirmation_blocks(
-    request: SendRequest, campaign: Campaign, estimate: Estimate, balance: Decimal | None
+    t: Texts, request: SendRequest, campaign: Campaign, estimate: Estimate, balance: Decimal | None
 ) -> list[Block]:
-    count = len(request.numbers)
-    name = code(request.from_file or "the file")
-    how = "personalised " if campaign.personalised else ""
-    head = (
-        f"*Send this {how}SMS to {count:,} number{'s' if count != 1 else ''}* from {name} "
-        f"into <#{request.channel_id}>?"
+    head = t.count(
+        "campaign.confirm.head_personalised" if campaign.personalised else "campaign.confirm.head",
+        len(request.numbers),
+        file=code(request.from_file) if request.from_file else t("campaign.confirm.the_file"),
+        channel=request.channel_id,
     )
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head))]
     if campaign.personalised:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="*Template*\n" + quote(request.text, 1000))))
+        template = f"{t('campaign.confirm.template')}\n{quote(request.text, 1000)}"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=template)))
     for i, row in enumerate(campaign.rows[:SAMPLES]):
-        title = f"*Sample {i + 1}* — row {row.line}, {escape(row.number.display)}"
+        title = t("campaign.confirm.sample", i=i + 1, line=row.line, number=escape(row.number.display))
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{title}\n{quote(row.text, 1200)}")))
     info = request.text_info
-    parts = info.parts
-    form = f"{info.encoding}, {parts} part{'s' if parts != 1 else ''} per message"
-    if campaign.personalised:
-        form += " at the longest"
-    if request.sender_id:
-        form += f" · sender {code(request.sender_id)}"
-    if request.scheduled_at is not None:
-        form += f" · *scheduled for* {slack_date(datetime.fromtimestamp(request.scheduled_at, UTC))}"
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=form)]))
+    parts_key = "campaign.confirm.longest" if campaign.personalised else "send.confirm.parts"
+    blocks.append(form_line(t, request, t.count(parts_key, info.parts, encoding=info.encoding)))
 
     regions = Counter(n.region for n in request.numbers)
     prices = {line.region: line.price for line in estimate.lines}
     lines = []
     for region, n in regions.most_common():
         price = prices.get(region)
-        each = "no price" if price is None else f"{money(price)} a part"
-        lines.append(f"{flag(region)} {escape(country_name(region))} — {n:,} · {each}")
+        each = (
+            t("send.confirm.no_price")
+            if price is None
+            else t("campaign.confirm.per_part", price=money(price))
+        )
+        country = escape(country_name(region, t.language))
+        lines.append(t("campaign.confirm.country", flag=flag(region), country=country, n=n, each=each))
     if lines:
-        text = _join_limited(lines, MAX_COUNTRY_LINES, "…and {n} more countries")
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="*Recipients by country*\n" + text)))
+        text = join_limited(t, lines, MAX_COUNTRY_LINES, "send.confirm.more_countries")
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{t('send.confirm.by_country')}\n{text}")))
 
     if campaign.bad:
+        empty = t("campaign.confirm.empty_cell")
         bad = [
-            f"• row {line}: {code(raw[:40]) if raw else '(empty)'} — {escape(why)}"
+            t(
+                "campaign.confirm.bad_line",
+                line=line,
+                raw=code(raw[:40]) if raw else empty,
+                why=escape(t.render(why)),
+            )
             for line, raw, why in campaign.bad
         ]
-        text = _join_limited(bad, MAX_BAD_LINES, "…and {n} more rows")
-        title = f"*Not sent: {len(campaign.bad):,} row{'s' if len(campaign.bad) != 1 else ''} left out*"
+        text = join_limited(t, bad, MAX_BAD_LINES, "campaign.confirm.more_rows")
+        title = t.count("campaign.confirm.bad", len(campaign.bad))
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{title}\n{text}")))
     if campaign.duplicates:
-        blocks.append(
-            ContextBlock(
-                elements=[MarkdownTextObject(text=f"{campaign.duplicates} duplicate number(s) dropped")]
-            )
-        )
+        dropped = t("campaign.confirm.duplicates", n=campaign.duplicates)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=dropped)]))
 
-    return [*blocks, *cost_blocks(estimate, balance)]
+    return [*blocks, *cost_blocks(t, estimate, balance)]
 
 
 def chosen_file(values: dict[str, Any]) -> dict[str, Any] | None:

@@ -16,34 +16,29 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
-from bot.i18n import TEXTS, Language
+from bot.i18n import Texts
 from bot.santo.codes import DEFAULT_VOICE_LANGUAGE, VOICE_LANGUAGES
 from bot.store.tables import SendKind
 from handlers.blocks.campaign import build_file_block
 from handlers.ids import ActionId, BlockId, CallbackId
 
-KIND_OPTIONS = {SendKind.SMS: "SMS", SendKind.VOICE: "Voice call (text to speech)"}
+
+def _kind_option(t: Texts, kind: SendKind) -> Option:
+    return Option(value=kind.value, text=t(f"send.modal.{kind.value}"))
 
 
-def _kind_option(kind: SendKind) -> Option:
-    return Option(value=kind.value, text=KIND_OPTIONS[kind])
+def _lang_option(t: Texts, code: str) -> Option:
+    return Option(value=code, text=t("send.modal.lang_option", name=t(f"codes.voice.{code}"), code=code))
 
 
-def _lang_option(code: str) -> Option:
-    return Option(value=code, text=f"{TEXTS[Language.EN](f'codes.voice.{code}')} ({code})")
-
-
-def build_send_modal(channel_id: str | None, recipients: str = "", message: str = "") -> View:
+def build_send_modal(t: Texts, channel_id: str | None, recipients: str = "", message: str = "") -> View:
     """The form. `channel_id` is where the command ran; without one the user picks a channel."""
     blocks = [
         InputBlock(
             block_id=BlockId.RECIPIENTS,
-            label="Recipients",
+            label=t("send.modal.recipients"),
             optional=True,
-            hint=(
-                "International numbers, separated by new lines, commas or spaces: +86 139 1082 5657. "
-                "Or leave empty and attach a file below."
-            ),
+            hint=t("send.modal.recipients_hint"),
             element=PlainTextInputElement(
                 action_id=ActionId.RECIPIENTS,
                 multiline=True,
@@ -54,7 +49,7 @@ def build_send_modal(channel_id: str | None, recipients: str = "", message: str 
         ),
         InputBlock(
             block_id=BlockId.MESSAGE,
-            label="Message",
+            label=t("send.modal.message"),
             element=PlainTextInputElement(
                 action_id=ActionId.MESSAGE,
                 multiline=True,
@@ -64,38 +59,38 @@ def build_send_modal(channel_id: str | None, recipients: str = "", message: str 
         ),
         InputBlock(
             block_id=BlockId.KIND,
-            label="Type",
+            label=t("send.modal.kind"),
             element=RadioButtonsElement(
                 action_id=ActionId.KIND,
-                options=[_kind_option(k) for k in KIND_OPTIONS],
-                initial_option=_kind_option(SendKind.SMS),
+                options=[_kind_option(t, k) for k in (SendKind.SMS, SendKind.VOICE)],
+                initial_option=_kind_option(t, SendKind.SMS),
             ),
         ),
         InputBlock(
             block_id=BlockId.LANG,
-            label="Voice language (voice calls only)",
+            label=t("send.modal.lang"),
             optional=True,
             element=StaticSelectElement(
                 action_id=ActionId.LANG,
-                options=[_lang_option(code) for code in VOICE_LANGUAGES],
-                initial_option=_lang_option(DEFAULT_VOICE_LANGUAGE),
+                options=[_lang_option(t, code) for code in VOICE_LANGUAGES],
+                initial_option=_lang_option(t, DEFAULT_VOICE_LANGUAGE),
             ),
         ),
         InputBlock(
             block_id=BlockId.SENDER,
-            label="Sender id",
+            label=t("send.modal.sender"),
             optional=True,
-            hint="Only if your account has one: digits (up to 16) or letters and digits (up to 11).",
+            hint=t("send.modal.sender_hint"),
             element=PlainTextInputElement(action_id=ActionId.SENDER, max_length=16),
         ),
-        build_file_block(),
+        build_file_block(t),
     ]
     blocks.append(
         InputBlock(
             block_id=BlockId.SCHEDULE,
-            label="Send later (optional)",
+            label=t("send.modal.schedule"),
             optional=True,
-            hint="Leave empty to send now. The time is in your Slack timezone.",
+            hint=t("send.modal.schedule_hint"),
             element=DateTimePickerElement(action_id=ActionId.SCHEDULE),
         )
     )
@@ -103,7 +98,7 @@ def build_send_modal(channel_id: str | None, recipients: str = "", message: str 
         blocks.append(
             InputBlock(
                 block_id=BlockId.CHANNEL,
-                label="Report into channel",
+                label=t("send.modal.channel"),
                 element=ConversationSelectElement(
                     action_id=ActionId.CHANNEL,
                     default_to_current_conversation=True,
@@ -114,20 +109,20 @@ def build_send_modal(channel_id: str | None, recipients: str = "", message: str 
     return View(
         type="modal",
         callback_id=CallbackId.SEND_MODAL,
-        title="Send SMS",
-        submit="Review",
-        close="Cancel",
+        title=t("send.modal.title"),
+        submit=t("send.modal.submit"),
+        close=t("send.modal.close"),
         private_metadata=channel_id or "",
         blocks=blocks,
     )
 
 
-def build_notice_view(title: str, text: str, external_id: str | None = None) -> View:
+def build_notice_view(t: Texts, title: str, text: str, external_id: str | None = None) -> View:
     """A modal that only says something (working…, done, or what went wrong)."""
     return View(
         type="modal",
         title=title,
-        close="Close",
+        close=t("send.notice.close"),
         clear_on_close=True,  # closing it must not lead back to a filled-in form to send again
         external_id=external_id,
         blocks=[SectionBlock(text=MarkdownTextObject(text=text))],

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from bot.i18n import TEXTS, Language
 from handlers.blocks.send_modal import build_send_modal
 from handlers.ids import BlockId
 
@@ -21,7 +22,7 @@ PROMPT = "#general alice> "
 def form_answers(**answers: str) -> list[str]:
     """One line per input of the Send modal as the app builds it: `answers` by block id, the other
     fields left empty (their defaults)."""
-    blocks = build_send_modal("C0GENERAL").to_dict()["blocks"]
+    blocks = build_send_modal(TEXTS[Language.EN], "C0GENERAL").to_dict()["blocks"]
     asked = [b for b in blocks if b["type"] == "input" and b["element"]["type"] != "file_input"]
     return [answers.get(block["block_id"], "") for block in asked]
 

@@ -7,6 +7,7 @@ from slack_sdk.models.blocks import DateTimePickerElement, InputBlock
 
 from bot.console.forms import Context, Field, FieldError, describe, fields_of, parse, prompt
 from bot.console.render import Names
+from bot.i18n import TEXTS, Language
 from handlers.blocks.send_modal import build_send_modal
 from handlers.ids import ActionId, BlockId
 
@@ -18,7 +19,10 @@ CONTEXT = Context(
 
 
 def fields(channel: str | None = "C0GENERAL") -> dict[str, Field]:
-    return {f.block_id: f for f in fields_of(build_send_modal(channel).to_dict(), CONTEXT.names)}
+    return {
+        f.block_id: f
+        for f in fields_of(build_send_modal(TEXTS[Language.EN], channel).to_dict(), CONTEXT.names)
+    }
 
 
 def test_prompts_show_defaults_and_options() -> None:

@@ -143,7 +143,7 @@ def test_ephemeral_answers_are_marked_only_visible_to_you() -> None:
 
 
 def test_a_modal_shows_title_inputs_errors_and_its_buttons() -> None:
-    payload = build_send_modal("C0GENERAL").to_dict()
+    payload = build_send_modal(TEXTS[Language.EN], "C0GENERAL").to_dict()
     view = ViewRecord(id="V1", type="modal", payload=payload, hash="h")
     lines = render_view(view, NAMES, errors={"recipients": "No valid number. 12345: too short"}).lines
     assert lines[0] == "┌─ Send SMS"

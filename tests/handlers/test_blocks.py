@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from slack_sdk.models.blocks import Block
 
-from bot.i18n import TEXTS, Language
+from bot.i18n import TEXTS, Language, Msg
 from bot.numbers import parse_number
 from bot.pricing import Estimate, RegionLine
 from bot.sending import SendRequest
@@ -81,11 +81,12 @@ def test_confirmation_of_many_countries_and_invalid_numbers() -> None:
         kind=SendKind.SMS,
         text="<!channel> 测试" * 300,
         numbers=numbers,
-        invalid=tuple((f"bad{i}", "not a phone number") for i in range(500)),
+        invalid=tuple((f"bad{i}", Msg.of("numbers.reason.not_a_number")) for i in range(500)),
     )
-    lines = [RegionLine(f"R{i}", f"Country {i}", 2, Decimal("0.05")) for i in range(100)]
+    lines = [RegionLine(f"R{i}", 2, Decimal("0.05")) for i in range(100)]
+    english = TEXTS[Language.EN]
     blocks = build_confirmation_message(
-        "draft", build_confirmation_blocks(request, Estimate(parts=9, lines=lines), None)
+        english, "draft", build_confirmation_blocks(english, request, Estimate(parts=9, lines=lines), None)
     )
     text = within_limits(blocks, max_blocks=100)
     assert "…and 75 more countries" in text and "…and 480 more" in text
