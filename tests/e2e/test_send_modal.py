@@ -22,17 +22,17 @@ def form(
     }
 
 
-async def open_modal(world: World) -> ViewRecord:
-    await world.send("")
+async def open_modal(world: World, user: str = "U0ALICE") -> ViewRecord:
+    await world.send("", user=user)
     call = await world.standin.wait_for_call("views.open")
     view = world.standin.views[call.response["view"]["id"]]
     assert view.callback_id == CallbackId.SEND_MODAL
     return view
 
 
-async def review(world: World, view: ViewRecord, values: dict[str, Any]) -> ViewRecord:
+async def review(world: World, view: ViewRecord, values: dict[str, Any], user: str = "U0ALICE") -> ViewRecord:
     """Submit the form; wait for the pushed confirmation to be filled in."""
-    answer = await world.slack.submit_view(view, values)
+    answer = await world.slack.submit_view(view, values, user=user)
     assert answer["response_action"] == "push", answer
     external_id = answer["view"]["external_id"]
     await world.standin.wait_for(
