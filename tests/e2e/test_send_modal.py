@@ -3,6 +3,8 @@
 import copy
 from typing import Any
 
+from bot.i18n import TEXTS, Language, Msg
+from bot.numbers import country_name, parse_numbers
 from bot.sandbox import SandboxConfig
 from bot.slack_standin import ViewRecord
 from bot.store.tables import NumberStatus, SendState
@@ -20,6 +22,11 @@ def form(
         BlockId.LANG: {ActionId.LANG: {"type": "static_select", "selected_option": {"value": lang}}},
         BlockId.SENDER: {ActionId.SENDER: {"type": "plain_text_input", "value": sender or None}},
     }
+
+
+ZH = TEXTS[Language.ZH_HANS]
+WEI = "U0WEI"
+"""Wei's Slack locale is zh-CN: the app speaks Chinese to him."""
 
 
 async def open_modal(world: World, user: str = "U0ALICE") -> ViewRecord:
@@ -135,4 +142,59 @@ async def test_cannot_post_is_shown_in_the_modal(world: World) -> None:
         lambda: any("nothing was sent" in blocks_text(v.blocks) for v in world.standin.views.values()),
         what="the cannot-post notice",
     )
+    assert not world.sandbox.messages
+
+
+def texts_of_views(world: World) -> str:
+    return " ".join(blocks_text(v.blocks) for v in world.standin.views.values())
+
+
+async def test_a_chinese_user_gets_the_form_its_errors_and_the_confirmation_in_chinese(world: World) -> None:
+    view = await open_modal(world, user=WEI)
+    assert view.payload["title"]["text"] == ZH("send.modal.title")
+    assert view.payload["submit"]["text"] == ZH("send.modal.submit")
+    labels = {b["block_id"]: b["label"]["text"] for b in view.blocks if b["type"] == "input"}
+    assert labels[BlockId.RECIPIENTS] == ZH("send.modal.recipients")
+    assert labels[BlockId.FILE] == ZH("campaign.field.label")
+    kinds = next(b for b in view.blocks if b["block_id"] == BlockId.KIND)["element"]["options"]
+    assert [o["text"]["text"] for o in kinds] == [ZH("send.modal.sms"), ZH("send.modal.voice")]
+
+    answer = await world.slack.submit_view(view, form("abc", ""), user=WEI)
+    [bad] = parse_numbers("abc").invalid
+    shown = ZH("send.errors.invalid_entry", raw="abc", reason=bad.reason)
+    assert answer["errors"][BlockId.RECIPIENTS] == ZH("send.errors.no_valid_number", shown=shown)
+    assert answer["errors"][BlockId.MESSAGE] == ZH("send.errors.no_message")
+
+    typed = "+86 139 1082 5657\n+44 7400 123456, abc\n+86 139 1082 5657"
+    confirmation = await review(world, view, form(typed, "会议改到下午三点", sender="ACME"), user=WEI)
+    assert confirmation.payload["title"]["text"] == ZH("send.confirm.title")
+    assert confirmation.payload["submit"]["text"] == ZH("send.confirm.submit")
+    text = blocks_text(confirmation.blocks)
+    assert ZH.count("send.confirm.head_sms", 2, channel=CHANNEL) in text
+    assert country_name("CN", Language.ZH_HANS) in text and country_name("GB", Language.ZH_HANS) in text
+    assert ZH("send.confirm.invalid", n=1) in text and ZH("send.confirm.duplicates", n=1) in text
+    assert ZH("send.cost.balance", balance="¥100.00") in text
+    for english in ("Send this", "Recipients by country", "invalid", "dropped", "Estimated cost", "Balance"):
+        assert english not in text
+
+    await world.slack.submit_view(confirmation, {}, user=WEI)
+    await world.standin.wait_for(
+        lambda: ZH("send.notice.sent", channel=CHANNEL) in texts_of_views(world), what="the sent notice"
+    )
+    message = await world.home_message()  # in the channel, in its sender's language
+    headline = ZH("home.headline.sms", to=ZH.count("home.numbers", 2), user=WEI, channel=CHANNEL)
+    assert headline in blocks_text(message.blocks)
+    [send] = await world.sends()
+    assert send.ui_language == Language.ZH_HANS.value
+
+
+async def test_a_chinese_user_is_told_in_chinese_when_the_bot_cannot_post(world: World) -> None:
+    world.standin.cannot_post_in.add(CHANNEL)
+    view = await open_modal(world, user=WEI)
+    confirmation = await review(world, view, form("8613910825657", "你好"), user=WEI)
+    await world.slack.submit_view(confirmation, {}, user=WEI)
+    advice = Msg.of("send.cannot_post.not_in_channel")
+    said = ZH.render(Msg.of("send.cannot_post.text", channel=CHANNEL, advice=advice))
+    await world.standin.wait_for(lambda: said in texts_of_views(world), what="the cannot-post notice")
+    assert "nothing was sent" not in texts_of_views(world)
     assert not world.sandbox.messages
