@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from bot.numbers import PhoneNumber, country_name
+from bot.i18n import Texts
+from bot.numbers import PhoneNumber
 from bot.santo.client import SantoClient
 from bot.santo.errors import SantoError
 from bot.santo.models import Price
@@ -18,7 +19,7 @@ from bot.santo.models import Price
 @dataclass(frozen=True)
 class RegionLine:
     region: str
-    country: str
+    """ISO code: its name for people is `country_name(region, language)`."""
     count: int
     price: Decimal | None
     """Per message part; None when the platform did not give one."""
@@ -44,10 +45,6 @@ class Estimate:
     @property
     def known_total(self) -> Decimal:
         return sum((line.cost or Decimal(0) for line in self.lines), Decimal(0)) * self.parts
-
-    @property
-    def unpriced(self) -> list[str]:
-        return [line.country for line in self.lines if line.price is None]
 
 
 class PriceBook:
@@ -77,11 +74,17 @@ class PriceBook:
                 price: Decimal | None = (await self.price(region)).price
             except SantoError:
                 price = None
-            return RegionLine(region, country_name(region), count, price)
+            return RegionLine(region, count, price)
 
         lines = await asyncio.gather(*(line(r, c) for r, c in counts.most_common()))
         return Estimate(parts=parts, lines=list(lines))
 
 
-def money(amount: Decimal | None) -> str:
-    return "unknown" if amount is None else f"¥{amount.quantize(Decimal('0.01'))}"
+def money(amount: Decimal) -> str:
+    """`¥0.08`: the same in every language."""
+    return f"¥{amount.quantize(Decimal('0.01'))}"
+
+
+def money_or_unknown(t: Texts, amount: Decimal | None) -> str:
+    """An amount that may not be known (no price for some country)."""
+    return t("numbers.unknown_amount") if amount is None else money(amount)

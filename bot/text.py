@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.i18n import Msg, Texts
+from bot.i18n import Msg
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -30,10 +30,6 @@ class TextInfo:
     units: int
     """Septets for GSM-7, UTF-16 code units for UCS-2."""
     parts: int
-
-    def describe(self, t: Texts) -> str:
-        """`GSM-7, 2 parts`."""
-        return t.count("numbers.text.parts", self.parts, encoding=self.encoding.value)
 
 
 # (single-part limit, per-part limit when concatenated)

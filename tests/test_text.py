@@ -100,12 +100,3 @@ def test_sender_id_errors_read_in_either_language() -> None:
     assert TEXTS[Language.EN].render(caught.value.reason) == str(caught.value)
     chinese = TEXTS[Language.ZH_HANS].render(caught.value.reason)
     assert "11" in chinese and "12" in chinese and "at most" not in chinese
-
-
-def test_the_encoding_and_parts_read_in_either_language() -> None:
-    one, three = analyse("hello"), analyse("你好" * 100)
-    english, chinese = TEXTS[Language.EN], TEXTS[Language.ZH_HANS]
-    assert one.describe(english) == "GSM-7, 1 part"
-    assert three.describe(english) == "UCS-2, 3 parts"
-    assert three.describe(chinese) == chinese.count("numbers.text.parts", 3, encoding="UCS-2")
-    assert "part" not in three.describe(chinese)

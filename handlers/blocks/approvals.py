@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot.i18n import Texts
 from bot.mrkdwn import quote
-from bot.pricing import money
+from bot.pricing import money_or_unknown
 from bot.store.tables import ApprovalState
 from handlers.blocks.home import kind_key
 from handlers.ids import ActionId
@@ -40,7 +40,7 @@ def build_approval_message(
         user=requester_id,
         numbers=t.count("home.numbers", recipients),
         channel=channel_id,
-        cost=money(cost),
+        cost=money_or_unknown(t, cost),
     )
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=head)),
@@ -69,4 +69,4 @@ def build_approval_message(
     else:
         decided = t(f"approvals.decided.{ApprovalState(state).value}", user=decided_by)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=decided)))
-    return t("approvals.request.fallback", n=recipients, cost=money(cost)), blocks
+    return t("approvals.request.fallback", n=recipients, cost=money_or_unknown(t, cost)), blocks

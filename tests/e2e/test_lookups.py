@@ -1,8 +1,19 @@
 """`/sms balance`, `price`, `verify`, `status`, `help`: ephemeral answers a user reads."""
 
+import re
+
 import pytest
 
+from bot.i18n import TEXTS, Language
+from bot.numbers import country_name
+from handlers.help import help_text
 from tests.e2e.conftest import World
+
+ZH = TEXTS[Language.ZH_HANS]
+WEI = "U0WEI"
+"""Wei's Slack locale is zh-CN: the app answers him in Chinese."""
+ENGLISH_WORDS = re.compile(r"\b(the|is|a|not|number|message|country|platform)\b", re.IGNORECASE)
+"""English words that would show an English sentence slipped into a Chinese answer."""
 
 
 async def test_balance(world: World) -> None:
@@ -85,3 +96,53 @@ async def test_status_of_an_unknown_msgid(world: World) -> None:
     answer = await world.command("status 999999")
     assert "Neither this app nor the platform knows msgid `999999`" in answer.text
     assert "Which message" in (await world.command("status")).text
+
+
+def english_in(text: str) -> list[str]:
+    return ENGLISH_WORDS.findall(re.sub(r"`[^`]*`", "", text))  # commands and codes stay as typed
+
+
+async def test_a_chinese_speaker_gets_the_balance_price_and_verify_in_chinese(world: World) -> None:
+    answer = await world.command("balance", user=WEI)
+    assert answer.text == ZH("lookups.balance", amount="¥100.00", account="`Acme01`")
+    china = country_name("CN", Language.ZH_HANS)
+    for query in ("china", "中国", "+86"):
+        answer = await world.command(f"price {query}", user=WEI)
+        assert f"*{china}*" in answer.text and "¥0.08" in answer.text and not english_in(answer.text)
+    answer = await world.command("verify 008613910825657", user=WEI)
+    assert "+86 139 1082 5657" in answer.text and china in answer.text
+    assert ZH("lookups.verify.valid") in answer.text and not english_in(answer.text)
+
+
+@pytest.mark.parametrize("query", ["zz", "", "+999", "chi", "+86 1"])
+async def test_a_chinese_speaker_is_told_in_chinese_what_country_to_type(world: World, query: str) -> None:
+    answer = await world.command(f"price {query}", user=WEI)
+    assert re.search(r"[\u4e00-\u9fff]", answer.text) and not english_in(answer.text), answer.text
+
+
+async def test_a_chinese_speaker_reads_a_status_in_chinese(world: World) -> None:
+    await world.send("send 8613910825657,8613910820402 hello")
+    await world.home_message()
+    msgid = (await world.recipients())[0].msgid
+    await world.sandbox.drain()
+    await world.quiet()
+    answer = await world.command(f"status {msgid}", user=WEI)
+    assert ZH.count("lookups.status.head", 2, msgid=f"`{msgid}`") in answer.text
+    assert ZH("lookups.status.platform", state=ZH("lookups.state.delivered")) in answer.text
+    assert ZH("codes.report.402") in answer.text and not english_in(answer.text)
+    unknown = await world.command("status 999999", user=WEI)
+    assert unknown.text == ZH("lookups.status.unknown_msgid", msgid="`999999`")
+
+
+async def test_a_chinese_speaker_gets_the_help_in_chinese(world: World) -> None:
+    answer = await world.command("help", user=WEI)
+    assert answer.text == help_text(ZH)
+    lines = answer.text.splitlines()
+    assert len(lines) == len(help_text(TEXTS[Language.EN]).splitlines())
+    assert all(line.startswith("`/sms") for line in lines[1:])
+    assert not english_in(answer.text)
+    unknown = await world.command("frobnicate", user=WEI)
+    assert (
+        unknown.text.startswith(ZH("help.unknown", word="`frobnicate`"))
+        and "I don't know" not in unknown.text
+    )

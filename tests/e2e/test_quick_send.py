@@ -1,8 +1,15 @@
 """`/sms send` and `/sms voice`: the home message, the platform, the store, the errors."""
 
+from bot.i18n import TEXTS, Language
+from bot.numbers import country_name
+from bot.santo.codes import VOICE_LANGUAGES
 from bot.store.tables import NumberStatus, SendState
 from handlers.ids import ActionId
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
+
+ZH = TEXTS[Language.ZH_HANS]
+WEI = "U0WEI"
+"""Wei's Slack locale is zh-CN: the app speaks Chinese to him."""
 
 
 async def test_quick_send_to_one_number(world: World) -> None:
@@ -141,3 +148,47 @@ async def test_above_the_cost_threshold_a_quick_send_asks_first_and_cancel_sends
     await world.slack.click(ActionId.CONFIRM_SEND, draft)
     await world.standin.wait_for(lambda: "already sent or cancelled" in world.standin.responses[-1].text)
     assert not world.sandbox.messages
+
+
+async def test_a_chinese_speakers_send_reads_chinese_in_the_channel_and_an_english_speakers_english(
+    world: World,
+) -> None:
+    await world.send("send +8613910825657 您好，您的验证码是 4821", user=WEI)
+    message = await world.shows(ZH("home.counts.delivered", n=1))
+    text = blocks_text(message.blocks)
+    assert ZH("home.context.accepted") in text and "<@U0WEI>" in text
+    assert "sent by" not in text and "Delivered" not in text
+    await world.send("send +8613910825658 Your code is 4821")
+    english = blocks_text((await world.shows("*Delivered* 1")).blocks)
+    assert "sent by <@U0ALICE>" in english and ZH("home.context.accepted") not in english
+    assert [send.ui_language for send in await world.sends()] == ["zh-Hans", "en"]
+
+
+async def test_a_chinese_speaker_is_told_in_chinese_what_is_wrong(world: World) -> None:
+    answer = await world.command("send abc,12,8613910825657 hi", user=WEI)
+    assert (
+        ZH("numbers.reason.bad_characters") in answer.text and ZH("numbers.reason.too_short") in answer.text
+    )
+    assert "`abc`" in answer.text and "Nothing was sent" not in answer.text
+    assert ZH("quick.problem.send_usage") == (await world.command("send 8613910825657", user=WEI)).text
+    answer = await world.command("voice 8613910825657 xx-yy 你好", user=WEI)
+    assert all(ZH(f"codes.voice.{code}") in answer.text for code in VOICE_LANGUAGES)
+    assert "Unknown voice language" not in answer.text and "English" not in answer.text
+    answer = await world.command("voice 8610000000000 你好", user=WEI)
+    assert country_name("CN", Language.ZH_HANS) in answer.text and "China" not in answer.text
+    assert not world.sandbox.messages
+
+
+async def test_a_chinese_speakers_confirmation_and_its_buttons_read_chinese(make_world: MakeWorld) -> None:
+    world = await make_world(sms_confirm_above_cost=0.01)
+    answer = await world.command("send 8613910825657,8613910825658 您好", user=WEI)
+    assert answer.text == ZH("quick.confirm.review")
+    draft = next(b for b in answer.blocks if b["type"] == "actions")["elements"][0]["value"]
+    await world.slack.click(ActionId.CONFIRM_SEND, draft, user=WEI)
+    await world.standin.wait_for(
+        lambda: any(r.text == ZH.count("quick.confirm.sending", 2) for r in world.standin.responses)
+    )
+    await world.shows(ZH("home.counts.delivered", n=2))
+    await world.slack.click(ActionId.CANCEL_SEND, draft, user=WEI)
+    await world.standin.wait_for(lambda: world.standin.responses[-1].text == ZH("quick.confirm.gone"))
+    assert len(world.sandbox.messages) == 1

@@ -3,11 +3,16 @@
 import time
 from typing import Any
 
+from bot.guard import lookup_refusal
+from bot.i18n import TEXTS, Language
 from bot.slack_standin import Message, ViewRecord
 from handlers.ids import ActionId, BlockId, CallbackId
 from tests.e2e.conftest import MakeWorld, World, blocks_text
 
 OPS = "C0OPS"
+ZH = TEXTS[Language.ZH_HANS]
+WEI = "U0WEI"
+"""Wei's Slack locale is zh-CN: the app speaks Chinese to him."""
 
 
 async def shortcut(world: World, message: Message, *, user: str = "U0ALICE", channel_name: str = "") -> str:
@@ -120,3 +125,23 @@ async def test_people_who_may_not_use_the_app_are_told_so(make_world: MakeWorld)
     view = await opened(world, await shortcut(world, message))
     assert view.callback_id != CallbackId.SEND_MODAL
     assert "You are not allowed to use this app" in blocks_text(view.blocks)
+
+
+async def test_a_chinese_speaker_reads_the_cut_note_in_chinese(world: World) -> None:
+    message = world.standin.post_user_message(OPS, "U0ALICE", "字" * 3500)
+    view = await opened(world, await shortcut(world, message, user=WEI))
+    assert view.callback_id == CallbackId.SEND_MODAL
+    text = blocks_text(view.blocks)
+    assert ZH("shortcuts.cut", n=3500, limit=3000) in text and "its end was cut" not in text
+
+
+async def test_a_chinese_speaker_who_may_not_use_the_app_is_told_so_in_chinese(make_world: MakeWorld) -> None:
+    world = await make_world(sms_allowed_users="U0BOB")
+    message = world.standin.post_user_message(OPS, "U0BOB", "hello")
+    view = await opened(world, await shortcut(world, message, user=WEI))
+    assert view.callback_id != CallbackId.SEND_MODAL
+    assert view.payload["title"]["text"] == ZH("shortcuts.title")
+    refusal = await lookup_refusal(world.services, WEI)
+    assert refusal is not None
+    text = blocks_text(view.blocks)
+    assert ZH.render(refusal) in text and "You are not allowed" not in text
