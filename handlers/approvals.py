@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot.dispatch import send_now, show_decision, tell_requester
+from bot.dispatch import send_now, show_decision, tell_requester, texts_of_request
 from bot.guard import is_admin, whom_to_ask
 from bot.i18n import Msg
 from bot.sending import SendRequest
@@ -45,7 +45,7 @@ async def on_decision(
             return
         await show_decision(services, approval)
         request = SendRequest.from_payload(json.loads(approval.payload))
-        theirs = services.languages.texts(request.ui_language)  # the requester's, stored with the send
+        theirs = texts_of_request(services, request)
         await record(
             services.db,
             team_id=approval.team_id,

@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from bot.i18n import TEXTS, Language, Msg
 from bot.numbers import parse_number
 from bot.sandbox import SandboxConfig
 from bot.santo.models import BatchOutcome, SubmitResult
@@ -221,3 +222,51 @@ async def test_the_access_log_never_shows_the_report_token(
     assert any("/healthz" in line for line in lines)
     assert not any("e2e-report-token" in line for line in lines)
     assert len([line for line in lines if "/santo/reports/" in line]) == 1
+
+
+async def test_a_chinese_senders_message_and_thread_are_in_chinese(world: World) -> None:
+    """The notifier writes each send's message and thread in its sender's language, though it runs
+    in the background: Wei's (zh-CN) in Chinese, Alice's beside it in English."""
+    zh = TEXTS[Language.ZH_HANS]
+    await world.send("send 8613910825657,8613910820402 你好", user="U0WEI", channel="C0RANDOM")
+    await world.send("send 8613910825657,8613910820402 hello")
+    counts = [zh("home.counts.delivered", n=1), zh("home.counts.failed", n=1), zh("home.counts.pending", n=0)]
+    wei = await world.shows(" · ".join(counts), channel="C0RANDOM")
+    alice = await world.shows("*Delivered* 1 · *Failed* 1 · *Pending* 0")
+    await world.standin.wait_for(lambda: bool(world.standin.thread("C0RANDOM", wei.ts)), what="Wei's thread")
+    wei = world.standin.messages[("C0RANDOM", wei.ts)]
+
+    text = blocks_text(wei.blocks)
+    to = zh.count("home.numbers", 2)
+    assert zh("home.headline.sms", to=to, user="U0WEI", channel="C0RANDOM") in text
+    reason = zh("home.failure_reasons.reason", meaning=Msg.of("codes.report.402"), code="402", n=1)
+    assert zh("home.failure_reasons.summary", reasons=reason) in text
+    assert zh("home.context.accepted") in text and zh("home.buttons.retry", n=1) in text
+    assert wei.text == zh("home.fallback.sms", n=2, counts=" · ".join(counts)).replace("*", "")
+    for word in ("Delivered", "Failed", "Pending", "sent by", "Accepted", "part", "Retry", "keyword"):
+        assert word not in text
+
+    [reply] = world.standin.thread("C0RANDOM", wei.ts)
+    thread = blocks_text(reply.blocks)
+    number = parse_number("8613910820402").display
+    assert zh("failures.heading", n=1) in thread
+    assert zh("failures.line_with_code", number=number, reason=zh("codes.report.402"), code="402") in thread
+    assert reply.text == zh.count("failures.fallback", 1) and "Failed" not in thread
+
+    english = blocks_text(alice.blocks)
+    assert "Retry failed (1)" in english and "sent by <@U0ALICE>" in english
+    await world.standin.wait_for(lambda: bool(world.standin.thread(CHANNEL, alice.ts)), what="Alice's thread")
+    [english_reply] = world.standin.thread(CHANNEL, alice.ts)
+    assert "*Failed (1)*" in blocks_text(english_reply.blocks)
+
+
+async def test_the_inbox_is_written_in_the_default_language(make_world: MakeWorld) -> None:
+    """An inbound message belongs to no send, so nobody's language: SANTO_DEFAULT_LANGUAGE's."""
+    world = await make_world(santo_inbox_channel="C0OPS", santo_default_language="zh-Hans")
+    status, _ = await get(world.report_url + "?command=MO_REQUEST&da=8613910825657&sm=hello")
+    assert status == 200
+    await world.standin.wait_for(lambda: world.standin.last_message("C0OPS") is not None)
+    posted = world.standin.last_message("C0OPS")
+    assert posted is not None
+    heading = TEXTS[Language.ZH_HANS]("inbox.message", command="MO_REQUEST", raw="")
+    assert posted.text.startswith(heading) and "Inbound" not in posted.text

@@ -6,12 +6,18 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from bot.i18n import TEXTS, Language, Texts
+from bot.numbers import parse_number
+from bot.slack_standin import ViewRecord
 from bot.store.db import Database, now
 from bot.store.schedule import claim_due
 from bot.store.tables import Send, SendState
 from handlers.ids import ActionId, CallbackId
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
 from tests.e2e.test_send_modal import form, open_modal, review
+
+WEI = "U0WEI"
+ZH = TEXTS[Language.ZH_HANS]
 
 
 def button(world: World, action_id: str) -> str | None:
@@ -23,8 +29,21 @@ def button(world: World, action_id: str) -> str | None:
     return None
 
 
+def texts_of_user(user: str) -> Texts:
+    """The stand-in's users: Wei reads Chinese, the others English."""
+    return TEXTS[Language.ZH_HANS if user == WEI else Language.EN]
+
+
 def last_response(world: World) -> str:
     return world.standin.responses[-1].text if world.standin.responses else ""
+
+
+async def confirmation_opened(world: World) -> ViewRecord:
+    await world.standin.wait_for(
+        lambda: any(v.callback_id == CallbackId.CONFIRM for v in world.standin.views.values()),
+        what="the retry's confirmation",
+    )
+    return next(v for v in world.standin.views.values() if v.callback_id == CallbackId.CONFIRM)
 
 
 async def test_retry_failed_sends_exactly_the_failed_numbers_once(world: World) -> None:
@@ -33,11 +52,7 @@ async def test_retry_failed_sends_exactly_the_failed_numbers_once(world: World) 
     send_id = button(world, ActionId.RETRY_FAILED)
     assert send_id
     await world.slack.click(ActionId.RETRY_FAILED, send_id)
-    await world.standin.wait_for(
-        lambda: any(v.callback_id == CallbackId.CONFIRM for v in world.standin.views.values()),
-        what="the retry's confirmation",
-    )
-    confirmation = next(v for v in world.standin.views.values() if v.callback_id == CallbackId.CONFIRM)
+    confirmation = await confirmation_opened(world)
     text = blocks_text(confirmation.blocks)
     assert "Send this SMS to 1 number" in text
     assert "+86 139 1082 0402 — content contains a forbidden keyword (402) :warning:" in text
@@ -66,17 +81,18 @@ async def test_retry_failed_sends_exactly_the_failed_numbers_once(world: World) 
     assert len(world.sandbox.messages) == 2
 
 
-async def schedule(world: World, text: str = "later") -> str:
-    view = await open_modal(world)
+async def schedule(world: World, text: str = "later", user: str = "U0ALICE") -> str:
+    t = texts_of_user(user)
+    view = await open_modal(world, user)
     values = form("8613910825657", text)
     values["schedule"] = {
         ActionId.SCHEDULE: {"type": "datetimepicker", "selected_date_time": int(time.time()) + 3600}
     }
-    confirmation = await review(world, view, values)
-    assert "scheduled for" in blocks_text(confirmation.blocks)
-    await world.slack.submit_view(confirmation, {})
-    message = await world.shows("Scheduled for")
-    assert "<!date^" in blocks_text(message.blocks)
+    confirmation = await review(world, view, values, user)
+    assert t("send.confirm.scheduled", when="<!date^") in blocks_text(confirmation.blocks)
+    await world.slack.submit_view(confirmation, {}, user=user)
+    message = await world.shows(t("home.outcome.scheduled", when="<!date^"))
+    assert t("home.date", date="{date_long_pretty}", time="{time}") in blocks_text(message.blocks)
     await world.standin.wait_for(
         lambda: bool(button(world, ActionId.CANCEL_SCHEDULED)), what="the Cancel button"
     )
@@ -162,3 +178,82 @@ async def test_a_scheduled_send_survives_a_restart(make_world: MakeWorld) -> Non
             break
         await asyncio.sleep(0.05)
     assert send.state == SendState.ACCEPTED
+
+
+async def test_a_chinese_user_retries_in_chinese(world: World) -> None:
+    """Wei (zh-CN) retries his failed number: the confirmation, the answers to his clicks and the
+    retry's message are in Chinese; Alice, pressing the same button, is answered in English."""
+    await world.send("send 8613910825657,8613910820402 你好", user=WEI)
+    first = await world.shows(ZH("home.buttons.retry", n=1))
+    send_id = button(world, ActionId.RETRY_FAILED)
+    assert send_id
+    await world.slack.click(ActionId.RETRY_FAILED, send_id, user=WEI)
+    confirmation = await confirmation_opened(world)
+    text = blocks_text(confirmation.blocks)
+    number = parse_number("8613910820402").display
+    line = ZH("failures.line_with_code", number=number, reason=ZH("codes.report.402"), code="402")
+    assert ZH("retry.heading") in text and f"{line} :warning:" in text and ZH("retry.content_codes") in text
+    assert "Failed numbers" not in text and "forbidden keyword" not in text and "5657" not in text
+
+    await world.slack.click(ActionId.RETRY_FAILED, send_id)
+    await world.standin.wait_for(
+        lambda: last_response(world) == "<@U0WEI> is already preparing a retry of this send."
+    )
+    await world.slack.click(ActionId.RETRY_FAILED, "424242", user=WEI)
+    await world.standin.wait_for(lambda: last_response(world) == ZH("home.unknown_send"))
+
+    await world.slack.submit_view(confirmation, {}, user=WEI)
+    await world.standin.wait_for(lambda: len(world.sandbox.messages) == 2, what="the retry's submit")
+    await world.quiet()
+    sends = await world.sends()
+    assert sends[1].ui_language == Language.ZH_HANS.value and sends[1].origin_link
+    retry = world.standin.last_message(CHANNEL)
+    assert retry is not None and retry.ts != first.ts
+    shown = blocks_text(retry.blocks)
+    assert ZH("home.context.retry_of_link", link=sends[1].origin_link) in shown and "retry of" not in shown
+    await world.slack.click(ActionId.RETRY_FAILED, send_id, user=WEI)
+    await world.standin.wait_for(lambda: last_response(world) == ZH("retry.already_retried"))
+
+
+async def test_a_retry_is_in_the_language_of_whoever_retries(world: World) -> None:
+    """Alice retries Wei's send: her confirmation and the retry's message are English, while
+    Wei's first message stays Chinese."""
+    await world.send("send 8613910825657,8613910820402 你好", user=WEI)
+    first = await world.shows(ZH("home.buttons.retry", n=1))
+    send_id = button(world, ActionId.RETRY_FAILED)
+    assert send_id
+    await world.slack.click(ActionId.RETRY_FAILED, send_id)
+    confirmation = await confirmation_opened(world)
+    assert "content contains a forbidden keyword (402) :warning:" in blocks_text(confirmation.blocks)
+    await world.slack.submit_view(confirmation, {})
+    await world.standin.wait_for(lambda: len(world.sandbox.messages) == 2, what="the retry's submit")
+    await world.quiet()
+    assert [s.ui_language for s in await world.sends()] == [Language.ZH_HANS.value, Language.EN.value]
+    retry = world.standin.last_message(CHANNEL)
+    assert retry is not None and "retry of <" in blocks_text(retry.blocks)
+    original = blocks_text(world.standin.messages[(CHANNEL, first.ts)].blocks)
+    assert ZH("home.counts.failed", n=1) in original and "Failed" not in original
+
+
+async def test_a_chinese_users_scheduled_send_and_its_cancel(make_world: MakeWorld) -> None:
+    """Wei's scheduled send says when in Chinese with a Chinese Cancel button; pressing Cancel on
+    someone else's scheduled send answers him in Chinese, and that send's message stays English."""
+    world = await make_world(report_reconcile_every="0.2")
+    alices = await schedule(world, "Alice's")
+    await world.slack.click(ActionId.CANCEL_SCHEDULED, alices, user=WEI)
+    await world.standin.wait_for(lambda: last_response(world) == ZH("scheduled.not_yours", user="U0ALICE"))
+    await world.slack.click(ActionId.CANCEL_SCHEDULED, alices)
+    await world.shows("Cancelled* by <@U0ALICE>")
+
+    weis = await schedule(world, "王伟的", user=WEI)
+    message = world.standin.last_message(CHANNEL)
+    assert message is not None
+    actions = next(b for b in message.blocks if b["type"] == "actions")
+    assert actions["elements"][0]["text"]["text"] == ZH("home.buttons.cancel")
+    assert "Scheduled" not in blocks_text(message.blocks) and " at " not in blocks_text(message.blocks)
+    await world.slack.click(ActionId.CANCEL_SCHEDULED, weis, user=WEI)
+    await world.shows(ZH("home.outcome.cancelled_by", user=WEI))
+    await world.slack.click(ActionId.CANCEL_SCHEDULED, weis, user=WEI)
+    await world.standin.wait_for(lambda: last_response(world) == ZH("scheduled.too_late"))
+    await world.idle()
+    assert not world.sandbox.messages
