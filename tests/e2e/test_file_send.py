@@ -7,23 +7,27 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bot.i18n import Language, Msg
+from bot.numbers import country_name, parse_numbers
 from bot.sandbox import SandboxConfig
 from bot.slack_standin import ViewRecord
 from bot.store.sends import RESUMABLE_UNOWNED
 from bot.store.tables import NumberStatus, Recipient, Send, SendState
 from handlers.ids import ActionId, BlockId, CallbackId
-from tests.e2e.conftest import MakeWorld, World, blocks_text
+from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
 from tests.e2e.test_retry_and_schedule import button
-from tests.e2e.test_send_modal import form, open_modal, review
+from tests.e2e.test_send_modal import WEI, ZH, form, open_modal, review
 from tests.test_campaign import xlsx
 
 NO_REPORTS = SandboxConfig(report_delay=3600, balance=100_000)
 FAST = {"santo_max_requests_per_second": "2000", "santo_concurrency": "16"}
 
 
-def with_file(world: World, content: str, message: str, name: str = "list.csv", **kw: Any) -> dict[str, Any]:
+def with_file(
+    world: World, content: str, message: str, name: str = "list.csv", user: str = "U0ALICE", **kw: Any
+) -> dict[str, Any]:
     values = form("", message, **kw)
-    picked = world.standin.add_user_file(name, content.encode())
+    picked = world.standin.add_user_file(name, content.encode(), user=user)
     values[BlockId.FILE] = {ActionId.FILE: {"type": "file_input", "files": [picked]}}
     return values
 
@@ -271,3 +275,64 @@ async def test_an_excel_workbook_sends_like_a_csv(make_world: MakeWorld) -> None
     await send_it(world, confirmation)
     await world.standin.wait_for(lambda: len(world.sandbox.messages) == 2, what="two messages")
     assert texts(world) == {"8613910825657": "王伟，您好", "447400123456": "Ann，您好"}
+
+
+def number_problem(raw: str) -> Msg:
+    """Why `raw` is not a number, as the app says it."""
+    [bad] = parse_numbers(raw).invalid
+    return bad.reason
+
+
+async def test_a_chinese_user_sees_file_problems_in_chinese(world: World) -> None:
+    view = await open_modal(world, user=WEI)
+    unknown = with_file(world, "phone,name\n8613910825657,A\n", "你好 {nme}", user=WEI)
+    answer = await world.slack.submit_view(view, unknown, user=WEI)
+    no_column = Msg.of("campaign.problem.no_column", names="{nme}", columns="{phone}, {name}")
+    assert answer["errors"][BlockId.FILE] == ZH.render(no_column)
+
+    no_valid = with_file(world, "phone,name\nabc,A\n,B\n", "你好", user=WEI)
+    answer = await world.slack.submit_view(view, no_valid, user=WEI)
+    rows = [
+        ZH("campaign.problem.bad_row", line=2, why=number_problem("abc")),
+        ZH("campaign.problem.bad_row", line=3, why=Msg.of("campaign.bad.no_number")),
+    ]
+    shown = {Language.ZH_HANS.value: ZH("campaign.problem.separator").join(rows)}
+    assert answer["errors"][BlockId.FILE] == ZH("campaign.problem.no_valid_row", shown=shown)
+
+    wrong = with_file(world, "phone\n8613910825657\n", "你好", name="名单.pdf", user=WEI)
+    answer = await world.slack.submit_view(view, wrong, user=WEI)
+    assert answer["errors"][BlockId.FILE] == ZH("campaign.problem.wrong_type")
+    assert not world.sandbox.messages
+
+
+async def test_a_chinese_users_file_send_is_confirmed_and_shown_in_chinese(make_world: MakeWorld) -> None:
+    world = await make_world(NO_REPORTS)
+    csv = (
+        "姓名,手机,验证码\n"
+        "王伟,+86 139 1082 5657,4821\n"
+        "李娜,abc,1111\n"  # bad number
+        "张敏,+44 7400 123456,\n"  # empty {验证码}
+        "赵雷,+86 139 1082 0001,7777\n"
+    )
+    view = await open_modal(world, user=WEI)
+    values = with_file(world, csv, "{姓名}，您的验证码是 {验证码}", name="名单.csv", user=WEI)
+    confirmation = await review(world, view, values, user=WEI)
+    text = blocks_text(confirmation.blocks)
+    assert ZH.count("campaign.confirm.head_personalised", 2, file="`名单.csv`", channel=CHANNEL) in text
+    assert ZH("campaign.confirm.sample", i=1, line=2, number="+86 139 1082 5657") in text
+    assert "王伟，您的验证码是 4821" in text
+    assert ZH.count("campaign.confirm.longest", 1, encoding="UCS-2") in text
+    assert ZH.count("campaign.confirm.bad", 2) in text
+    assert ZH("campaign.confirm.bad_line", line=3, raw="`abc`", why=number_problem("abc")) in text
+    empty = Msg.of("campaign.bad.empty", fields="{验证码}")
+    assert ZH("campaign.confirm.bad_line", line=4, raw="`+44 7400 123456`", why=empty) in text
+    assert country_name("CN", Language.ZH_HANS) in text
+    for english in ("personalised", "Sample", "row", "left out", "at the longest", "Estimated cost"):
+        assert english not in text
+
+    await world.slack.submit_view(confirmation, {}, user=WEI)
+    await world.standin.wait_for(lambda: len(world.sandbox.messages) == 2, what="two messages")
+    assert texts(world)["8613910825657"] == "王伟，您的验证码是 4821"
+    message = await world.home_message()
+    headline = ZH("home.headline.sms", to=ZH.count("home.numbers", 2), user=WEI, channel=CHANNEL)
+    assert headline in blocks_text(message.blocks)
