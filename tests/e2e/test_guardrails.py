@@ -3,10 +3,14 @@
 import asyncio
 import csv
 import io
+from datetime import UTC, datetime
 
+from bot.i18n import Msg
 from bot.slack_standin import Message
+from bot.store.audit import entries_since
 from handlers.ids import ActionId
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
+from tests.e2e.test_send_modal import WEI, ZH
 
 ADMIN = "U0BOB"
 SECOND_ADMIN = "U0CAROL"
@@ -164,3 +168,41 @@ async def test_admins_get_the_audit_trail_as_csv(make_world: MakeWorld) -> None:
     assert rows[0]["user"] == "U0ALICE" and rows[0]["recipients"] == "1" and rows[0]["channel"] == CHANNEL
     assert "at most 1" in rows[1]["detail"]
     assert "Give a number of days" in (await world.command("audit lots", user=ADMIN)).text
+
+
+async def test_a_chinese_user_is_refused_in_chinese_and_the_audit_trail_stays_english(
+    make_world: MakeWorld,
+) -> None:
+    world = await make_world(sms_max_recipients=2, sms_user_daily_cost=0.05)
+    text = await refused(world, "send 8613910825657,8613910825658,8613910825659 你好", user=WEI)
+    assert text == ZH("dispatch.refused", reason=Msg.of("guard.max_recipients", n=3, most=2))
+    text = await refused(world, "send 8613910825657 你好", user=WEI)
+    assert text == ZH("dispatch.refused", reason=Msg.of("guard.daily.you.cost", cost="¥0.08", left="¥0.05"))
+    entries = await entries_since(world.services.db, world.standin.team_id, datetime(2000, 1, 1, tzinfo=UTC))
+    assert [e.detail for e in entries] == [
+        "This send has 3 numbers; one send may have at most 2.",
+        "This send ≈ ¥0.08; you have ¥0.05 left today.",
+    ]
+    assert not world.sandbox.messages
+
+    closed = await make_world(sms_allowed_users="U0BOB")
+    assert await refused(closed, "balance", user=WEI) == ZH("guard.not_allowed", whom=ZH("guard.nobody"))
+
+
+async def test_a_chinese_senders_approval_request_and_its_expiry_are_in_chinese(
+    make_world: MakeWorld,
+) -> None:
+    world = await approval_world(make_world, sms_approval_expires_after="0.3", report_reconcile_every="0.2")
+    answer = await world.command("send 8613910825657,8613910825658 大新闻", user=WEI)
+    assert answer.text == ZH("dispatch.approval_asked", channel="C0OPS")
+    await world.standin.wait_for(lambda: world.standin.last_message("C0OPS") is not None)
+    request = world.standin.last_message("C0OPS")
+    assert request is not None and ZH("approvals.request.approve") in blocks_text(request.blocks)
+    expired = ZH("dispatch.expired", n=2)
+    await world.standin.wait_for(
+        lambda: any(m.text == expired for m in world.standin.messages.values()),
+        what="the expiry, told to Wei",
+    )
+    assert ZH("approvals.decided.expired") in blocks_text(request.blocks)
+    await world.idle()
+    assert not world.sandbox.messages
