@@ -3,12 +3,17 @@
 import time
 from typing import Any
 
+from bot.i18n import TEXTS, Language
+from bot.numbers import parse_number
+from bot.pricing import money
 from bot.slack_standin import Call, ViewRecord
 from handlers.ids import ActionId, BlockId, CallbackId
 from tests.e2e.conftest import CHANNEL, REPORT_TOKEN, MakeWorld, World, blocks_text
 
 ALICE = "U0ALICE"
 ADMIN = "U0BOB"
+WEI = "U0WEI"
+ZH = TEXTS[Language.ZH_HANS]
 
 
 async def open_home(world: World, user: str = ALICE) -> ViewRecord:
@@ -214,3 +219,48 @@ async def test_the_messages_tab_publishes_nothing(world: World) -> None:
     assert status == 200
     await world.idle()
     assert not world.standin.calls_to("views.publish")
+
+
+async def test_a_chinese_user_sees_the_home_tab_in_chinese(make_world: MakeWorld) -> None:
+    """The Home tab is in the language of whoever looks at it: Wei (zh-CN, an admin here) gets it
+    in Chinese, health included; Alice, in the same workspace, in English."""
+    world = await make_world(
+        sms_admins=WEI, sms_user_daily_recipients=100, public_url="https://sms.example.com/"
+    )
+    await world.send("send 8613910825657 你好", user=WEI)
+    await world.shows(ZH("home.counts.delivered", n=1))
+    await world.quiet()
+    home = await open_home(world, WEI)
+    text = blocks_text(home.blocks)
+    balance = await world.services.santo.balance()
+    assert home.blocks[0]["text"]["text"] == ZH("app_home.header")
+    assert ZH("app_home.balance.known", amount=money(balance.amount), cpid="`Acme01`") in text
+    assert ZH("app_home.refresh") in text and ZH("app_home.send") in text
+    numbers = ZH("app_home.today.numbers_of", used=1, max=100)
+    cost = ZH("app_home.today.cost", cost="¥0.08")
+    you = ZH("app_home.today.line", who=ZH("app_home.today.you"), numbers=numbers, cost=cost)
+    assert ZH("app_home.today.title") in text and you in text
+    assert ZH("app_home.sends.title") in text
+    assert ZH("app_home.sends.sms", to=parse_number("8613910825657").display, channel=CHANNEL) in text
+    message = world.standin.last_message(CHANNEL)
+    assert message is not None
+    link = f"https://santo-test.slack.com/archives/{CHANNEL}/p{message.ts.replace('.', '')}"
+    assert ZH("home.counts.delivered", n=1) in text and ZH("app_home.sends.open", link=link) in text
+    assert ZH("app_home.health.title") in text and ZH("app_home.health.platform_ok") in text
+    assert ZH("app_home.health.pending", n=0) in text
+    for english in ("Balance", "Today", "Your last sends", "Delivered", "Refresh", "Setup health", "Reports"):
+        assert english not in text
+
+    trigger = await press(world, ActionId.HOME_SEND, user=WEI)
+    await world.standin.wait_for_call("views.open")
+    [modal] = world.standin.view_stack(trigger)
+    assert modal.title == ZH("send.modal.title")
+
+    alices = blocks_text((await open_home(world)).blocks)
+    assert "*Balance:* ¥" in alices and "You haven't sent anything yet" in alices
+
+
+async def test_a_chinese_user_who_may_not_use_the_app_is_told_in_chinese(make_world: MakeWorld) -> None:
+    world = await make_world(sms_allowed_users=ADMIN, sms_admins=ADMIN)
+    text = blocks_text((await open_home(world, WEI)).blocks)
+    assert ZH("guard.not_allowed", whom=f"<@{ADMIN}>") in text and ZH("app_home.refresh") not in text
