@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.campaign import FileProblem, parse_csv, parse_file, placeholders, plan, render, unknown_placeholders
+from bot.i18n import TEXTS, Language
 
 
 def test_phone_column_found_by_header_name_in_any_position_and_case() -> None:
@@ -64,6 +65,24 @@ def test_plan_keeps_good_rows_and_lists_bad_ones_with_line_numbers() -> None:
     assert "{name}" in str(campaign.bad[1][2]) and campaign.duplicates == 1
     with pytest.raises(FileProblem, match=r"no column for \{city\}"):
         plan(parse_csv(data.encode()), "Hi {city}")
+
+
+def test_problems_and_left_out_rows_read_in_either_language() -> None:
+    english, chinese = TEXTS[Language.EN], TEXTS[Language.ZH_HANS]
+    with pytest.raises(FileProblem) as caught:
+        parse_csv(b"phone\n" + b"8613910825657\n" * 4, max_rows=3)
+    assert (
+        english.render(caught.value.message)
+        == str(caught.value)
+        == ("The file has 4 rows; at most 3 can be sent at once.")
+    )
+    assert chinese.render(caught.value.message) == chinese("campaign.problem.rows", n=4, most=3)
+    campaign = plan(parse_csv(b"phone,name\n,Ann\n447400123456,\n"), "Hi {name}")
+    assert [chinese.render(why) for _line, _raw, why in campaign.bad] == [
+        chinese("campaign.bad.no_number"),
+        chinese("campaign.bad.empty", fields="{name}"),
+    ]
+    assert [english.render(why) for _line, _raw, why in campaign.bad] == ["no number", "empty {name}"]
 
 
 def test_identical_messages_are_not_personalised() -> None:
