@@ -4,8 +4,11 @@ import asyncio
 import csv
 import io
 from datetime import UTC, datetime
+from decimal import Decimal
 
+from bot.guard import whom_to_ask
 from bot.i18n import Msg
+from bot.pricing import money
 from bot.slack_standin import Message
 from bot.store.audit import entries_since
 from handlers.ids import ActionId
@@ -206,3 +209,78 @@ async def test_a_chinese_senders_approval_request_and_its_expiry_are_in_chinese(
     assert ZH("approvals.decided.expired") in blocks_text(request.blocks)
     await world.idle()
     assert not world.sandbox.messages
+
+
+async def test_a_chinese_users_approval_request_and_its_answers_are_in_chinese(make_world: MakeWorld) -> None:
+    """Wei (zh-CN) asks: the request in the approvals channel, its decided form, his direct
+    message and the send's message are in Chinese; each admin is answered in their own language."""
+    world = await approval_world(make_world)
+    await world.command("send 8613910825657,8613910825658 大新闻", user=WEI)
+    await world.standin.wait_for(lambda: world.standin.last_message("C0OPS") is not None)
+    request = world.standin.last_message("C0OPS")
+    assert request is not None
+    text = blocks_text(request.blocks)
+    cost = money(Decimal("0.16"))
+    numbers = ZH.count("home.numbers", 2)
+    assert ZH("approvals.request.sms", user=WEI, numbers=numbers, channel=CHANNEL, cost=cost) in text
+    assert ZH("approvals.request.approve") in text and ZH("approvals.request.only_admins") in text
+    assert request.text == ZH("approvals.request.fallback", n=2, cost=cost)
+    assert "Approval needed" not in text and "Approve" not in text
+    actions = next(b for b in request.blocks if b["type"] == "actions")
+    approval_id = actions["elements"][0]["value"]
+
+    await world.slack.click(ActionId.APPROVE, approval_id, user=WEI, channel="C0OPS")
+    only_admins = ZH("approvals.only_admins", who=whom_to_ask(world.services))
+    await world.standin.wait_for(lambda: world.standin.responses[-1].text == only_admins)
+    await world.slack.click(ActionId.APPROVE, approval_id, user=ADMIN, channel="C0OPS")
+    decided = ZH("approvals.decided.approved", user=ADMIN)
+    await world.standin.wait_for(lambda: decided in blocks_text(request.blocks))
+    await world.shows(ZH("home.context.accepted"))
+    told = ZH("approvals.told.approved", admin=ADMIN, n=2, channel=CHANNEL)
+    await world.standin.wait_for(lambda: any(m.text == told for m in world.standin.messages.values()))
+    await world.slack.click(ActionId.APPROVE, approval_id, user=SECOND_ADMIN, channel="C0OPS")
+    await world.standin.wait_for(
+        lambda: world.standin.responses[-1].text == "This request was already approved by <@U0BOB>."
+    )
+    await world.idle()
+    assert len(world.sandbox.messages) == 1
+
+
+async def test_a_chinese_admin_decides_in_english_requests_and_reads_the_audit_in_chinese(
+    make_world: MakeWorld,
+) -> None:
+    """Alice's request stays English when Wei, a Chinese-speaking admin, rejects it; Wei's own
+    answers and his `/sms audit` summary are Chinese, while the CSV keeps its English data."""
+    world = await make_world(
+        sms_admins=WEI,
+        sms_approval_above_recipients=1,
+        sms_approvals_channel="C0OPS",
+        sms_confirm_above_recipients=100,
+    )
+    await world.command("send 8613910825657,8613910825658 big news")
+    await world.standin.wait_for(lambda: world.standin.last_message("C0OPS") is not None)
+    request = world.standin.last_message("C0OPS")
+    assert request is not None
+    actions = next(b for b in request.blocks if b["type"] == "actions")
+    approval_id = actions["elements"][0]["value"]
+    await world.slack.click(ActionId.REJECT, approval_id, user=WEI, channel="C0OPS")
+    await world.standin.wait_for(
+        lambda: "Rejected by <@U0WEI> — nothing was sent" in blocks_text(request.blocks)
+    )
+    told = "<@U0WEI> rejected your send to 2 numbers (not sent)."
+    await world.standin.wait_for(lambda: any(m.text == told for m in world.standin.messages.values()))
+    await world.slack.click(ActionId.APPROVE, approval_id, user=WEI, channel="C0OPS")
+    already = ZH("approvals.already.rejected", user=WEI)
+    await world.standin.wait_for(lambda: world.standin.responses[-1].text == already)
+
+    answer = (await world.command("audit 30", user=WEI)).text
+    assert ZH.count("audit.title", 30) in answer and ZH("audit.in_dm") in answer
+    assert ZH("audit.approvals", refused=0, asked=1, approved=0, rejected=1, expired=0) in answer
+    assert "Audit" not in answer and "sends by" not in answer
+    [upload] = world.standin.uploads
+    assert upload.title == ZH("audit.file_title", days=30)
+    rows = list(csv.DictReader(io.StringIO(upload.text)))
+    assert [r["action"] for r in rows] == ["approval_requested", "rejected"]
+    assert rows[1]["detail"] == "requested by U0ALICE"
+    assert (await world.command("audit lots", user=WEI)).text == ZH("audit.days", max=366)
+    assert "Only admins can read the audit trail" in (await world.command("audit")).text
