@@ -84,15 +84,19 @@ async def _on_cleanup(app: web.Application) -> None:
 
 @web.middleware
 async def _latency_and_log(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer `latency` seconds after the request arrived: the request is handled at once and the
+    answer held back, so the sandbox's own work (many requests at once) adds nothing to it."""
     state = request.app[SANDBOX_STATE]
-    if state.config.latency > 0:
-        await asyncio.sleep(state.config.latency)
+    loop = asyncio.get_running_loop()
+    answer_at = loop.time() + state.config.latency
     target = mask_passwords(request.path_qs)
     try:
         response = await handler(request)
     except web.HTTPException as exc:
+        await asyncio.sleep(max(0.0, answer_at - loop.time()))
         log.info("%s %s -> %d", request.method, target, exc.status)
         raise
+    await asyncio.sleep(max(0.0, answer_at - loop.time()))
     log.info("%s %s -> %d", request.method, target, response.status)
     return response
 

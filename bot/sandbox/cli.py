@@ -47,7 +47,7 @@ def add_platform_arguments(parser: argparse.ArgumentParser) -> None:
         "--latency",
         type=float,
         default=defaults.latency,
-        help="seconds added to every request (%(default)s)",
+        help="seconds from each request to its answer (%(default)s)",
     )
     parser.add_argument(
         "--report-delay",

@@ -42,7 +42,7 @@ class SandboxConfig:
     balance: float = 100.0
     """Initial balance of every account, in yuan."""
     latency: float = 0.0
-    """Seconds added to every request."""
+    """Seconds from every request's arrival to its answer (the request itself is handled at once)."""
     report_delay: float = 1.0
     """Seconds between acceptance and the status report."""
     fail_rate: float = 0.0
