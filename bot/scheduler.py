@@ -7,6 +7,7 @@ import logging
 from bot.campaign_send import resume
 from bot.guard import check_send
 from bot.i18n import Msg
+from bot.pricing import money
 from bot.santo.errors import SantoError
 from bot.sending import SendRequest, submit
 from bot.services import Services
@@ -68,7 +69,9 @@ class Scheduler:
                 balance = None
                 log.info("balance unknown at scheduled time of send %d: %s", send_id, exc)
             if balance is not None and balance < estimate.total:
-                reason = Msg.of("send.detail.balance_below", balance=str(balance), cost=str(estimate.total))
+                reason = Msg.of(
+                    "send.detail.balance_below", balance=money(balance), cost=money(estimate.total)
+                )
         if reason:
             await refuse(services.db, send_id, reason, now())
             services.wake_notifier()

@@ -13,6 +13,7 @@ from bot.slack_standin import Message
 from bot.store.audit import entries_since
 from handlers.ids import ActionId
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
+from tests.e2e.test_retry_and_schedule import schedule, time_passes
 from tests.e2e.test_send_modal import WEI, ZH
 
 ADMIN = "U0BOB"
@@ -284,3 +285,17 @@ async def test_a_chinese_admin_decides_in_english_requests_and_reads_the_audit_i
     assert rows[1]["detail"] == "requested by U0ALICE"
     assert (await world.command("audit lots", user=WEI)).text == ZH("audit.days", max=366)
     assert "Only admins can read the audit trail" in (await world.command("audit")).text
+
+
+async def test_a_refusal_at_the_scheduled_time_is_said_in_the_senders_language(make_world: MakeWorld) -> None:
+    """The balance is checked again when a scheduled send is due; the refusal is stored with the
+    send, and its message shows it in the language of whoever scheduled it."""
+    world = await make_world(report_reconcile_every="0.2")
+    await schedule(world, "稍后", user=WEI)
+    world.sandbox.set_balance("Acme01", 0)
+    [send] = await world.sends()
+    await time_passes(world)
+    cost = money(send.estimated_cost)
+    reason = Msg.of("send.detail.balance_below", balance=money(Decimal(0)), cost=cost)
+    await world.shows(ZH("send.detail.not_on_time", reason=reason))
+    assert not world.sandbox.messages
