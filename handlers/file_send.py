@@ -102,7 +102,7 @@ def bad_rows(campaign: Campaign) -> dict[str, str]:
     return in_every_language(listed)
 
 
-async def review_file(t: Texts, services: Services, request: SendRequest, campaign: Campaign) -> list[Block]:
+async def review_file(services: Services, t: Texts, request: SendRequest, campaign: Campaign) -> list[Block]:
     async def balance() -> Decimal | None:
         try:
             return (await services.santo.balance()).amount

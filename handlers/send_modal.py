@@ -14,6 +14,7 @@ from slack_sdk.models.views import View
 from bot.campaign import Campaign, FileProblem
 from bot.dispatch import dispatch
 from bot.i18n import Texts, texts_of
+from bot.mrkdwn import escape
 from bot.numbers import parse_numbers
 from bot.sending import SendRequest
 from bot.services import Services
@@ -150,10 +151,10 @@ async def on_submit_form(
             try:
                 ready, campaign = await loading
             except FileProblem as exc:
-                problem = t("send.notice.file_problem", problem=exc.message)
+                problem = t("send.notice.file_problem", problem=escape(t.render(exc.message)))
                 await update_view(services, external_id, build_notice_view(t, title, problem, external_id))
                 return
-            blocks = await review_file(t, services, ready, campaign)
+            blocks = await review_file(services, t, ready, campaign)
             await save_draft(services.db, actor.team_id, actor.user_id, ready.to_payload(), draft_id)
             view = build_confirmation_view(t, draft_id, blocks, external_id)
             await update_view(services, external_id, view)
