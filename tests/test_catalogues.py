@@ -150,9 +150,9 @@ def test_chinese_texts_are_chinese() -> None:
 
 def test_a_count_picks_its_form() -> None:
     english, chinese = TEXTS[Language.EN], TEXTS[Language.ZH_HANS]
-    assert english.count("catalogue_check.numbers", 1) == "1 number"
-    assert english.count("catalogue_check.numbers", 2_000) == "2,000 numbers"
-    assert chinese.count("catalogue_check.numbers", 1) == "1 个号码"
+    assert english.count("home.numbers", 1) == "1 number"
+    assert english.count("home.numbers", 2_000) == "2,000 numbers"
+    assert chinese.count("home.numbers", 1) == "1 个号码"
 
 
 def test_a_stored_text_renders_later_in_either_language() -> None:

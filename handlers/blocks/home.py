@@ -84,6 +84,8 @@ def outcome_line(t: Texts, view: SendView) -> str | None:
             return t("home.outcome.cancelled_by", user=send.cancelled_by)
         return t("home.outcome.cancelled")
     if state == SendState.REJECTED:
+        if send.detail and not _platform_codes(view):
+            return detail_text(t, send.detail)  # refused by the app, not the platform: it says why
         return t("home.outcome.rejected", reasons=_reasons(t, view))
     if state == SendState.PARTLY_ACCEPTED:
         return t("home.outcome.partly_accepted", reasons=_reasons(t, view))
@@ -96,8 +98,13 @@ def outcome_line(t: Texts, view: SendView) -> str | None:
     return None
 
 
+def _platform_codes(view: SendView) -> list[str]:
+    """The platform's request error codes (table 5.1) among the send's failures."""
+    return [c for c in view.failure_reasons if c in REQUEST_ERRORS]
+
+
 def _reasons(t: Texts, view: SendView) -> str:
-    codes = [c for c in view.failure_reasons if c in REQUEST_ERRORS]
+    codes = _platform_codes(view)
     if not codes:
         return detail_text(t, view.send.detail) if view.send.detail else t("home.outcome.unreachable")
     return t("home.outcome.separator").join(

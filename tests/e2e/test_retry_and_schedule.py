@@ -157,6 +157,7 @@ async def test_balance_is_checked_again_at_send_time(make_world: MakeWorld) -> N
     await time_passes(world)
     message = await world.shows("Not sent at the scheduled time")
     assert "below the estimated cost" in blocks_text(message.blocks)
+    assert "by the platform" not in blocks_text(message.blocks)  # the app refused it, not the platform
     assert not world.sandbox.messages
 
 
