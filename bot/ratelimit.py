@@ -1,7 +1,9 @@
-"""Token buckets: spend Slack's rate limits before Slack has to say 429."""
+"""Token buckets: spend Slack's rate limits before Slack has to say 429. A pacer: a steady rate of
+requests to the platform."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 
@@ -48,3 +50,22 @@ class Buckets:
         if bucket is None:
             bucket = self._buckets[key] = TokenBucket(self.rate, self.burst)
         return bucket
+
+
+class Pacer:
+    """A steady rate: each `wait()` returns at least 1/rate seconds after the previous one, for
+    every caller sharing it (one per process caps the process's submits, whatever the sends)."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.interval = 1.0 / rate
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            at = time.monotonic()
+            slot = max(self._next, at)
+            self._next = slot + self.interval
+        if slot > at:
+            await asyncio.sleep(slot - at)

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.background import Background
 from bot.pricing import PriceBook
+from bot.ratelimit import Pacer
 from bot.santo.client import SantoClient
 from bot.settings import Settings
 from bot.store.db import Database
@@ -32,6 +33,12 @@ class Services:
     """Set when a send's message has something new to show: the notifier wakes up."""
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     """Set at shutdown: loops finish their round and return (never cut mid-transaction)."""
+    submit_pacer: Pacer = field(init=False)
+    """Paces the submit requests of sends from a file: SANTO_MAX_REQUESTS_PER_SECOND holds for the
+    whole process, however many of those sends run at once."""
+
+    def __post_init__(self) -> None:
+        self.submit_pacer = Pacer(self.settings.santo_max_requests_per_second)
 
     def wake_notifier(self) -> None:
         self.changes.set()
