@@ -14,11 +14,13 @@ from bot.i18n import TEXTS, Language, Msg, catalogue, language_of_locale, parse_
 ROOT = Path(__file__).resolve().parent.parent
 
 # Modules whose strings never reach a person in Slack: the platform client and its sandbox,
-# storage, process plumbing, the Slack stand-in, and the console's own terminal chrome.
+# storage, process plumbing, the Slack stand-in, and the console's process (its arguments, startup
+# banner and errors, for whoever runs it; the console's Slack-like chrome is user-facing).
 NOT_USER_FACING = {
     "bot/background.py",
     "bot/cli.py",
     "bot/commands.py",
+    "bot/console/app.py",
     "bot/db.py",
     "bot/i18n.py",
     "bot/intake.py",  # answers the platform, not people
@@ -32,7 +34,7 @@ NOT_USER_FACING = {
     "bot/web.py",
     "bot/webserver.py",
 }
-NOT_USER_FACING_DIRS = ("bot/santo/", "bot/sandbox/", "bot/store/", "bot/console/")
+NOT_USER_FACING_DIRS = ("bot/santo/", "bot/sandbox/", "bot/store/")
 
 # Keyword arguments of Block Kit objects and Slack calls that people read.
 SHOWN_KEYWORDS = {"text", "title", "label", "placeholder", "submit", "close", "alt_text", "hint", "fallback"}

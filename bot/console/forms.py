@@ -4,7 +4,8 @@ Pure functions: `fields_of(view)` lists the inputs; `describe(field)` is what is
 field's prompt (hint, numbered options); `prompt(field)` the prompt itself; `parse(field, typed)`
 turns an answer into the element's state value, or says in plain words why it cannot (the checks
 Slack's client makes before it submits: required fields, lengths, a listed option, a known
-channel). Multiline text is typed on one line with `\\n` where a new line goes.
+channel). Multiline text is typed on one line with `\\n` where a new line goes. What the console
+says itself (tips, Slack's checks) is in the user's language: `Context.t`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.console.render import Names, text_of
+from bot.console.render import Names, optional_mark, text_of
+from bot.i18n import Texts
 
 TEXT = "plain_text_input"
 CHOICE_KINDS = ("radio_buttons", "static_select")
@@ -68,8 +70,9 @@ class Field:
 
 @dataclass(frozen=True)
 class Context:
-    """What a field's answer is read against: the workspace and where the user is."""
+    """What a field's answer is read against: the workspace, where the user is and their language."""
 
+    t: Texts
     names: Names
     channel_id: str
     user_id: str
@@ -140,27 +143,35 @@ def _default_channel(field: Field, context: Context) -> str | None:
     return None
 
 
+def _known_channels(context: Context) -> str:
+    return context.t("console.list_separator").join(f"#{name}" for name in context.names.channels.values())
+
+
+def _tips(field: Field, context: Context) -> list[str]:
+    """How to type an answer, said the first time a field is asked."""
+    t = context.t
+    if field.kind in MULTI_CHOICE_KINDS:
+        return [t("console.input.commas")]
+    if field.kind == TEXT and field.element.get("multiline"):
+        return [t("console.input.one_line", newline=NEWLINE)]
+    if field.kind == "datetimepicker":
+        return [t("console.input.date_time", zone=context.timezone)]
+    shape = {"datepicker": "YYYY-MM-DD", "timepicker": "HH:MM"}.get(field.kind)
+    return [shape] if shape else []
+
+
 def describe(field: Field, context: Context, *, again: bool = False) -> list[str]:
     """Lines shown before a field's prompt: its hint and its options (`again`: when it is asked
     a second time, without the typing tips)."""
-    lines = []
-    if field.hint:
-        lines.append(f"({field.hint})")
+    t = context.t
+    lines = [t("console.input.hint", text=field.hint)] if field.hint else []
     if field.kind in CHOICE_KINDS or field.kind in MULTI_CHOICE_KINDS:
         lines.append(_numbered(field.choices))
-    if field.kind in MULTI_CHOICE_KINDS and not again:
-        lines.append("(numbers separated by commas)")
-    if field.kind == TEXT and field.element.get("multiline") and not again:
-        lines.append(f"(one line; type {NEWLINE} for a new line)")
     if field.kind in CHANNEL_KINDS:
-        known = ", ".join(f"#{name}" for name in context.names.channels.values())
-        lines.append(f"(a channel: {known})")
-    if field.kind == "datetimepicker" and not again:
-        lines.append(f"(YYYY-MM-DD HH:MM in {context.timezone}, or +10m, +2h, +1d from now)")
-    if field.kind == "datepicker" and not again:
-        lines.append("(YYYY-MM-DD)")
-    if field.kind == "timepicker" and not again:
-        lines.append("(HH:MM)")
+        channels = t("console.input.channel", channels=_known_channels(context))
+        lines.append(t("console.input.hint", text=channels))
+    if not again:
+        lines += [t("console.input.hint", text=tip) for tip in _tips(field, context)]
     return lines
 
 
@@ -173,12 +184,12 @@ def prompt(field: Field, context: Context) -> str:
         default = field.initial_text.replace("\n", NEWLINE)
     elif field.kind in CHANNEL_KINDS and (channel := _default_channel(field, context)):
         default = f"#{context.names.channel(channel)}"
-    optional = " (optional)" if field.optional and "(optional)" not in field.label.lower() else ""
+    optional = optional_mark(context.t, field.label, field.optional)
     shown = f" [{default}]" if default else ""
-    return f"{field.label}{optional}{shown}: "
+    return context.t("console.input.prompt", label=field.label, optional=optional, default=shown)
 
 
-def _pick(field: Field, typed: str) -> Choice:
+def _pick(field: Field, typed: str, context: Context) -> Choice:
     text = typed.strip()
     if text.isdigit() and 1 <= int(text) <= len(field.choices):
         return field.choices[int(text) - 1]
@@ -186,7 +197,8 @@ def _pick(field: Field, typed: str) -> Choice:
     for choice in field.choices:
         if lowered in (choice.label.lower(), choice.value.lower()):
             return choice
-    raise FieldError(f"Choose 1 to {len(field.choices)}: {_numbered(field.choices)}")
+    choices = _numbered(field.choices)
+    raise FieldError(context.t("console.field.choose", n=len(field.choices), choices=choices))
 
 
 def _channel(typed: str, context: Context) -> str:
@@ -194,8 +206,7 @@ def _channel(typed: str, context: Context) -> str:
     for channel_id, known in context.names.channels.items():
         if name in (known.lower(), channel_id.lower()):
             return channel_id
-    known_names = ", ".join(f"#{n}" for n in context.names.channels.values())
-    raise FieldError(f"There is no channel #{name} here. Channels: {known_names}")
+    raise FieldError(context.t("console.field.no_channel", name=name, channels=_known_channels(context)))
 
 
 def _user(typed: str, context: Context) -> str:
@@ -203,12 +214,12 @@ def _user(typed: str, context: Context) -> str:
     for user_id, (handle, display) in context.names.users.items():
         if name in (handle.lower(), display.lower(), user_id.lower()):
             return user_id
-    raise FieldError(f"There is no user @{name} here.")
+    raise FieldError(context.t("console.field.no_user", name=name))
 
 
-def _required(field: Field) -> None:
+def _required(field: Field, context: Context) -> None:
     if not field.optional:
-        raise FieldError("This field is required.")
+        raise FieldError(context.t("console.field.required"))
 
 
 def parse(field: Field, typed: str, context: Context) -> dict[str, Any]:
@@ -219,19 +230,19 @@ def parse(field: Field, typed: str, context: Context) -> dict[str, Any]:
     if kind in CHOICE_KINDS:
         if blank:
             if field.initial_choice is None:
-                _required(field)
+                _required(field, context)
                 state["selected_option"] = None
                 return state
             state["selected_option"] = field.choices[field.initial_choice].option
             return state
-        state["selected_option"] = _pick(field, typed).option
+        state["selected_option"] = _pick(field, typed, context).option
         return state
     if kind in MULTI_CHOICE_KINDS:
         if blank:
-            _required(field)
+            _required(field, context)
             state["selected_options"] = []
             return state
-        picked = [_pick(field, part) for part in typed.split(",") if part.strip()]
+        picked = [_pick(field, part, context) for part in typed.split(",") if part.strip()]
         state["selected_options"] = [c.option for c in picked]
         return state
     if kind in CHANNEL_KINDS:
@@ -239,14 +250,14 @@ def parse(field: Field, typed: str, context: Context) -> dict[str, Any]:
         if blank:
             default = _default_channel(field, context)
             if default is None:
-                _required(field)
+                _required(field, context)
             state[key] = default
             return state
         state[key] = _channel(typed, context)
         return state
     if kind in USER_KINDS:
         if blank:
-            _required(field)
+            _required(field, context)
             state["selected_user"] = None
             return state
         state["selected_user"] = _user(typed, context)
@@ -254,19 +265,19 @@ def parse(field: Field, typed: str, context: Context) -> dict[str, Any]:
     if kind in ("datepicker", "timepicker", "datetimepicker"):
         key = {"datepicker": "selected_date", "timepicker": "selected_time"}.get(kind, "selected_date_time")
         if blank:
-            _required(field)
+            _required(field, context)
             state[key] = None
             return state
         state[key] = _when(kind, typed.strip(), context)
         return state
     value: str | None = typed.replace(NEWLINE, "\n").strip() if not blank else field.initial_text
     if not value:
-        _required(field)
+        _required(field, context)
         value = None
     if value is not None:
-        _check_length(field, value)
+        _check_length(field, value, context)
         if kind == "number_input" and not re.fullmatch(r"-?\d+(\.\d+)?", value):
-            raise FieldError("Write a number.")
+            raise FieldError(context.t("console.field.number"))
     state["value"] = value
     return state
 
@@ -289,14 +300,17 @@ def _when(kind: str, typed: str, context: Context) -> str | int:
         picked = datetime.fromisoformat(typed.replace(" ", "T", 1))
         return int(picked.replace(tzinfo=picked.tzinfo or context.zone).timestamp())
     except ValueError:
-        shapes = {"datepicker": "YYYY-MM-DD", "timepicker": "HH:MM"}
-        raise FieldError(f"Write it as {shapes.get(kind, 'YYYY-MM-DD HH:MM, or +10m')}.") from None
+        t = context.t
+        shape = {"datepicker": "YYYY-MM-DD", "timepicker": "HH:MM"}.get(kind)
+        wrong = t("console.field.write_as", shape=shape) if shape else t("console.field.write_date_time")
+        raise FieldError(wrong) from None
 
 
-def _check_length(field: Field, value: str) -> None:
+def _check_length(field: Field, value: str, context: Context) -> None:
+    t = context.t
     longest = field.element.get("max_length")
     shortest = field.element.get("min_length")
     if isinstance(longest, int) and len(value) > longest:
-        raise FieldError(f"At most {longest} characters (this has {len(value)}).")
+        raise FieldError(t("console.field.too_long", longest=longest, n=len(value)))
     if isinstance(shortest, int) and len(value) < shortest:
-        raise FieldError(f"At least {shortest} characters.")
+        raise FieldError(t("console.field.too_short", shortest=shortest))

@@ -5,6 +5,8 @@ images, rich text and input labels; buttons get numbers (`[1 Send] [2 Cancel]`) 
 pressed with `click N`. mrkdwn is shown plainly: `*bold*`, `_italic_`, `~strike~` and `` `code` ``
 lose their markers, `&lt;` `&gt;` `&amp;` are unescaped, `<@U…>` / `<#C…>` become `@name` /
 `#name`, links `<url|label>` become `label (url)`, a leading `&gt; ` quote becomes `│ `.
+What the console adds around them (who posted where, "(updated)", "(optional)") is Slack's client
+speaking: it comes from the `console` catalogue in the reader's language (`t`).
 """
 
 from __future__ import annotations
@@ -14,15 +16,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.i18n import Texts
 from bot.slack_standin import Ephemeral, Message, ResponsePost, SlackStandIn, ViewRecord
 
 INDENT = "  "
 REPLY_INDENT = "      "
 DIVIDER = "─" * 40
 PARENT_SUMMARY_MAX = 60
-
-UPDATED = "(updated)"
-EPHEMERAL = "(only visible to you)"
 
 EMOJI = {
     "white_check_mark": "✅",
@@ -35,6 +35,8 @@ EMOJI = {
     "tada": "🎉",
     "rotating_light": "🚨",
     "no_entry": "⛔",
+    "no_entry_sign": "🚫",
+    "alarm_clock": "⏰",
     "mag": "🔍",
     "moneybag": "💰",
     "phone": "📞",
@@ -180,8 +182,8 @@ class _Numbering:
         self.next = first
         self.buttons: list[Button] = []
 
-    def button(self, element: dict[str, Any], names: Names) -> str:
-        label = text_of(element.get("text"), names) or "button"
+    def button(self, t: Texts, element: dict[str, Any], names: Names) -> str:
+        label = text_of(element.get("text"), names) or t("console.element.button")
         button = Button(self.next, label, str(element.get("action_id", "")), str(element.get("value", "")))
         self.buttons.append(button)
         self.next += 1
@@ -195,7 +197,7 @@ def _options(element: dict[str, Any]) -> list[dict[str, Any]]:
     return [o for o in options if isinstance(o, dict)]
 
 
-def _element(element: Any, names: Names, numbering: _Numbering | None) -> str:
+def _element(t: Texts, element: Any, names: Names, numbering: _Numbering | None) -> str:
     """An interactive or context element, on one line."""
     if not isinstance(element, dict):
         return ""
@@ -203,16 +205,17 @@ def _element(element: Any, names: Names, numbering: _Numbering | None) -> str:
     if kind in ("plain_text", "mrkdwn"):
         return text_of(element, names)
     if kind == "image":
-        return f"[image: {element.get('alt_text', '')}]"
+        return t("console.element.image", alt=element.get("alt_text", ""))
     if kind == "button":
         if numbering is None:
             return f"[{text_of(element.get('text'), names)}]"
-        return numbering.button(element, names)
+        return numbering.button(t, element, names)
     if kind in ("static_select", "radio_buttons", "checkboxes", "overflow", "multi_static_select"):
         chosen = element.get("initial_option")
         shown = text_of(chosen.get("text"), names) if isinstance(chosen, dict) else ""
         choices = " / ".join(text_of(o.get("text"), names) for o in _options(element))
-        return f"[{shown or text_of(element.get('placeholder'), names) or 'choose'} ▾ {choices}]"
+        shown = shown or text_of(element.get("placeholder"), names) or t("console.element.choose")
+        return f"[{shown} ▾ {choices}]"
     placeholder = text_of(element.get("placeholder"), names)
     return f"[{placeholder or str(kind).replace('_', ' ')}]"
 
@@ -243,20 +246,32 @@ def _rich_text(element: Any, names: Names) -> str:
     return inner
 
 
-def _input_line(block: dict[str, Any], names: Names) -> str:
+def mark(t: Texts, *marks: str | None) -> str:
+    """Remarks after a heading or label, e.g. ` (only visible to you) (updated)`: `marks` are keys
+    of `console.marks`; None is left out."""
+    return "".join(t("console.mark", what=t(f"console.marks.{m}")) for m in marks if m)
+
+
+def optional_mark(t: Texts, label: str, optional: bool) -> str:
+    """` (optional)` after an optional input's label, unless the label says so already."""
+    said = t("console.marks.optional").lower() in label.lower()
+    return mark(t, "optional") if optional and not said else ""
+
+
+def _input_line(t: Texts, block: dict[str, Any], names: Names) -> str:
     label = text_of(block.get("label"), names)
-    optional = " (optional)" if block.get("optional") and "(optional)" not in label.lower() else ""
     element = block.get("element") if isinstance(block.get("element"), dict) else {}
     assert isinstance(element, dict)
     initial = element.get("initial_value") or ""
     if isinstance(element.get("initial_option"), dict):
         initial = text_of(element["initial_option"].get("text"), names)
     shown = f"[{initial}]" if initial else "____"
-    return f"{label}{optional}: {shown}"
+    optional = optional_mark(t, label, bool(block.get("optional")))
+    return t("console.input.line", label=label, optional=optional, value=shown)
 
 
 def render_blocks(
-    blocks: Iterable[Any], names: Names, *, first_button: int = 1, number_buttons: bool = True
+    t: Texts, blocks: Iterable[Any], names: Names, *, first_button: int = 1, number_buttons: bool = True
 ) -> Rendered:
     """Blocks → lines (not indented) and the numbered buttons they hold."""
     numbering = _Numbering(first_button)
@@ -274,7 +289,7 @@ def render_blocks(
                 lines += text_of(item, names).splitlines()
             accessory = block.get("accessory")
             if isinstance(accessory, dict):
-                shown = _element(accessory, names, counted)
+                shown = _element(t, accessory, names, counted)
                 if lines and shown:
                     lines[-1] = f"{lines[-1]}  {shown}"
                 elif shown:
@@ -284,25 +299,25 @@ def render_blocks(
         elif kind == "divider":
             lines.append(DIVIDER)
         elif kind == "context":
-            parts = [_element(e, names, None) for e in block.get("elements") or []]
+            parts = [_element(t, e, names, None) for e in block.get("elements") or []]
             lines += " ".join(p for p in parts if p).splitlines()
         elif kind == "actions":
-            parts = [_element(e, names, counted) for e in block.get("elements") or []]
+            parts = [_element(t, e, names, counted) for e in block.get("elements") or []]
             lines.append(" ".join(p for p in parts if p))
         elif kind == "image":
-            lines.append(f"[image: {block.get('alt_text', '')}]")
+            lines.append(t("console.element.image", alt=block.get("alt_text", "")))
         elif kind == "rich_text":
             lines += _rich_text(block, names).splitlines()
         elif kind == "input":
-            lines.append(_input_line(block, names))
+            lines.append(_input_line(t, block, names))
         else:
-            lines.append(f"[{kind} block]")
+            lines.append(t("console.element.block", kind=kind))
     return Rendered(lines, numbering.buttons)
 
 
-def _body(text: str, blocks: list[dict[str, Any]], names: Names, first_button: int) -> Rendered:
+def _body(t: Texts, text: str, blocks: list[dict[str, Any]], names: Names, first_button: int) -> Rendered:
     if blocks:
-        return render_blocks(blocks, names, first_button=first_button)
+        return render_blocks(t, blocks, names, first_button=first_button)
     return Rendered(mrkdwn(text, names).splitlines() or [""])
 
 
@@ -310,14 +325,9 @@ def _indented(head: str, body: Rendered, indent: str) -> Rendered:
     return Rendered([head, *(f"{indent}{line}" if line else "" for line in body.lines)], body.buttons)
 
 
-def _marks(*marks: str | None) -> str:
-    shown = [m for m in marks if m]
-    return (" " + " ".join(shown)) if shown else ""
-
-
-def summary(message: Message, names: Names) -> str:
+def summary(t: Texts, message: Message, names: Names) -> str:
     """A message's first line, shortened: how a thread's parent is named."""
-    body = _body(message.text, message.blocks, names, 1)
+    body = _body(t, message.text, message.blocks, names, 1)
     first = next((line.strip() for line in body.lines if line.strip()), "")
     if len(first) > PARENT_SUMMARY_MAX:
         first = first[: PARENT_SUMMARY_MAX - 1].rstrip() + "…"
@@ -325,6 +335,7 @@ def summary(message: Message, names: Names) -> str:
 
 
 def render_message(
+    t: Texts,
     message: Message,
     names: Names,
     *,
@@ -334,18 +345,30 @@ def render_message(
 ) -> Rendered:
     """A channel message; a thread reply (with its `parent`) is indented under it."""
     author = names.display(message.user)
-    where = f"#{names.channel(message.channel)}"
+    channel = names.channel(message.channel)
     if message.deleted:
-        return Rendered([f"{author} in {where}: (message deleted)"])
-    body = _body(message.text, message.blocks, names, first_button)
+        head = t("console.head.channel", author=author, channel=channel, marks="")
+        return Rendered([t("console.head.deleted", head=head)])
+    body = _body(t, message.text, message.blocks, names, first_button)
+    marks = mark(t, "updated" if updated else None)
     if message.is_reply:
-        about = f' "{summary(parent, names)}"' if parent is not None else ""
-        head = f"{INDENT}└ {author}, in the thread of{about}{_marks(UPDATED if updated else None)}:"
-        return _indented(head, body, REPLY_INDENT)
-    return _indented(f"{author} in {where}{_marks(UPDATED if updated else None)}:", body, INDENT)
+        if parent is not None:
+            head = t("console.head.thread", author=author, parent=summary(t, parent, names), marks=marks)
+        else:
+            head = t("console.head.thread_unknown", author=author, marks=marks)
+        return _indented(f"{INDENT}└ {head}", body, REPLY_INDENT)
+    return _indented(t("console.head.channel", author=author, channel=channel, marks=marks), body, INDENT)
+
+
+def _ephemeral_head(t: Texts, names: Names, author: str | None, channel: str | None, marks: str) -> str:
+    who = names.display(author) if author else "Santo"
+    if channel:
+        return t("console.head.channel", author=who, channel=names.channel(channel), marks=marks)
+    return t("console.head.alone", author=who, marks=marks)
 
 
 def render_ephemeral(
+    t: Texts,
     text: str,
     blocks: list[dict[str, Any]],
     names: Names,
@@ -356,16 +379,15 @@ def render_ephemeral(
     first_button: int = 1,
 ) -> Rendered:
     """An answer only the user sees (chat.postEphemeral, a response_url post)."""
-    who = names.display(author) if author else "Santo"
-    where = f" in #{names.channel(channel)}" if channel else ""
-    head = f"{who}{where}{_marks(EPHEMERAL, UPDATED if updated else None)}:"
-    return _indented(head, _body(text, blocks, names, first_button), INDENT)
+    head = _ephemeral_head(t, names, author, channel, mark(t, "ephemeral", "updated" if updated else None))
+    return _indented(head, _body(t, text, blocks, names, first_button), INDENT)
 
 
 def render_ephemeral_record(
-    record: Ephemeral, names: Names, *, author: str | None = None, first_button: int = 1
+    t: Texts, record: Ephemeral, names: Names, *, author: str | None = None, first_button: int = 1
 ) -> Rendered:
     return render_ephemeral(
+        t,
         record.text,
         record.blocks,
         names,
@@ -376,6 +398,7 @@ def render_ephemeral_record(
 
 
 def render_response(
+    t: Texts,
     post: ResponsePost,
     names: Names,
     *,
@@ -386,9 +409,10 @@ def render_response(
     """An ephemeral response_url post (`in_channel` ones are stored as messages). It shows as
     updated when it replaces the message it answers (default: when it says `replace_original`)."""
     if post.delete_original:
-        who = names.display(author) if author else "Santo"
-        return Rendered([f"{who}{_marks(EPHEMERAL)}: (message deleted)"])
+        head = _ephemeral_head(t, names, author, None, mark(t, "ephemeral"))
+        return Rendered([t("console.head.deleted", head=head)])
     return render_ephemeral(
+        t,
         post.text,
         post.blocks,
         names,
@@ -399,14 +423,15 @@ def render_response(
     )
 
 
-def view_title(view: ViewRecord | dict[str, Any], names: Names) -> str:
+def view_title(t: Texts, view: ViewRecord | dict[str, Any], names: Names) -> str:
     payload = view.payload if isinstance(view, ViewRecord) else view
     if payload.get("type") == "home":
-        return "App Home"
-    return text_of(payload.get("title"), names) or "modal"
+        return t("console.view.home")
+    return text_of(payload.get("title"), names) or t("console.view.modal")
 
 
 def render_view(
+    t: Texts,
     view: ViewRecord | dict[str, Any],
     names: Names,
     *,
@@ -417,8 +442,8 @@ def render_view(
     payload = view.payload if isinstance(view, ViewRecord) else view
     blocks = payload.get("blocks") if isinstance(payload.get("blocks"), list) else []
     assert isinstance(blocks, list)
-    body = render_blocks(blocks, names, number_buttons=False)
-    head = f"┌─ {view_title(view, names)}{_marks(UPDATED if updated else None)}"
+    body = render_blocks(t, blocks, names, number_buttons=False)
+    head = f"┌─ {view_title(t, view, names)}{mark(t, 'updated' if updated else None)}"
     lines = [head, *(f"│ {line}".rstrip() for line in body.lines)]
     labels = {
         b.get("block_id"): text_of(b.get("label"), names)
@@ -426,15 +451,15 @@ def render_view(
         if isinstance(b, dict) and b.get("type") == "input"
     }
     for block_id, error in (errors or {}).items():
-        lines.append(f"│ ✗ {labels.get(block_id) or block_id}: {error}")
+        lines.append(f"│ {t('console.input.error', label=labels.get(block_id) or block_id, error=error)}")
     actions = [text_of(payload.get(name), names) for name in ("submit", "close")]
     shown = " ".join(f"[{a}]" for a in actions if a)
     lines.append(f"└─ {shown}" if shown else "└─")
     return Rendered(lines)
 
 
-def render_home(view: ViewRecord, names: Names, *, first_button: int = 1) -> Rendered:
+def render_home(t: Texts, view: ViewRecord, names: Names, *, first_button: int = 1) -> Rendered:
     """The app's Home tab, with numbered buttons (`click N` presses them)."""
-    body = render_blocks(view.blocks, names, first_button=first_button)
-    lines = ["┌─ Santo · Home tab", *(f"│ {line}".rstrip() for line in body.lines), "└─"]
+    body = render_blocks(t, view.blocks, names, first_button=first_button)
+    lines = [f"┌─ {t('console.view.home_tab')}", *(f"│ {line}".rstrip() for line in body.lines), "└─"]
     return Rendered(lines, body.buttons)

@@ -12,11 +12,14 @@ import sys
 import time
 from pathlib import Path
 
+from bot.console.render import Names, mark, mrkdwn
 from bot.i18n import TEXTS, Language
 from handlers.blocks.send_modal import build_send_modal
 from handlers.ids import BlockId
 
 PROMPT = "#general alice> "
+EN, ZH = TEXTS[Language.EN], TEXTS[Language.ZH_HANS]
+NAMES = Names(users={"U0ALICE": ("alice", "Alice Chen")}, channels={"C0GENERAL": "general"})
 
 
 def form_answers(**answers: str) -> list[str]:
@@ -115,6 +118,69 @@ def test_a_scripted_session_reads_like_slack(tmp_path: Path) -> None:
         "      Failed (1)\n      +86 139 1082 0402 — content contains a forbidden keyword (402)\n"
     )
     assert out.rstrip().endswith("(done)")
+
+
+# The same walk-through by a user whose Slack is in Chinese.
+ZH_QUICK = "/sms send +8613910825657,+8613910820402 您的验证码是 4821"
+ZH_SCRIPT = [
+    "/sms help",
+    ZH_QUICK,
+    "/sms",
+    *form_answers(**{BlockId.RECIPIENTS: "12345", BlockId.MESSAGE: "会议改到下午三点"}),
+    "+8613910825657, +447400123456",
+    "y",
+    "home",
+]
+
+
+def test_with_a_chinese_locale_the_console_speaks_chinese(tmp_path: Path) -> None:
+    script = tmp_path / "session.txt"
+    script.write_text("\n".join(ZH_SCRIPT) + "\n", encoding="utf-8")
+    run = subprocess.run(
+        console(tmp_path, "--locale", "zh-CN", "--script", str(script)),
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    banner, out = run.stdout.split("\n", 1)  # the banner is for whoever runs the process: English
+    assert banner.startswith("Santo for Slack console: app http://127.0.0.1:") and "Traceback" not in out
+    assert out.startswith(ZH("console.welcome", user="alice", channel="general") + "\n")
+
+    def head(*marks: str) -> str:
+        return ZH("console.head.channel", author="Santo", channel="general", marks=mark(ZH, *marks))
+
+    usage = after(out, PROMPT + "/sms help\n")
+    assert usage.startswith(f"{head('ephemeral')}\n  {mrkdwn(ZH('help.usage').splitlines()[0])}\n")
+
+    quick = after(out, f"{PROMPT}{ZH_QUICK}\n").split(PROMPT)[0]
+    assert quick.startswith(f"{head()}\n") and f"{head('updated')}\n" in quick
+    headline = ZH("home.headline.sms", to=ZH.count("home.numbers", 2), user="U0ALICE", channel="C0GENERAL")
+    thread = ZH("console.head.thread", author="Santo", parent=mrkdwn(headline, NAMES), marks="")
+    assert f"  └ {thread}\n" in quick and ZH("codes.report.402") in after(quick, thread)
+
+    form = after(out, PROMPT + "/sms\n").split(PROMPT)[0]
+    recipients, optional = ZH("send.modal.recipients"), mark(ZH, "optional")
+    assert f"  {ZH('console.input.prompt', label=recipients, optional=optional, default='')}12345\n" in form
+    assert ZH("console.input.hint", text=ZH("console.input.one_line", newline="\\n")) in form
+    assert ZH("console.input.hint", text=ZH("console.input.date_time", zone="Asia/Shanghai")) in form
+    wrong = ZH("send.errors.invalid_entry", raw="12345", reason=ZH("numbers.reason.too_short"))
+    error = ZH("console.input.error", label=recipients, error=ZH("send.errors.no_valid_number", shown=wrong))
+    assert f"  {error}\n" in form
+    confirmation = after(form, f"┌─ {ZH('send.confirm.title')}{mark(ZH, 'updated')}\n")
+    assert f"  {ZH('console.form.submit', label=ZH('send.confirm.submit'))}y\n" in confirmation
+    assert mrkdwn(ZH("send.notice.sent", channel="C0GENERAL"), NAMES) in confirmation
+
+    home = after(out, PROMPT + "home\n")
+    assert home.startswith(f"┌─ {ZH('console.view.home_tab')}\n")
+    assert mrkdwn(ZH("app_home.sends.title")) in home
+    assert out.rstrip().endswith(ZH("console.done"))
+
+    english = [EN(f"console.marks.{m}") for m in ("ephemeral", "updated", "optional")]
+    english += [EN("console.view.home_tab"), EN("console.done"), "You are @", "in the thread of"]
+    english += ["Submit", "one line", "from now", "Recipients", "Delivered", "Balance"]
+    assert [phrase for phrase in english if phrase in out] == []
 
 
 class Terminal:

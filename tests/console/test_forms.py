@@ -12,6 +12,7 @@ from handlers.blocks.send_modal import build_send_modal
 from handlers.ids import ActionId, BlockId
 
 CONTEXT = Context(
+    TEXTS[Language.EN],
     Names(users={"U0ALICE": ("alice", "Alice Chen")}, channels={"C0GENERAL": "general", "C0OPS": "ops"}),
     channel_id="C0GENERAL",
     user_id="U0ALICE",
@@ -60,6 +61,24 @@ def test_what_slack_refuses_before_submitting_is_asked_again() -> None:
         parse(form[BlockId.SENDER], "A" * 17, CONTEXT)
 
 
+def test_a_chinese_user_is_asked_in_chinese() -> None:
+    chinese = Context(TEXTS[Language.ZH_HANS], CONTEXT.names, "C0GENERAL", "U0ALICE", "Asia/Shanghai")
+    form = {f.block_id: f for f in fields_of(build_send_modal(chinese.t, None).to_dict(), chinese.names)}
+    assert prompt(form[BlockId.RECIPIENTS], chinese) == "收件人（可选）："
+    assert prompt(form[BlockId.KIND], chinese) == "类型 [1]："
+    assert describe(form[BlockId.MESSAGE], chinese) == ["（在一行内输入；需要换行时输入 \\n）"]
+    assert describe(form[BlockId.CHANNEL], chinese) == ["（可选频道：#general、#ops）"]
+    assert refusal(form[BlockId.MESSAGE], "", chinese) == "此项必填。"
+    assert refusal(form[BlockId.KIND], "3", chinese) == "请选择 1 到 2：1) 短信  2) 语音呼叫（文字转语音）"
+    assert refusal(form[BlockId.SENDER], "A" * 17, chinese) == "最多 16 个字符（现在是 17 个）。"
+
+
+def refusal(field: Field, typed: str, context: Context) -> str:
+    with pytest.raises(FieldError) as refused:
+        parse(field, typed, context)
+    return str(refused.value)
+
+
 def test_a_date_and_time_is_read_in_the_users_timezone() -> None:
     picker = InputBlock(
         block_id="when",
@@ -69,7 +88,12 @@ def test_a_date_and_time_is_read_in_the_users_timezone() -> None:
     )
     [when] = fields_of({"blocks": [picker.to_dict()]}, CONTEXT.names)
     shanghai = Context(
-        CONTEXT.names, "C0GENERAL", "U0ALICE", "Asia/Shanghai", now=datetime(2030, 1, 1, tzinfo=UTC)
+        CONTEXT.t,
+        CONTEXT.names,
+        "C0GENERAL",
+        "U0ALICE",
+        "Asia/Shanghai",
+        now=datetime(2030, 1, 1, tzinfo=UTC),
     )
     at_0830 = int(datetime(2030, 1, 1, 0, 30, tzinfo=UTC).timestamp())
     assert parse(when, "2030-01-01 08:30", shanghai) == {

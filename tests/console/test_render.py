@@ -13,8 +13,6 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.console.render import (
-    EPHEMERAL,
-    UPDATED,
     Names,
     mrkdwn,
     render_blocks,
@@ -29,6 +27,7 @@ from bot.store.notify import Failure
 from handlers.blocks.failures import build_failures_reply
 from handlers.blocks.send_modal import build_send_modal
 
+EN, ZH = TEXTS[Language.EN], TEXTS[Language.ZH_HANS]
 NAMES = Names(
     users={"U0ALICE": ("alice", "Alice Chen"), "UBOT": ("santo", "Santo")},
     channels={"C0GENERAL": "general", "C0OPS": "ops"},
@@ -80,7 +79,7 @@ def test_sections_fields_context_dividers_and_headers() -> None:
         DividerBlock(),
         ContextBlock(elements=[MarkdownTextObject(text="msgid `17956`")]),
     )
-    assert render_blocks(blocks, NAMES).lines == [
+    assert render_blocks(EN, blocks, NAMES).lines == [
         "Status",
         "Balance: ¥100.00",
         "China",
@@ -100,7 +99,7 @@ def test_buttons_are_numbered_from_the_next_free_number() -> None:
             ]
         ),
     )
-    shown = render_blocks(blocks, NAMES, first_button=3)
+    shown = render_blocks(EN, blocks, NAMES, first_button=3)
     assert shown.lines[-1] == "[3 Send] [4 Cancel]"
     assert [(b.number, b.action_id, b.value) for b in shown.buttons] == [
         (3, "confirm_send", "d1"),
@@ -112,10 +111,10 @@ def test_a_thread_reply_is_indented_under_its_parent() -> None:
     parent = message(
         "1.1", dicts(SectionBlock(text=MarkdownTextObject(text="*SMS to 2 numbers* · sent by <@U0ALICE>")))
     )
-    text, blocks = build_failures_reply(TEXTS[Language.EN], [Failure(1, "8613910820402", "402")])
+    text, blocks = build_failures_reply(EN, [Failure(1, "8613910820402", "402")])
     reply = message("1.2", [b.to_dict() for b in blocks], thread_ts="1.1", text=text)
-    top = render_message(parent, NAMES).lines
-    shown = render_message(reply, NAMES, parent=parent).lines
+    top = render_message(EN, parent, NAMES).lines
+    shown = render_message(EN, reply, NAMES, parent=parent).lines
     assert top == ["Santo in #general:", "  SMS to 2 numbers · sent by @alice"]
     assert shown[0] == '  └ Santo, in the thread of "SMS to 2 numbers · sent by @alice":'
     assert shown[1:] == [
@@ -126,10 +125,10 @@ def test_a_thread_reply_is_indented_under_its_parent() -> None:
 
 def test_an_updated_message_is_marked_once() -> None:
     home = message("1.1", dicts(SectionBlock(text=MarkdownTextObject(text="*Delivered* 2 · *Failed* 0"))))
-    first = render_message(home, NAMES).text
-    again = render_message(home, NAMES, updated=True).text
-    assert UPDATED not in first
-    assert again.splitlines()[0] == f"Santo in #general {UPDATED}:" and again.count(UPDATED) == 1
+    first = render_message(EN, home, NAMES).text
+    again = render_message(EN, home, NAMES, updated=True).text
+    assert "(updated)" not in first
+    assert again.splitlines()[0] == "Santo in #general (updated):" and again.count("(updated)") == 1
     assert again.splitlines()[1:] == first.splitlines()[1:]
 
 
@@ -137,17 +136,41 @@ def test_ephemeral_answers_are_marked_only_visible_to_you() -> None:
     post = ResponsePost(
         "R1", {"text": "*Balance:* ¥100.00", "response_type": "ephemeral"}, 0.0, "C0GENERAL", "U0ALICE"
     )
-    assert render_response(post, NAMES).lines == [f"Santo in #general {EPHEMERAL}:", "  Balance: ¥100.00"]
+    assert render_response(EN, post, NAMES).lines == [
+        "Santo in #general (only visible to you):",
+        "  Balance: ¥100.00",
+    ]
     replaced = ResponsePost("R2", {"text": "Cancelled.", "replace_original": True}, 0.0, "C0GENERAL")
-    assert render_response(replaced, NAMES).lines[0] == f"Santo in #general {EPHEMERAL} {UPDATED}:"
+    assert (
+        render_response(EN, replaced, NAMES).lines[0] == "Santo in #general (only visible to you) (updated):"
+    )
 
 
 def test_a_modal_shows_title_inputs_errors_and_its_buttons() -> None:
-    payload = build_send_modal(TEXTS[Language.EN], "C0GENERAL").to_dict()
+    payload = build_send_modal(EN, "C0GENERAL").to_dict()
     view = ViewRecord(id="V1", type="modal", payload=payload, hash="h")
-    lines = render_view(view, NAMES, errors={"recipients": "No valid number. 12345: too short"}).lines
+    lines = render_view(EN, view, NAMES, errors={"recipients": "No valid number. 12345: too short"}).lines
     assert lines[0] == "┌─ Send SMS"
     assert "│ Recipients (optional): ____" in lines and "│ Type: [SMS]" in lines
     assert "│ Sender id (optional): ____" in lines
     assert "│ ✗ Recipients: No valid number. 12345: too short" in lines
     assert lines[-1] == "└─ [Review] [Cancel]"
+
+
+def test_in_a_chinese_users_console_slacks_own_words_are_chinese() -> None:
+    parent = message("1.1", dicts(SectionBlock(text=MarkdownTextObject(text="*发送短信至 2 个号码*"))))
+    text, blocks = build_failures_reply(ZH, [Failure(1, "8613910820402", "402")])
+    reply = message("1.2", [b.to_dict() for b in blocks], thread_ts="1.1", text=text)
+    assert render_message(ZH, parent, NAMES, updated=True).lines[0] == "Santo 在 #general（已更新）："
+    assert render_message(ZH, reply, NAMES, parent=parent).lines[0] == (
+        "  └ Santo 在“发送短信至 2 个号码”的消息列中回复："
+    )
+    replaced = ResponsePost("R2", {"text": "已取消。", "replace_original": True}, 0.0, "C0GENERAL")
+    assert render_response(ZH, replaced, NAMES).lines[0] == "Santo 在 #general（仅你可见）（已更新）："
+    deleted = ResponsePost("R3", {"delete_original": True}, 0.0, "C0GENERAL")
+    assert render_response(ZH, deleted, NAMES).lines == ["Santo（仅你可见）：（消息已删除）"]
+
+    payload = build_send_modal(ZH, "C0GENERAL").to_dict()
+    lines = render_view(ZH, ViewRecord(id="V1", type="modal", payload=payload, hash="h"), NAMES).lines
+    assert f"│ {ZH('send.modal.recipients')}（可选）：____" in lines
+    assert f"│ {ZH('send.modal.schedule')}：____" in lines  # its label says 可选 already
