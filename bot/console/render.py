@@ -4,7 +4,8 @@ Block Kit becomes indented plain lines: sections (text and fields), headers, con
 images, rich text and input labels; buttons get numbers (`[1 Send] [2 Cancel]`) so they can be
 pressed with `click N`. mrkdwn is shown plainly: `*bold*`, `_italic_`, `~strike~` and `` `code` ``
 lose their markers, `&lt;` `&gt;` `&amp;` are unescaped, `<@U…>` / `<#C…>` become `@name` /
-`#name`, links `<url|label>` become `label (url)`, a leading `&gt; ` quote becomes `│ `.
+`#name`, links `<url|label>` become `label (url)` (`标签（url）` after a Chinese label), a leading
+`&gt; ` quote becomes `│ `.
 What the console adds around them (who posted where, "(updated)", "(optional)") is Slack's client
 speaking: it comes from the `console` catalogue in the reader's language (`t`).
 """
@@ -107,6 +108,7 @@ _TOKEN = re.compile(
 )
 _EMOJI = re.compile(r":([a-z0-9_+\-]+):")
 _QUOTE = re.compile(r"^&gt;(?: |$)", re.MULTILINE)
+_FULL_WIDTH = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]$")
 
 
 def unescape(text: str) -> str:
@@ -116,6 +118,13 @@ def unescape(text: str) -> str:
 
 def emoji(text: str) -> str:
     return _EMOJI.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text)
+
+
+def _link(label: str, url: str) -> str:
+    """A link as `label (url)`; after a Chinese label, in full-width brackets: `标签（url）`."""
+    if _FULL_WIDTH.search(label):
+        return f"{label}（{url}）"
+    return f"{label} ({url})"
 
 
 def _angle(inner: str, names: Names) -> str:
@@ -132,7 +141,7 @@ def _angle(inner: str, names: Names) -> str:
         return "@" + word
     target = unescape(target)
     if label and label != target:
-        return f"{label} ({target.removeprefix('mailto:')})"
+        return _link(label, target.removeprefix("mailto:"))
     return target.removeprefix("mailto:")
 
 
@@ -229,7 +238,7 @@ def _rich_text(element: Any, names: Names) -> str:
     if kind == "link":
         url = str(element.get("url", ""))
         label = element.get("text")
-        return f"{label} ({url})" if label else url
+        return _link(str(label), url) if label else url
     if kind == "user":
         return "@" + names.handle(str(element.get("user_id", "")))
     if kind == "channel":

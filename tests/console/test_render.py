@@ -69,6 +69,7 @@ def test_mentions_channels_and_links_show_as_names() -> None:
         == "Slack (https://slack.com) or https://x.example"
     )
     assert mrkdwn("<@U0NOBODY>", NAMES) == "@U0NOBODY"
+    assert mrkdwn("请在<https://x.example|重发的消息>中查看") == "请在重发的消息（https://x.example）中查看"
 
 
 def test_sections_fields_context_dividers_and_headers() -> None:
