@@ -3,7 +3,8 @@
 One process at a time submits a resumable send: it holds the send's lease (`submit_owner`,
 `submit_lease`), renewing it while it works. Every request first claims its numbers
 (Queued → Submitting, one UPDATE guarded by the status), then calls the platform, then stores
-the answer (msgid and Pending, or why not). So:
+the answer (msgid and Pending, or why not; answers are written in groups, off the way of the
+next requests: see `Writer`). So:
 - a number is only ever requested by the run that moved it out of Queued: nobody gets it twice;
 - a run that stops (shutdown, crash) leaves Queued numbers for the next run: nobody is skipped;
 - only numbers Submitting when a run died are ambiguous: the next run marks them Unknown
@@ -363,11 +364,14 @@ async def drive(services: Services, send_id: int) -> SendState | None:
 
     keeper = asyncio.create_task(keep_lease())
     writing = asyncio.create_task(writer.run())
+    workers = [asyncio.create_task(worker()) for _ in range(max(1, settings.santo_concurrency))]
     try:
-        workers = max(1, settings.santo_concurrency)
         try:
-            await asyncio.gather(*(worker() for _ in range(workers)))
+            await asyncio.gather(*workers)
         finally:
+            for task in workers:  # one failed (or the run was cancelled): the others stop too
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
             await writer.flush()  # every answer received is stored before this run ends
     finally:
         keeper.cancel()
