@@ -89,7 +89,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--locale",
-        help="your Slack language, e.g. zh-CN for the app in Chinese (default: the user's own; wei is zh-CN)",
+        help="your Slack language, e.g. zh-CN for the app and the console in Chinese "
+        "(default: the user's own; wei is zh-CN)",
     )
     parser.add_argument(
         "--database",
