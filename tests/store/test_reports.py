@@ -1,0 +1,171 @@
+"""Report batches in the store: the group commit's rules, on SQLite (the writer thread's own
+statements) and on PostgreSQL (Core statements) alike."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.numbers import parse_number
+from bot.santo.models import BatchOutcome, SubmitResult
+from bot.santo.reports import StatusReport
+from bot.settings import load_settings
+from bot.store.db import Database, now
+from bot.store.notify import Claim, claim_dirty, defer, settle
+from bot.store.reports import Callback, store_callbacks
+from bot.store.sends import NewSend, create_send, record_batch
+from bot.store.tables import BadCallback, Inbound, NumberStatus, Recipient, Report, Send, SendKind
+
+NUMBERS = ("8613910825657", "8613910820402", "8613910820403")
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(load_settings(database_url=database_url).sqlalchemy_url)
+    await database.migrate()
+    yield database
+    await database.close()
+
+
+async def new_send(db: Database, msgid: str | None, numbers: tuple[str, ...] = NUMBERS) -> int:
+    send = NewSend(
+        team_id="T0TEST",
+        user_id="U0ALICE",
+        channel_id="C0GENERAL",
+        kind=SendKind.SMS,
+        text="hello",
+        sender_id=None,
+        lang=None,
+        encoding="GSM-7",
+        parts=1,
+        estimated_cost=Decimal("0.24"),
+        numbers=tuple(parse_number(n) for n in numbers),
+    )
+    send_id = await create_send(db, send, "1700000000.000100")
+    if msgid is not None:
+        await accept(db, send_id, msgid, numbers)
+    return send_id
+
+
+async def accept(db: Database, send_id: int, msgid: str, numbers: tuple[str, ...] = NUMBERS) -> None:
+    result = SubmitResult(command="MT_RESPONSE", accepted=True, code="000", msgid=msgid, numbers=numbers)
+    await record_batch(db, send_id, BatchOutcome(numbers, result=result))
+
+
+def report(msgid: str, number: str, code: str = "DELIVRD") -> Callback:
+    value = "0" if code == "DELIVRD" else "400"
+    content = f"{msgid}|{value}|{code}||"
+    parsed = StatusReport(msgid=msgid, number=number, value=value, code=code, content=content)
+    return Callback(raw=f"command=RT_REQUEST&msgid={msgid}&da={number}&rsm={content}", report=parsed)
+
+
+async def statuses(db: Database, send_id: int) -> dict[str, tuple[str, str | None]]:
+    async with db.session() as session:
+        rows = await session.execute(
+            select(Recipient.number, Recipient.status, Recipient.code).where(Recipient.send_id == send_id)
+        )
+        return {number: (status, code) for number, status, code in rows.all()}
+
+
+async def change_seq(db: Database, send_id: int) -> int:
+    async with db.session() as session:
+        return int(await session.scalar(select(Send.change_seq).where(Send.id == send_id)) or 0)
+
+
+async def count(db: Database, table: type) -> int:
+    async with db.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+async def test_a_batch_applies_its_reports_and_marks_only_their_sends(db: Database) -> None:
+    one, other = await new_send(db, "m-one"), await new_send(db, "m-other")
+    seq_one, seq_other = await change_seq(db, one), await change_seq(db, other)
+    await store_callbacks(db, [report("m-one", NUMBERS[0]), report("m-one", NUMBERS[1], "402")], now())
+    assert await statuses(db, one) == {
+        NUMBERS[0]: (NumberStatus.DELIVERED, "DELIVRD"),
+        NUMBERS[1]: (NumberStatus.FAILED, "402"),
+        NUMBERS[2]: (NumberStatus.PENDING, None),
+    }
+    assert await change_seq(db, one) == seq_one + 1  # one mark per batch, however many reports
+    assert await change_seq(db, other) == seq_other
+    assert await count(db, Report) == 2
+
+
+async def test_the_same_report_again_changes_nothing(db: Database) -> None:
+    send_id = await new_send(db, "m-dup")
+    await store_callbacks(db, [report("m-dup", NUMBERS[0]), report("m-dup", NUMBERS[0])], now())
+    seq = await change_seq(db, send_id)
+    await store_callbacks(db, [report("m-dup", NUMBERS[0])], now())
+    assert await count(db, Report) == 1
+    assert await change_seq(db, send_id) == seq  # nothing new to show
+    assert (await statuses(db, send_id))[NUMBERS[0]] == (NumberStatus.DELIVERED, "DELIVRD")
+
+
+async def test_first_final_status_wins_within_a_batch_and_across_batches(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    send_id = await new_send(db, "m-race")
+    with caplog.at_level(logging.WARNING):
+        await store_callbacks(
+            db,
+            [report("m-race", NUMBERS[0], "402"), report("m-race", NUMBERS[0]), report("m-race", NUMBERS[1])],
+            now(),
+        )
+        await store_callbacks(db, [report("m-race", NUMBERS[1], "403")], now())
+    assert await statuses(db, send_id) == {
+        NUMBERS[0]: (NumberStatus.FAILED, "402"),
+        NUMBERS[1]: (NumberStatus.DELIVERED, "DELIVRD"),
+        NUMBERS[2]: (NumberStatus.PENDING, None),
+    }
+    conflicts = [r.getMessage() for r in caplog.records if "conflicting report" in r.getMessage()]
+    assert len(conflicts) == 2
+    assert f"number {NUMBERS[0]} ignored: 0 DELIVRD, kept failed 402" in conflicts[0]
+    assert f"number {NUMBERS[1]} ignored: 400 403, kept delivered DELIVRD" in conflicts[1]
+    assert await count(db, Report) == 4  # every report is kept, raw and parsed
+
+
+async def test_a_report_before_its_msgid_is_kept_then_applied(db: Database) -> None:
+    send_id = await new_send(db, None)
+    await store_callbacks(db, [report("m-late", NUMBERS[2], "403"), report("m-late", NUMBERS[2])], now())
+    assert (await statuses(db, send_id))[NUMBERS[2]] == (NumberStatus.QUEUED, None)
+    await accept(db, send_id, "m-late")
+    assert (await statuses(db, send_id))[NUMBERS[2]] == (NumberStatus.FAILED, "403")  # the first one
+
+
+async def test_bad_and_inbound_callbacks_share_the_batch(db: Database) -> None:
+    send_id = await new_send(db, "m-mixed")
+    await store_callbacks(
+        db,
+        [
+            Callback(raw="command=RT_REQUEST&msgid=", bad_reason="missing msgid"),
+            report("m-mixed", NUMBERS[0]),
+            Callback(raw="command=MO_REQUEST&sm=6869", command="MO_REQUEST"),
+        ],
+        now(),
+    )
+    assert (await count(db, BadCallback), await count(db, Inbound), await count(db, Report)) == (1, 1, 1)
+    assert (await statuses(db, send_id))[NUMBERS[0]][0] == NumberStatus.DELIVERED
+
+
+async def test_concurrent_batches_and_notifier_writes_all_land(db: Database) -> None:
+    """Report batches and the notifier's claims interleave (on SQLite they share the writer thread)."""
+    numbers = tuple(f"86139{i:08d}" for i in range(60))
+    send_id = await new_send(db, "m-many", numbers)
+
+    async def notifier() -> None:
+        for _ in range(10):
+            for claim in await claim_dirty(db, 5, timedelta(seconds=20), now()):
+                await defer(db, claim.send_id, now(), failed=False)
+            await settle(db, Claim(send_id, -1), done=True)
+            await asyncio.sleep(0)
+
+    batches = [[report("m-many", n) for n in numbers[i : i + 6]] for i in range(0, 60, 6)]
+    await asyncio.gather(notifier(), *(store_callbacks(db, batch, now()) for batch in batches))
+    assert set((await statuses(db, send_id)).values()) == {(NumberStatus.DELIVERED, "DELIVRD")}
+    assert await count(db, Report) == 60
