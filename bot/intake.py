@@ -13,11 +13,12 @@ import logging
 from urllib.parse import quote
 
 from aiohttp import web
+from pydantic import SecretStr
 
 from bot.sandbox.logs import mask_passwords
 from bot.santo.codes import Command
-from bot.santo.reports import ReportError, is_status_report, parse_report
-from bot.services import SERVICES, Services
+from bot.santo.reports import ReportError, parse_report
+from bot.services import Services
 from bot.store.db import now
 from bot.store.reports import Callback, store_callbacks
 
@@ -30,31 +31,40 @@ MAX_BATCH = 500
 class ReportWriter:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.queue: asyncio.Queue[tuple[Callback, asyncio.Future[None]]] = asyncio.Queue()
+        self.pending: list[tuple[Callback, asyncio.Future[None]]] = []
+        """Callbacks waiting for the next commit, in arrival order."""
+        self._ready = asyncio.Event()
         self.batches = 0
+        self._token: tuple[SecretStr | None, bytes | None] = (None, None)
 
     async def write(self, callback: Callback) -> None:
         """Returns once `callback` is committed; raises if the commit failed."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self.queue.put((callback, done))
+        self.pending.append((callback, done))
+        self._ready.set()
         await done
 
     async def run(self) -> None:
-        """Commit batches until shutdown; then commit what is queued and return."""
-        stopping = asyncio.ensure_future(self.services.stopping.wait())
+        """Commit batches until shutdown; then commit what is queued and return.
+
+        Under load a batch is waiting whenever the previous commit ends: the writer goes
+        straight on with it, without waiting for a wake-up."""
+        stopping = self.services.stopping
+        watch = asyncio.ensure_future(stopping.wait())
+        watch.add_done_callback(lambda _: self._ready.set())
         try:
             while True:
-                getting = asyncio.ensure_future(self.queue.get())
-                await asyncio.wait([getting, stopping], return_when=asyncio.FIRST_COMPLETED)
-                if not getting.done():
-                    getting.cancel()
-                    break
-                batch = [getting.result()]
-                while len(batch) < MAX_BATCH and not self.queue.empty():
-                    batch.append(self.queue.get_nowait())
+                if not self.pending:
+                    if stopping.is_set():
+                        break
+                    self._ready.clear()
+                    await self._ready.wait()
+                    continue
+                batch = self.pending[:MAX_BATCH]
+                del self.pending[:MAX_BATCH]
                 await self._commit(batch)
         finally:
-            stopping.cancel()
+            watch.cancel()
         await self.flush()
 
     async def _commit(self, batch: list[tuple[Callback, asyncio.Future[None]]]) -> None:
@@ -74,52 +84,67 @@ class ReportWriter:
 
     async def flush(self) -> None:
         """Commit what is still queued (at shutdown, after the server stopped taking requests)."""
-        batch = []
-        while not self.queue.empty():
-            batch.append(self.queue.get_nowait())
-        if batch:
+        while self.pending:
+            batch = self.pending[:MAX_BATCH]
+            del self.pending[:MAX_BATCH]
             await self._commit(batch)
+
+    def token_ok(self, given: str) -> bool:
+        """Constant-time comparison with SANTO_REPORT_TOKEN (encoded once, not per request)."""
+        secret = self.services.settings.santo_report_token
+        if secret is not self._token[0]:
+            self._token = (secret, None if secret is None else secret.get_secret_value().encode())
+        expected = self._token[1]
+        return expected is not None and hmac.compare_digest(given.encode(), expected)
 
 
 WRITER = web.AppKey("report_writer", ReportWriter)
 
 
-def _token_ok(request: web.Request, services: Services) -> bool:
-    expected = services.settings.santo_report_token
-    if expected is None:
-        return False
-    given = request.match_info.get("token", "")
-    return hmac.compare_digest(given.encode(), expected.get_secret_value().encode())
+_ANSWER = f"command={Command.RT_RESPONSE}&msgid={{}}&rtstat=ACCEPTD&rterrcode=000"
+
+
+def _mask(raw: str) -> str:
+    """`mask_passwords`, after a cheap look for the word (a report never has a password)."""
+    return mask_passwords(raw) if "cppwd" in raw.lower() else raw
+
+
+def _quoted(value: str) -> str:
+    return value if value.isascii() and value.isalnum() else quote(value)
 
 
 async def report_route(request: web.Request) -> web.Response:
-    services: Services = request.app[SERVICES]
-    if not _token_ok(request, services):
+    writer = request.app[WRITER]
+    if not writer.token_ok(request.match_info.get("token", "")):
         raise web.HTTPNotFound()
+    if request.method == "POST":
+        return await _report_post(request, writer)
+    return await _report(writer, dict(request.query.items()), _mask(request.query_string))
+
+
+async def _report_post(request: web.Request, writer: ReportWriter) -> web.Response:
     if (request.content_length or 0) > MAX_REPORT_BODY:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_REPORT_BODY, actual_size=request.content_length or 0)
-    params = {key: value for key, value in request.query.items()}
-    raw = request.query_string
-    if request.method == "POST":
-        body = await request.read()
-        if len(body) > MAX_REPORT_BODY:
-            raise web.HTTPRequestEntityTooLarge(max_size=MAX_REPORT_BODY, actual_size=len(body))
-        try:
-            form = await request.post()
-        except ValueError:  # undecodable bytes
-            form = None
-        if form is None:
-            raw = mask_passwords(request.query_string + "&" + body.decode("utf-8", "replace"))
-            await _store(
-                request.app[WRITER], Callback(raw=raw[:MAX_REPORT_BODY], bad_reason="unreadable form body")
-            )
-            return web.Response(status=400, text="malformed report: unreadable form body")
-        params.update({key: value for key, value in form.items() if isinstance(value, str)})
-        raw = "&".join(part for part in (raw, body.decode("utf-8", "replace")) if part)
-    raw = mask_passwords(raw)[:MAX_REPORT_BODY]
-    writer = request.app[WRITER]
+    params = dict(request.query.items())
+    body = await request.read()
+    if len(body) > MAX_REPORT_BODY:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_REPORT_BODY, actual_size=len(body))
+    try:
+        form = await request.post()
+    except ValueError:  # undecodable bytes
+        raw = mask_passwords(request.query_string + "&" + body.decode("utf-8", "replace"))
+        await _store(writer, Callback(raw=raw[:MAX_REPORT_BODY], bad_reason="unreadable form body"))
+        return web.Response(status=400, text="malformed report: unreadable form body")
+    params.update({key: value for key, value in form.items() if isinstance(value, str)})
+    raw = "&".join(part for part in (request.query_string, body.decode("utf-8", "replace")) if part)
+    return await _report(writer, params, mask_passwords(raw))
+
+
+async def _report(writer: ReportWriter, params: dict[str, str], raw: str) -> web.Response:
+    """A callback's parameters (query and form) and its raw text, password masked."""
+    raw = raw[:MAX_REPORT_BODY]
     command = params.get("command", "").strip().upper()
-    if command and not is_status_report(params):
+    if command and command != Command.RT_REQUEST:
         await _store(writer, Callback(raw=raw, command=command[:32]))
         return web.Response(text=f"command={quote(command)}&rtstat=ACCEPTD&rterrcode=000")
     try:
@@ -129,9 +154,7 @@ async def report_route(request: web.Request) -> web.Response:
         await _store(writer, Callback(raw=raw, bad_reason=str(exc)))
         return web.Response(status=400, text=f"malformed report: {exc}")
     await _store(writer, Callback(raw=raw, report=report))
-    return web.Response(
-        text=f"command={Command.RT_RESPONSE}&msgid={quote(report.msgid)}&rtstat=ACCEPTD&rterrcode=000"
-    )
+    return web.Response(text=_ANSWER.format(_quoted(report.msgid)))
 
 
 async def _store(writer: ReportWriter, callback: Callback) -> None:
