@@ -1,15 +1,25 @@
-"""What the notifier needs of the store: claims on sends with news, failures to announce."""
+"""What the notifier needs of the store: claims on sends with news, failures to announce.
+
+The statements are built once. The writes go through `Database.write`: with SQLite they run on
+the writer thread in one hop each, in turn with the report batches, so a claim in the middle of
+a burst of reports never holds the write lock across trips through a busy event loop (which
+made the report writer wait for it).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Connection, Select, Table, bindparam, select, update
 
 from bot.store.db import Database
 from bot.store.tables import Inbound, NumberStatus, Recipient, Send
+
+_sends = cast(Table, Send.__table__)
+_recipients = cast(Table, Recipient.__table__)
+_inbound = cast(Table, Inbound.__table__)
 
 
 @dataclass(frozen=True)
@@ -25,122 +35,144 @@ class Failure:
     code: str | None
 
 
+_DIRTY = (
+    _sends.c.dirty_since.is_not(None),
+    (_sends.c.claimed_until.is_(None)) | (_sends.c.claimed_until < bindparam("now")),
+    (_sends.c.not_before.is_(None)) | (_sends.c.not_before <= bindparam("now")),
+)
+_ANY_DIRTY = select(_sends.c.id).where(*_DIRTY).limit(1)
+_CLAIM_DIRTY = (
+    update(_sends)
+    .where(
+        _sends.c.id.in_(
+            select(_sends.c.id)
+            .where(*_DIRTY)
+            .order_by(_sends.c.dirty_since)
+            .limit(bindparam("limit"))
+            .with_for_update(skip_locked=True)  # another process skips what we hold
+            .scalar_subquery()
+        )
+    )
+    .values(claimed_until=bindparam("until"))
+    .returning(_sends.c.id, _sends.c.change_seq)
+)
+_UNANNOUNCED = (
+    select(_recipients.c.id, _recipients.c.number, _recipients.c.code)
+    .where(
+        _recipients.c.send_id == bindparam("send_id"),
+        _recipients.c.status == NumberStatus.FAILED,
+        _recipients.c.announced.is_(False),
+    )
+    .order_by(_recipients.c.id)
+    .limit(bindparam("limit"))
+)
+_ANNOUNCED = (
+    update(_recipients).where(_recipients.c.id.in_(bindparam("ids", expanding=True))).values(announced=True)
+)
+_SETTLED = (
+    update(_sends)
+    .where(_sends.c.id == bindparam("send_id"), _sends.c.change_seq == bindparam("seq"))
+    .values(dirty_since=None, claimed_until=None, not_before=None, notify_attempts=0)
+)
+_RELEASED = (
+    update(_sends)
+    .where(_sends.c.id == bindparam("send_id"))
+    .values(claimed_until=None, not_before=None, notify_attempts=0)
+)
+_DEFERRED = (
+    update(_sends)
+    .where(_sends.c.id == bindparam("send_id"))
+    .values(claimed_until=None, not_before=bindparam("until"))
+)
+_DEFERRED_FAILED = _DEFERRED.values(notify_attempts=_sends.c.notify_attempts + 1)
+_ATTEMPTS = select(_sends.c.notify_attempts).where(_sends.c.id == bindparam("send_id"))
+_INBOUND_READY = (
+    _inbound.c.posted_at.is_(None),
+    (_inbound.c.claimed_until.is_(None)) | (_inbound.c.claimed_until < bindparam("now")),
+)
+_ANY_INBOUND = select(_inbound.c.id).where(*_INBOUND_READY).limit(1)
+_CLAIM_INBOUND = (
+    update(_inbound)
+    .where(
+        _inbound.c.id.in_(
+            select(_inbound.c.id)
+            .where(*_INBOUND_READY)
+            .order_by(_inbound.c.id)
+            .limit(bindparam("limit"))
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+    )
+    .values(claimed_until=bindparam("until"))
+    .returning(_inbound.c.id)
+)
+_INBOUND_POSTED = update(_inbound).where(_inbound.c.id == bindparam("id")).values(posted_at=bindparam("at"))
+
+
 async def claim_dirty(db: Database, limit: int, lease: timedelta, now: datetime) -> list[Claim]:
     """Claim sends whose message must be shown again; another process skips what we hold."""
-    conditions = (
-        Send.dirty_since.is_not(None),
-        (Send.claimed_until.is_(None)) | (Send.claimed_until < now),
-        (Send.not_before.is_(None)) | (Send.not_before <= now),
-    )
-    if not await _any(db, select(Send.id).where(*conditions)):
+    if not await _any(db, _ANY_DIRTY, now):
         return []
-    ready = (
-        select(Send.id)
-        .where(*conditions)
-        .order_by(Send.dirty_since)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    async with db.session.begin() as session:
-        rows = await session.execute(
-            update(Send)
-            .where(Send.id.in_(ready.scalar_subquery()))
-            .values(claimed_until=now + lease)
-            .returning(Send.id, Send.change_seq)
-        )
+
+    def claim(connection: Connection) -> list[Claim]:
+        rows = connection.execute(_CLAIM_DIRTY, {"now": now, "limit": limit, "until": now + lease})
         return [Claim(send_id, seq) for send_id, seq in rows.all()]
+
+    return await db.write(claim)
 
 
 async def unannounced_failures(db: Database, send_id: int, limit: int) -> list[Failure]:
-    async with db.session() as session:
-        rows = await session.execute(
-            select(Recipient.id, Recipient.number, Recipient.code)
-            .where(
-                Recipient.send_id == send_id,
-                Recipient.status == NumberStatus.FAILED,
-                Recipient.announced.is_(False),
-            )
-            .order_by(Recipient.id)
-            .limit(limit)
-        )
+    async with db.engine.connect() as connection:
+        rows = await connection.execute(_UNANNOUNCED, {"send_id": send_id, "limit": limit})
         return [Failure(*row) for row in rows.all()]
 
 
 async def mark_announced(db: Database, ids: list[int]) -> None:
-    async with db.session.begin() as session:
-        await session.execute(update(Recipient).where(Recipient.id.in_(ids)).values(announced=True))
+    await db.write(lambda connection: connection.execute(_ANNOUNCED, {"ids": ids}))
 
 
 async def settle(db: Database, claim: Claim, done: bool) -> None:
     """Shown: clear `dirty` unless something changed meanwhile (or more is left to show)."""
-    async with db.session.begin() as session:
-        if done:
-            cleared = await session.execute(
-                update(Send)
-                .where(Send.id == claim.send_id, Send.change_seq == claim.change_seq)
-                .values(dirty_since=None, claimed_until=None, not_before=None, notify_attempts=0)
-                .returning(Send.id)
-            )
-            if cleared.first() is not None:
-                return
-        await session.execute(
-            update(Send)
-            .where(Send.id == claim.send_id)
-            .values(claimed_until=None, not_before=None, notify_attempts=0)
-        )
+
+    def settle(connection: Connection) -> None:
+        params = {"send_id": claim.send_id, "seq": claim.change_seq}
+        if not done or connection.execute(_SETTLED, params).rowcount == 0:
+            connection.execute(_RELEASED, params)
+
+    await db.write(settle)
 
 
 async def defer(db: Database, send_id: int, until: datetime, failed: bool) -> None:
     """Not now: release the claim and keep the send dirty until `until`."""
-    values: dict[str, object] = {"claimed_until": None, "not_before": until}
-    if failed:
-        values["notify_attempts"] = Send.notify_attempts + 1
-    async with db.session.begin() as session:
-        await session.execute(update(Send).where(Send.id == send_id).values(**values))
+    statement = _DEFERRED_FAILED if failed else _DEFERRED
+    await db.write(lambda connection: connection.execute(statement, {"send_id": send_id, "until": until}))
 
 
 async def attempts(db: Database, send_id: int) -> int:
-    async with db.session() as session:
-        return int(await session.scalar(select(Send.notify_attempts).where(Send.id == send_id)) or 0)
+    async with db.engine.connect() as connection:
+        return int(await connection.scalar(_ATTEMPTS, {"send_id": send_id}) or 0)
 
 
 async def claim_inbound(db: Database, limit: int, lease: timedelta, now: datetime) -> list[Inbound]:
-    conditions = (
-        Inbound.posted_at.is_(None),
-        (Inbound.claimed_until.is_(None)) | (Inbound.claimed_until < now),
-    )
-    if not await _any(db, select(Inbound.id).where(*conditions)):
+    if not await _any(db, _ANY_INBOUND, now):
         return []
-    ready = (
-        select(Inbound.id)
-        .where(*conditions)
-        .order_by(Inbound.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    async with db.session.begin() as session:
-        ids = [
-            row[0]
-            for row in (
-                await session.execute(
-                    update(Inbound)
-                    .where(Inbound.id.in_(ready.scalar_subquery()))
-                    .values(claimed_until=now + lease)
-                    .returning(Inbound.id)
-                )
-            ).all()
-        ]
-        if not ids:
-            return []
+
+    def claim(connection: Connection) -> list[int]:
+        rows = connection.execute(_CLAIM_INBOUND, {"now": now, "limit": limit, "until": now + lease})
+        return [row[0] for row in rows.all()]
+
+    ids = await db.write(claim)
+    if not ids:
+        return []
+    async with db.session() as session:
         return list(await session.scalars(select(Inbound).where(Inbound.id.in_(ids)).order_by(Inbound.id)))
 
 
 async def mark_inbound_posted(db: Database, inbound_id: int, now: datetime) -> None:
-    async with db.session.begin() as session:
-        await session.execute(update(Inbound).where(Inbound.id == inbound_id).values(posted_at=now))
+    await db.write(lambda connection: connection.execute(_INBOUND_POSTED, {"id": inbound_id, "at": now}))
 
 
-async def _any(db: Database, query: Select[Any]) -> bool:
+async def _any(db: Database, query: Select[Any], now: datetime) -> bool:
     """A read before a claim: most passes find nothing, and a read takes no write lock."""
-    async with db.session() as session:
-        return await session.scalar(query.limit(1)) is not None
+    async with db.engine.connect() as connection:
+        return (await connection.execute(query, {"now": now})).first() is not None
