@@ -26,8 +26,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import Connection, Table, bindparam, select, update
 
 from bot.santo.errors import SantoError
 from bot.santo.models import BatchOutcome
@@ -35,12 +34,13 @@ from bot.services import Services
 from bot.store.db import Database, now
 from bot.store.reports import apply_stored_reports, mark_dirty
 from bot.store.sends import RESUMABLE_UNOWNED, finish_send, outcome_values
-from bot.store.tables import NumberStatus, Recipient, Send, SendState
+from bot.store.tables import NumberStatus, Recipient, Report, Send, SendState
 
 log = logging.getLogger(__name__)
 
 _recipients = cast(Table, Recipient.__table__)
-UNINDEXED_STATUS = _recipients.c.status + ""
+_reports = cast(Table, Report.__table__)
+_unindexed_status = _recipients.c.status + ""
 """`status || ''`: the same value, but no index on status can serve it. A claim names its rows by
 id; on `status = 'queued'` both SQLite and PostgreSQL (whose statistics predate the send's
 10,000 new rows) would rather walk every queued row of the status index than use the ids."""
@@ -232,37 +232,10 @@ class Writer:
     async def _write(
         self, claims: list[list[int]], records: list[tuple[BatchOutcome, Claimed]]
     ) -> list[Claimed]:
-        """One transaction: the answers (each on its claimed rows, by id: the primary key, no scan
-        of the send's numbers), then the claims; returns what each claim won."""
+        """One transaction through `Database.write` (on SQLite the writer thread, in one hop and
+        in turn with the report batches): the answers, each on its claimed rows by id, then the
+        claims. Returns what each claim won."""
         at = now()
-        answers: list[Claimed] = []
-        show = bool(records) and time.monotonic() - self._shown >= PROGRESS_EVERY
-        async with self.db.session.begin() as session:
-            connection = await session.connection()
-            if records:
-                await self._record(session, connection, records, at)
-            for ids in claims:
-                rows = await connection.execute(
-                    update(_recipients)
-                    .where(_recipients.c.id.in_(ids), UNINDEXED_STATUS == NumberStatus.QUEUED)
-                    .values(status=NumberStatus.SUBMITTING, updated_at=at)
-                    .returning(_recipients.c.number, _recipients.c.id)
-                )
-                answers.append({number: row_id for number, row_id in rows.all()})
-            if show:
-                await mark_dirty(session, [self.send_id], at)
-        if show:
-            self._shown = time.monotonic()
-            self.services.wake_notifier()
-        return answers
-
-    @staticmethod
-    async def _record(
-        session: AsyncSession,
-        connection: AsyncConnection,
-        records: list[tuple[BatchOutcome, Claimed]],
-        at: datetime,
-    ) -> None:
         rows: list[dict[str, Any]] = []
         msgids: list[str] = []
         for outcome, claimed in records:
@@ -280,18 +253,50 @@ class Writer:
             ]
             if values.get("msgid"):
                 msgids.append(str(values["msgid"]))
-        if rows:
-            await connection.execute(_RECORD, rows)
-        if msgids:  # reports that arrived before their msgid was stored
-            await apply_stored_reports(session, msgids, at)
+
+        def write(connection: Connection) -> tuple[list[Claimed], list[str]]:
+            if rows:
+                connection.execute(_RECORD, rows)
+            won = [
+                {number: row_id for number, row_id in connection.execute(_CLAIM, {"ids": ids, "t": at}).all()}
+                for ids in claims
+            ]
+            early = list(connection.execute(_EARLY, {"msgids": msgids}).scalars()) if msgids else []
+            return won, early
+
+        answers, early = await self.db.write(write)
+        show = bool(records) and time.monotonic() - self._shown >= PROGRESS_EVERY
+        if early or show:
+            async with self.db.session.begin() as session:
+                if early:  # reports that arrived before their msgid was stored: apply them now
+                    await apply_stored_reports(session, early, at)
+                if show:
+                    await mark_dirty(session, [self.send_id], at)
+        if show:
+            self._shown = time.monotonic()
+            self.services.wake_notifier()
+        return answers
 
 
+# Built once: every commit of a run uses them.
+_CLAIM = (
+    update(_recipients)
+    .where(
+        _recipients.c.id.in_(bindparam("ids", expanding=True)),
+        _unindexed_status == NumberStatus.QUEUED.value,
+    )
+    .values(status=NumberStatus.SUBMITTING, updated_at=bindparam("t"))
+    .returning(_recipients.c.number, _recipients.c.id)
+)
+"""Queued → Submitting for a request's rows; the numbers won, with their ids."""
 _RECORD = (
     update(_recipients)
     .where(_recipients.c.id == bindparam("rid"))
     .values(status=bindparam("s"), msgid=bindparam("m"), code=bindparam("c"), updated_at=bindparam("t"))
 )
 """A submit's answer on one claimed row (executemany: every answer of a commit in one call)."""
+_EARLY = select(_reports.c.msgid).where(_reports.c.msgid.in_(bindparam("msgids", expanding=True))).distinct()
+"""Which of these msgids already have reports stored (they came before the submit's answer)."""
 
 
 # ------------------------------------------------------------------ the run
