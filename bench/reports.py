@@ -13,8 +13,9 @@ writes the stored sends the reports refer to.
 
 (a) reports/s answered 200 by the real report route vs. the bare route (closed loop, fixed
     number of concurrent workers, each request a distinct (msgid, da) of a stored send). The bare
-    route is measured before and after the real one and the ratio uses their mean, because other
-    work on a shared machine moves these figures; the load average at the start is printed.
+    route is measured before and after the real one (once the notifier has shown the stored run)
+    and the ratio uses their mean, because other work on a shared machine moves these figures;
+    the load average at the start is printed.
     Also printed: the group commit's batches, read back from `reports.received_at` (one value
     per commit).
 (b) Slack Web API calls (chat.update + chat.postMessage) per report for a 1,000-number send
@@ -23,7 +24,9 @@ writes the stored sends the reports refer to.
 (d) peak RSS (VmHWM) of the web process.
 
 `--profile FILE` runs the web process under cProfile (slows it down; the figures are then not
-comparable) and writes the profile to FILE when it stops.
+comparable) and writes the profile to FILE when it stops. `--py-spy FILE` samples the web process
+with py-spy (from the venv or PATH) during (a)'s stored run only: the stacks of the thread holding
+the GIL, one per line with the thread's name (py-spy's raw format; it slows the process a little).
 """
 
 from __future__ import annotations
@@ -287,6 +290,25 @@ async def subprocess_server(
                 await proc.wait()
 
 
+@asynccontextmanager
+async def sampled(pid: int, out: str | None) -> AsyncIterator[None]:
+    """py-spy on `pid` for the duration of the block (when `out` is given)."""
+    if out is None:
+        yield
+        return
+    exe = Path(sys.executable).parent / "py-spy"
+    argv = [str(exe) if exe.exists() else "py-spy", "record", "--pid", str(pid), "--output", out]
+    argv += ["--format", "raw", "--threads", "--gil", "--rate", "250"]
+    proc = await asyncio.create_subprocess_exec(*argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    await asyncio.sleep(1.0)  # py-spy attaches
+    try:
+        yield
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _out, err = await proc.communicate()
+        print(f"py-spy: {err.decode(errors='replace').strip().splitlines()[-1:]}", file=sys.stderr)
+
+
 def _tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
@@ -353,7 +375,9 @@ async def wait_quiet(db: Any, limit: float = 60.0) -> float:
 # --------------------------------------------------------------------------- the run
 
 
-async def main(n: int, database_url: str | None, concurrency: int, profile: str | None) -> None:
+async def main(
+    n: int, database_url: str | None, concurrency: int, profile: str | None, pyspy: str | None = None
+) -> None:
     from slack_sdk.web.async_client import AsyncWebClient
     from sqlalchemy import func, select
 
@@ -392,7 +416,7 @@ async def main(n: int, database_url: str | None, concurrency: int, profile: str 
         pairs_a = pairs_a[: WARMUP + n]
 
         print(HEADER)
-        db_name = "PostgreSQL" if database_url else "SQLite (temp dir, WAL)"
+        db_name = "PostgreSQL" if database_url else "SQLite (temp dir, WAL; report commits synced to disk)"
         print(
             f"setup: web process = `python -m bot serve` subprocess; bare route = subprocess; load "
             f"generator = separate process; database {db_name}; {os.cpu_count()} CPUs; load average "
@@ -428,19 +452,23 @@ async def main(n: int, database_url: str | None, concurrency: int, profile: str 
             await wait_quiet(db)  # the sends' first rendering, before any report
             rss_start = proc_status(server.pid, "VmRSS")
 
-            async def closed(pid: int, base_url: str) -> dict[str, Any]:
+            async def closed(pid: int, base_url: str, sample: str | None = None) -> dict[str, Any]:
                 urls = [
                     report_url(base_url, m, num, i % FAIL_EVERY == 0) for i, (m, num) in enumerate(pairs_a)
                 ]
-                cpu = cpu_seconds(pid)
-                run: dict[str, Any] = await loop.run_in_executor(
-                    executor, closed_loop, urls[WARMUP:], urls[:WARMUP], concurrency
-                )
-                run["server_cpu"] = cpu_seconds(pid) - cpu
+                async with sampled(pid, sample):
+                    cpu = cpu_seconds(pid)
+                    run: dict[str, Any] = await loop.run_in_executor(
+                        executor, closed_loop, urls[WARMUP:], urls[:WARMUP], concurrency
+                    )
+                    run["server_cpu"] = cpu_seconds(pid) - cpu
                 return run
 
             bare_runs = [await closed(bare.pid, bare_base)]
-            real_run = await closed(server.pid, base)
+            real_run = await closed(server.pid, base, pyspy)
+            # The notifier shows what the stored run changed; the bare route is measured after
+            # that, not while the web process and the Slack stand-in still use the CPU for it.
+            settle = await wait_quiet(db)
             bare_runs.append(await closed(bare.pid, bare_base))
             bare_hwm = proc_status(bare.pid, "VmHWM")
             async with db.session() as session:
@@ -488,7 +516,10 @@ async def main(n: int, database_url: str | None, concurrency: int, profile: str 
             f"(a) {n} report callbacks (GET, distinct msgid+da, 1 in {FAIL_EVERY} failed), "
             f"{concurrency} workers,"
         )
-        print(f"    after {WARMUP} warm-up requests; the bare route is run before and after the real one")
+        print(
+            f"    after {WARMUP} warm-up requests; the bare route is run before and after the real one "
+            f"(after the notifier showed the stored run's changes: {settle:.1f} s)"
+        )
         for name, run in (
             ("bare route, before", bare_runs[0]),
             ("real route (stored)", real_run),
@@ -497,7 +528,8 @@ async def main(n: int, database_url: str | None, concurrency: int, profile: str 
             others = {k: v for k, v in run["statuses"].items() if k != 200}
             print(
                 f"    {name}: {rate(run):6.0f} reports/s answered 200 ({run['elapsed']:.2f} s; server CPU "
-                f"{100 * run['server_cpu'] / run['elapsed']:.0f}% of a core, generator "
+                f"{100 * run['server_cpu'] / run['elapsed']:.0f}% of a core, "
+                f"{1e6 * run['server_cpu'] / max(1, run['statuses'].get(200, 0)):.0f} µs a report; generator "
                 f"{100 * run['cpu'] / run['elapsed']:.0f}%)" + (f"; other answers {others}" if others else "")
             )
         print(
@@ -581,10 +613,12 @@ if __name__ == "__main__":
     parser.add_argument("--database-url", default=None, help="postgresql://… (a scratch database is made)")
     parser.add_argument("--concurrency", type=int, default=64, help="load generator workers for (a)")
     parser.add_argument("--profile", default=None, help="run the web process under cProfile, write here")
+    parser.add_argument("--py-spy", default=None, help="sample the web process during (a)'s stored run")
     parser.add_argument("--bare-server", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server is not None:
         bare_server(args.bare_server)
     else:
         profile = os.path.abspath(args.profile) if args.profile else None
-        asyncio.run(main(args.reports, args.database_url, args.concurrency, profile))
+        pyspy = os.path.abspath(args.py_spy) if args.py_spy else None
+        asyncio.run(main(args.reports, args.database_url, args.concurrency, profile, pyspy))
