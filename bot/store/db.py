@@ -78,12 +78,14 @@ class Database:
     def new_session(self) -> AsyncSession:
         return self.session()
 
-    async def write(self, work: Callable[[Connection], T]) -> T:
+    async def write(self, work: Callable[[Connection], T], durable: bool = True) -> T:
         """`work` in one transaction: for SQLite in a file on the writer thread, in one hop (see
         `SqliteThread`); otherwise on a pooled connection (`run_sync`: one round trip per
-        statement, as always with PostgreSQL)."""
+        statement, as always with PostgreSQL). `durable=False`: on SQLite the commit is not
+        synced to disk by itself (it survives the process, and the next durable commit syncs it);
+        for bookkeeping that is redone if lost."""
         if self.sqlite_writer is not None:
-            return await self.sqlite_writer.run(work)
+            return await self.sqlite_writer.run(work, durable)
         async with self.engine.begin() as connection:
             return await connection.run_sync(work)
 
@@ -95,20 +97,27 @@ class SqliteThread:
     where aiosqlite makes one hop per statement, fetch and commit, and holds the write lock
     across them. Writes queued here never wait for each other's lock, only for their turn.
 
-    Its commits are synced to disk (synchronous=FULL): what a report's 200 promises holds even
-    if the machine loses power, not only if the process dies."""
+    Durable work is synced to disk when it commits (synchronous=FULL): what a report's 200
+    promises holds even if the machine loses power, not only if the process dies."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         self._engine: Engine | None = None
+        self._driver: DBAPIConnection | None = None
+        self._durable = True
 
-    async def run(self, work: Callable[[Connection], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._call, work)
+    async def run(self, work: Callable[[Connection], T], durable: bool = True) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._call, work, durable)
 
-    def _call(self, work: Callable[[Connection], T]) -> T:
+    def _call(self, work: Callable[[Connection], T], durable: bool) -> T:
         if self._engine is None:
             self._engine = self._connect()
+        if durable != self._durable and self._driver is not None:  # not inside a transaction
+            cursor = self._driver.cursor()
+            cursor.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            cursor.close()
+            self._durable = durable
         with self._engine.begin() as connection:
             return work(connection)
 
@@ -124,6 +133,7 @@ class SqliteThread:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.close()
+            self._driver, self._durable = dbapi_connection, True
 
         def begin(connection: Connection) -> None:
             # The driver does not BEGIN by itself (isolation_level=None): take the write lock

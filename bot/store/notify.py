@@ -3,7 +3,8 @@
 The statements are built once. The writes go through `Database.write`: with SQLite they run on
 the writer thread in one hop each, in turn with the report batches, so a claim in the middle of
 a burst of reports never holds the write lock across trips through a busy event loop (which
-made the report writer wait for it).
+made the report writer wait for it). They are bookkeeping that a crash repeats (a claim expires,
+a message is updated again), so their commits are not synced to disk on their own.
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ async def claim_dirty(db: Database, limit: int, lease: timedelta, now: datetime)
         rows = connection.execute(_CLAIM_DIRTY, {"now": now, "limit": limit, "until": now + lease})
         return [Claim(send_id, seq) for send_id, seq in rows.all()]
 
-    return await db.write(claim)
+    return await db.write(claim, durable=False)
 
 
 async def unannounced_failures(db: Database, send_id: int, limit: int) -> list[Failure]:
@@ -128,7 +129,7 @@ async def unannounced_failures(db: Database, send_id: int, limit: int) -> list[F
 
 
 async def mark_announced(db: Database, ids: list[int]) -> None:
-    await db.write(lambda connection: connection.execute(_ANNOUNCED, {"ids": ids}))
+    await db.write(lambda connection: connection.execute(_ANNOUNCED, {"ids": ids}), durable=False)
 
 
 async def settle(db: Database, claim: Claim, done: bool) -> None:
@@ -139,13 +140,14 @@ async def settle(db: Database, claim: Claim, done: bool) -> None:
         if not done or connection.execute(_SETTLED, params).rowcount == 0:
             connection.execute(_RELEASED, params)
 
-    await db.write(settle)
+    await db.write(settle, durable=False)
 
 
 async def defer(db: Database, send_id: int, until: datetime, failed: bool) -> None:
     """Not now: release the claim and keep the send dirty until `until`."""
     statement = _DEFERRED_FAILED if failed else _DEFERRED
-    await db.write(lambda connection: connection.execute(statement, {"send_id": send_id, "until": until}))
+    params = {"send_id": send_id, "until": until}
+    await db.write(lambda connection: connection.execute(statement, params), durable=False)
 
 
 async def attempts(db: Database, send_id: int) -> int:
@@ -161,7 +163,7 @@ async def claim_inbound(db: Database, limit: int, lease: timedelta, now: datetim
         rows = connection.execute(_CLAIM_INBOUND, {"now": now, "limit": limit, "until": now + lease})
         return [row[0] for row in rows.all()]
 
-    ids = await db.write(claim)
+    ids = await db.write(claim, durable=False)
     if not ids:
         return []
     async with db.session() as session:
@@ -169,7 +171,8 @@ async def claim_inbound(db: Database, limit: int, lease: timedelta, now: datetim
 
 
 async def mark_inbound_posted(db: Database, inbound_id: int, now: datetime) -> None:
-    await db.write(lambda connection: connection.execute(_INBOUND_POSTED, {"id": inbound_id, "at": now}))
+    params = {"id": inbound_id, "at": now}
+    await db.write(lambda connection: connection.execute(_INBOUND_POSTED, params), durable=False)
 
 
 async def _any(db: Database, query: Select[Any], now: datetime) -> bool:
