@@ -37,12 +37,16 @@ class ReportWriter:
         self.batches = 0
         self._token: tuple[SecretStr | None, bytes | None] = (None, None)
 
-    async def write(self, callback: Callback) -> None:
-        """Returns once `callback` is committed; raises if the commit failed."""
+    def submit(self, callback: Callback) -> asyncio.Future[None]:
+        """A future done once `callback` is committed (or failing if the commit failed)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.pending.append((callback, done))
         self._ready.set()
-        await done
+        return done
+
+    async def write(self, callback: Callback) -> None:
+        """Returns once `callback` is committed; raises if the commit failed."""
+        await self.submit(callback)
 
     async def run(self) -> None:
         """Commit batches until shutdown; then commit what is queued and return.
@@ -118,11 +122,19 @@ async def report_route(request: web.Request) -> web.Response:
     if not writer.token_ok(request.match_info.get("token", "")):
         raise web.HTTPNotFound()
     if request.method == "POST":
-        return await _report_post(request, writer)
-    return await _report(writer, dict(request.query.items()), _mask(request.query_string))
+        callback, answer = await _understood_post(request)
+    else:
+        callback, answer = _understood(dict(request.query.items()), _mask(request.query_string))
+    # Awaited here, not a few calls down: each coroutine between the route and this future is
+    # one more frame to resume per request when its batch commits.
+    try:
+        await writer.submit(callback)
+    except Exception:
+        raise web.HTTPServiceUnavailable(text="could not store the report; try again") from None
+    return answer
 
 
-async def _report_post(request: web.Request, writer: ReportWriter) -> web.Response:
+async def _understood_post(request: web.Request) -> tuple[Callback, web.Response]:
     if (request.content_length or 0) > MAX_REPORT_BODY:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_REPORT_BODY, actual_size=request.content_length or 0)
     params = dict(request.query.items())
@@ -133,32 +145,29 @@ async def _report_post(request: web.Request, writer: ReportWriter) -> web.Respon
         form = await request.post()
     except ValueError:  # undecodable bytes
         raw = mask_passwords(request.query_string + "&" + body.decode("utf-8", "replace"))
-        await _store(writer, Callback(raw=raw[:MAX_REPORT_BODY], bad_reason="unreadable form body"))
-        return web.Response(status=400, text="malformed report: unreadable form body")
+        return (
+            Callback(raw=raw[:MAX_REPORT_BODY], bad_reason="unreadable form body"),
+            web.Response(status=400, text="malformed report: unreadable form body"),
+        )
     params.update({key: value for key, value in form.items() if isinstance(value, str)})
     raw = "&".join(part for part in (request.query_string, body.decode("utf-8", "replace")) if part)
-    return await _report(writer, params, mask_passwords(raw))
+    return _understood(params, mask_passwords(raw))
 
 
-async def _report(writer: ReportWriter, params: dict[str, str], raw: str) -> web.Response:
-    """A callback's parameters (query and form) and its raw text, password masked."""
+def _understood(params: dict[str, str], raw: str) -> tuple[Callback, web.Response]:
+    """What to store for a callback (its parameters, query and form; its raw text, password
+    masked) and the answer to give once it is stored."""
     raw = raw[:MAX_REPORT_BODY]
     command = params.get("command", "").strip().upper()
     if command and command != Command.RT_REQUEST:
-        await _store(writer, Callback(raw=raw, command=command[:32]))
-        return web.Response(text=f"command={quote(command)}&rtstat=ACCEPTD&rterrcode=000")
+        answer = f"command={quote(command)}&rtstat=ACCEPTD&rterrcode=000"
+        return Callback(raw=raw, command=command[:32]), web.Response(text=answer)
     try:
         report = parse_report(params)
     except ReportError as exc:
         log.warning("malformed report (%s): %s", exc, raw[:500])
-        await _store(writer, Callback(raw=raw, bad_reason=str(exc)))
-        return web.Response(status=400, text=f"malformed report: {exc}")
-    await _store(writer, Callback(raw=raw, report=report))
-    return web.Response(text=_ANSWER.format(_quoted(report.msgid)))
-
-
-async def _store(writer: ReportWriter, callback: Callback) -> None:
-    try:
-        await writer.write(callback)
-    except Exception:
-        raise web.HTTPServiceUnavailable(text="could not store the report; try again") from None
+        return (
+            Callback(raw=raw, bad_reason=str(exc)),
+            web.Response(status=400, text=f"malformed report: {exc}"),
+        )
+    return Callback(raw=raw, report=report), web.Response(text=_ANSWER.format(_quoted(report.msgid)))
