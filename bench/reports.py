@@ -12,10 +12,11 @@ with multiprocessing). This process only hosts the Slack stand-in and the sandbo
 writes the stored sends the reports refer to.
 
 (a) reports/s answered 200 by the real report route vs. the bare route (closed loop, fixed
-    number of concurrent workers, each request a distinct (msgid, da) of a stored send). The bare
-    route is measured before and after the real one (once the notifier has shown the stored run)
-    and the ratio uses their mean, because other work on a shared machine moves these figures;
-    the load average at the start is printed.
+    number of concurrent workers, each request a distinct (msgid, da) of a stored send). Other
+    work on a shared machine moves these figures, so the two alternate: `--rounds` stored runs,
+    each between two bare runs (the bare one after it starts once the notifier has shown the
+    stored run); each round's ratio uses the mean of its two bare runs, and the figure is the
+    median round. The load average at the start is printed.
     Also printed: the group commit's batches, read back from `reports.received_at` (one value
     per commit).
 (b) Slack Web API calls (chat.update + chat.postMessage) per report for a 1,000-number send
@@ -25,7 +26,7 @@ writes the stored sends the reports refer to.
 
 `--profile FILE` runs the web process under cProfile (slows it down; the figures are then not
 comparable) and writes the profile to FILE when it stops. `--py-spy FILE` samples the web process
-with py-spy (from the venv or PATH) during (a)'s stored run only: the stacks of the thread holding
+with py-spy (from the venv or PATH) during (a)'s first stored run only: the stacks of the thread holding
 the GIL, one per line with the thread's name (py-spy's raw format; it slows the process a little).
 """
 
@@ -376,7 +377,12 @@ async def wait_quiet(db: Any, limit: float = 60.0) -> float:
 
 
 async def main(
-    n: int, database_url: str | None, concurrency: int, profile: str | None, pyspy: str | None = None
+    n: int,
+    database_url: str | None,
+    concurrency: int,
+    profile: str | None,
+    pyspy: str | None = None,
+    rounds: int = 3,
 ) -> None:
     from slack_sdk.web.async_client import AsyncWebClient
     from sqlalchemy import func, select
@@ -406,14 +412,14 @@ async def main(
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(executor, time.time)  # start the generator process now
 
-        # Stored sends: (a) needs WARMUP + n distinct (msgid, number); (b) one 1,000-number send.
+        # Stored sends: (a) needs WARMUP + n distinct (msgid, number) a round; (b) one 1,000-number send.
         pairs_a: list[tuple[str, str]] = []
         index = 0
-        while len(pairs_a) < WARMUP + n:
+        while len(pairs_a) < (WARMUP + n) * rounds:
             pairs_a += (await stored_send(db, slack, TEAM_A, CHANNEL_A, index))[2]
             index += 1
         _send_b, ts_b, pairs_b = await stored_send(db, slack, TEAM_B, CHANNEL_B, index)
-        pairs_a = pairs_a[: WARMUP + n]
+        per_round = [pairs_a[r * (WARMUP + n) : (r + 1) * (WARMUP + n)] for r in range(rounds)]
 
         print(HEADER)
         db_name = "PostgreSQL" if database_url else "SQLite (temp dir, WAL; report commits synced to disk)"
@@ -452,10 +458,10 @@ async def main(
             await wait_quiet(db)  # the sends' first rendering, before any report
             rss_start = proc_status(server.pid, "VmRSS")
 
-            async def closed(pid: int, base_url: str, sample: str | None = None) -> dict[str, Any]:
-                urls = [
-                    report_url(base_url, m, num, i % FAIL_EVERY == 0) for i, (m, num) in enumerate(pairs_a)
-                ]
+            async def closed(
+                pid: int, base_url: str, pairs: list[tuple[str, str]], sample: str | None = None
+            ) -> dict[str, Any]:
+                urls = [report_url(base_url, m, num, i % FAIL_EVERY == 0) for i, (m, num) in enumerate(pairs)]
                 async with sampled(pid, sample):
                     cpu = cpu_seconds(pid)
                     run: dict[str, Any] = await loop.run_in_executor(
@@ -464,12 +470,15 @@ async def main(
                     run["server_cpu"] = cpu_seconds(pid) - cpu
                 return run
 
-            bare_runs = [await closed(bare.pid, bare_base)]
-            real_run = await closed(server.pid, base, pyspy)
-            # The notifier shows what the stored run changed; the bare route is measured after
-            # that, not while the web process and the Slack stand-in still use the CPU for it.
-            settle = await wait_quiet(db)
-            bare_runs.append(await closed(bare.pid, bare_base))
+            bare_runs = [await closed(bare.pid, bare_base, per_round[0])]
+            real_runs: list[dict[str, Any]] = []
+            settles: list[float] = []
+            for r in range(rounds):
+                real_runs.append(await closed(server.pid, base, per_round[r], pyspy if r == 0 else None))
+                # The notifier shows what the stored run changed; the bare route is measured after
+                # that, not while the web process and the Slack stand-in still use the CPU for it.
+                settles.append(await wait_quiet(db))
+                bare_runs.append(await closed(bare.pid, bare_base, per_round[r]))
             bare_hwm = proc_status(bare.pid, "VmHWM")
             async with db.session() as session:
                 stored = await session.scalar(select(func.count()).select_from(Report))
@@ -509,22 +518,21 @@ async def main(
         def rate(run: dict[str, Any]) -> float:
             return float(run["statuses"].get(200, 0) / run["elapsed"])
 
-        bare_rates = [rate(run) for run in bare_runs]
-        bare_rate, real_rate = statistics.mean(bare_rates), rate(real_run)
+        ratios = [
+            rate(real) / statistics.mean((rate(bare_runs[r]), rate(bare_runs[r + 1])))
+            for r, real in enumerate(real_runs)
+        ]
         print()
         print(
-            f"(a) {n} report callbacks (GET, distinct msgid+da, 1 in {FAIL_EVERY} failed), "
-            f"{concurrency} workers,"
+            f"(a) {n} report callbacks a run (GET, distinct msgid+da, 1 in {FAIL_EVERY} failed), "
+            f"{concurrency} workers, after {WARMUP} warm-up requests;"
         )
         print(
-            f"    after {WARMUP} warm-up requests; the bare route is run before and after the real one "
-            f"(after the notifier showed the stored run's changes: {settle:.1f} s)"
+            f"    {rounds} stored runs, each between two bare runs (the one after it waits for the "
+            f"notifier: {', '.join(f'{s:.1f}' for s in settles)} s)"
         )
-        for name, run in (
-            ("bare route, before", bare_runs[0]),
-            ("real route (stored)", real_run),
-            ("bare route, after ", bare_runs[1]),
-        ):
+
+        def line(name: str, run: dict[str, Any]) -> None:
             others = {k: v for k, v in run["statuses"].items() if k != 200}
             print(
                 f"    {name}: {rate(run):6.0f} reports/s answered 200 ({run['elapsed']:.2f} s; server CPU "
@@ -532,10 +540,16 @@ async def main(
                 f"{1e6 * run['server_cpu'] / max(1, run['statuses'].get(200, 0)):.0f} µs a report; generator "
                 f"{100 * run['cpu'] / run['elapsed']:.0f}%)" + (f"; other answers {others}" if others else "")
             )
+
+        line("bare route         ", bare_runs[0])
+        for r, real in enumerate(real_runs):
+            line("real route, stored ", real)
+            line("bare route         ", bare_runs[r + 1])
         print(
-            f"    ratio stored / mean bare ({bare_rate:.0f}/s) = {real_rate / bare_rate:.2f} (target >= 0.5)"
+            f"    ratio stored / bare by round: {', '.join(f'{x:.2f}' for x in ratios)}; "
+            f"median {statistics.median(ratios):.2f} (target >= 0.5)"
         )
-        print(f"    reports in the database afterwards: {stored} (expected {WARMUP + n})")
+        print(f"    reports in the database afterwards: {stored} (expected {(WARMUP + n) * rounds})")
         sizes = [count for _at, count in batches]
         gaps = [(b[0] - a[0]).total_seconds() * 1000 for a, b in itertools.pairwise(batches)]
         if gaps:
@@ -613,7 +627,8 @@ if __name__ == "__main__":
     parser.add_argument("--database-url", default=None, help="postgresql://… (a scratch database is made)")
     parser.add_argument("--concurrency", type=int, default=64, help="load generator workers for (a)")
     parser.add_argument("--profile", default=None, help="run the web process under cProfile, write here")
-    parser.add_argument("--py-spy", default=None, help="sample the web process during (a)'s stored run")
+    parser.add_argument("--rounds", type=int, default=3, help="stored runs in (a), each between bare runs")
+    parser.add_argument("--py-spy", default=None, help="sample the web process during (a)'s first stored run")
     parser.add_argument("--bare-server", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server is not None:
@@ -621,4 +636,4 @@ if __name__ == "__main__":
     else:
         profile = os.path.abspath(args.profile) if args.profile else None
         pyspy = os.path.abspath(args.py_spy) if args.py_spy else None
-        asyncio.run(main(args.reports, args.database_url, args.concurrency, profile, pyspy))
+        asyncio.run(main(args.reports, args.database_url, args.concurrency, profile, pyspy, args.rounds))
