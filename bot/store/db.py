@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
@@ -110,16 +111,41 @@ class SqliteThread:
     async def run(self, work: Callable[[Connection], T], durable: bool = True) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._call, work, durable)
 
+    async def run_driver(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`run` for the report batches: durable, and `work` gets the driver's connection (its
+        BEGIN and COMMIT are said here directly, without SQLAlchemy's bookkeeping around them)."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._call_driver, work)
+
     def _call(self, work: Callable[[Connection], T], durable: bool) -> T:
+        engine = self._ready(durable)
+        with engine.begin() as connection:
+            return work(connection)
+
+    def _call_driver(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        self._ready(durable=True)
+        connection = cast(sqlite3.Connection, self._driver)
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(connection)
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.rollback()
+            raise
+        return result
+
+    def _ready(self, durable: bool) -> Engine:
+        """The engine, its one connection open, synced to disk at commit or not (outside a
+        transaction: SQLite refuses the change inside one)."""
         if self._engine is None:
             self._engine = self._connect()
-        if durable != self._durable and self._driver is not None:  # not inside a transaction
+            self._engine.connect().close()  # StaticPool keeps the connection; `connected` ran
+        if durable != self._durable and self._driver is not None:
             cursor = self._driver.cursor()
             cursor.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
             cursor.close()
             self._durable = durable
-        with self._engine.begin() as connection:
-            return work(connection)
+        return self._engine
 
     def _connect(self) -> Engine:
         engine = create_engine(

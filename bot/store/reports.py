@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, DateTime, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import DateTime, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -113,7 +113,7 @@ async def store_callbacks(db: Database, callbacks: Sequence[Callback], now: date
     """Write a batch of callbacks in one transaction (the report route's group commit)."""
     batch = _Batch.of(callbacks)
     if db.sqlite_writer is not None:
-        conflicts = await db.sqlite_writer.run(partial(_write_sqlite, batch, _sqlite_time(now)))
+        conflicts = await db.sqlite_writer.run_driver(partial(_write_sqlite, batch, _sqlite_time(now)))
         for outcome, (status, code) in conflicts:
             _log_conflict(outcome, status, code)
         return
@@ -174,12 +174,12 @@ _SQLITE_INSERT_INBOUND = f"INSERT INTO {_inbound.name} (raw, command, received_a
 
 
 def _write_sqlite(
-    batch: _Batch, at: str, connection: Connection
+    batch: _Batch, at: str, connection: sqlite3.Connection
 ) -> list[tuple[Outcome, tuple[str, str | None]]]:
     """The whole batch, in the writer thread's transaction, in a few set-wide statements on the
     driver's connection: each is one step, so the thread gives up the GIL a few times per batch,
     not a few times per report. Returns the new reports that conflicted with a final status."""
-    cursor = cast(sqlite3.Connection, connection.connection.driver_connection).cursor()
+    cursor = connection.cursor()
     try:
         conflicts: list[tuple[Outcome, tuple[str, str | None]]] = []
         if batch.reports:

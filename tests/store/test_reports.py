@@ -169,3 +169,15 @@ async def test_concurrent_batches_and_notifier_writes_all_land(db: Database) -> 
     await asyncio.gather(notifier(), *(store_callbacks(db, batch, now()) for batch in batches))
     assert set((await statuses(db, send_id)).values()) == {(NumberStatus.DELIVERED, "DELIVRD")}
     assert await count(db, Report) == 60
+
+
+async def test_a_failed_batch_leaves_nothing_and_the_next_one_lands(db: Database) -> None:
+    """A batch is one transaction: if any of it fails, none of it stays (and no 200 is given)."""
+    send_id = await new_send(db, "m-fail")
+    broken = Callback(raw=None, bad_reason="unreadable")  # type: ignore[arg-type]  # NOT NULL
+    with pytest.raises(Exception, match=r"(?i)not null|null value"):
+        await store_callbacks(db, [report("m-fail", NUMBERS[0]), broken], now())
+    assert await count(db, Report) == 0
+    assert (await statuses(db, send_id))[NUMBERS[0]] == (NumberStatus.PENDING, None)
+    await store_callbacks(db, [report("m-fail", NUMBERS[0])], now())
+    assert (await statuses(db, send_id))[NUMBERS[0]] == (NumberStatus.DELIVERED, "DELIVRD")
