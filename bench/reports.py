@@ -1,6 +1,6 @@
 """Delivery-report intake and how fast reports show up in Slack. Prints figures; not a test.
 
-    .venv/bin/python -m bench.reports [--reports 5000] [--database-url URL] [--concurrency 64]
+    .venv/bin/python -m bench.reports [--reports 10000] [--rounds 3] [--database-url URL] [--concurrency 64]
 
 Default database: SQLite in a temporary folder. With `--database-url postgresql://…` a scratch
 database is created next to the one named, used, and dropped at the end.
@@ -623,7 +623,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--reports", type=int, default=5000, help="report callbacks for (a)")
+    parser.add_argument("--reports", type=int, default=10000, help="report callbacks a run in (a)")
     parser.add_argument("--database-url", default=None, help="postgresql://… (a scratch database is made)")
     parser.add_argument("--concurrency", type=int, default=64, help="load generator workers for (a)")
     parser.add_argument("--profile", default=None, help="run the web process under cProfile, write here")
