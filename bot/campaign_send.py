@@ -229,6 +229,11 @@ class Writer:
                 if not future.done():
                     future.set_result(answer)
 
+    async def _early(self, msgids: list[str]) -> list[str]:
+        """Which of these msgids already have reports stored (they came before the submit's answer)."""
+        async with self.db.session() as session:
+            return list((await session.execute(_EARLY, {"msgids": msgids})).scalars())
+
     async def _write(
         self, claims: list[list[int]], records: list[tuple[BatchOutcome, Claimed]]
     ) -> list[Claimed]:
@@ -254,17 +259,17 @@ class Writer:
             if values.get("msgid"):
                 msgids.append(str(values["msgid"]))
 
-        def write(connection: Connection) -> tuple[list[Claimed], list[str]]:
+        def write(connection: Connection) -> list[Claimed]:
             if rows:
                 connection.execute(_RECORD, rows)
-            won = [
+            return [
                 {number: row_id for number, row_id in connection.execute(_CLAIM, {"ids": ids, "t": at}).all()}
                 for ids in claims
             ]
-            early = list(connection.execute(_EARLY, {"msgids": msgids}).scalars()) if msgids else []
-            return won, early
 
-        answers, early = await self.db.write(write)
+        answers = await self.db.write(write)
+        # After the commit: a report committed meanwhile saw no msgid to apply to, and is visible now.
+        early = await self._early(msgids) if msgids else []
         show = bool(records) and time.monotonic() - self._shown >= PROGRESS_EVERY
         if early or show:
             async with self.db.session.begin() as session:

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import cast
 
 from sqlalchemy import Table, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Msg, Texts
 from bot.numbers import PhoneNumber
@@ -114,8 +113,22 @@ async def create_send(db: Database, new: NewSend, message_ts: str | None) -> int
 
 async def record_batch(db: Database, send_id: int, outcome: BatchOutcome) -> None:
     """Store one submit's answer on its numbers: msgid and Pending, or why not."""
+    values = outcome_values(outcome)
     async with db.session.begin() as session:
-        await record_outcome(session, send_id, outcome)
+        await session.execute(
+            update(Recipient)
+            .where(Recipient.send_id == send_id, Recipient.number.in_(outcome.numbers))
+            .values(**values, updated_at=now())
+        )
+    if values.get("msgid"):
+        await apply_early_reports(db, [str(values["msgid"])])
+
+
+async def apply_early_reports(db: Database, msgids: list[str]) -> None:
+    """Apply reports that came before these msgids were stored. Run after that commit: a report
+    committed meanwhile by another transaction saw no msgid to apply to, and is visible now."""
+    async with db.session.begin() as session:
+        await apply_stored_reports(session, msgids, now())
 
 
 def outcome_values(outcome: BatchOutcome) -> dict[str, str | None]:
@@ -130,19 +143,6 @@ def outcome_values(outcome: BatchOutcome) -> dict[str, str | None]:
     if isinstance(error, OutcomeUnknown):
         return {"status": NumberStatus.UNKNOWN, "code": None}
     return {"status": NumberStatus.NOT_SENT, "code": None}
-
-
-async def record_outcome(session: AsyncSession, send_id: int, outcome: BatchOutcome) -> None:
-    """`record_batch` inside the caller's transaction."""
-    result = outcome.result
-    values = outcome_values(outcome)
-    await session.execute(
-        update(Recipient)
-        .where(Recipient.send_id == send_id, Recipient.number.in_(outcome.numbers))
-        .values(**values, updated_at=now())
-    )
-    if result is not None and result.accepted and result.msgid:
-        await apply_stored_reports(session, [result.msgid], now())
 
 
 async def finish_send(db: Database, send_id: int, detail: Msg | None = None) -> SendState:

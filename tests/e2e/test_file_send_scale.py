@@ -110,5 +110,5 @@ async def test_two_sends_at_once_share_the_process_rate_cap(make_world: MakeWorl
     # Generous slack: a behaviour check (two pacers would allow twice the cap), not a benchmark.
     assert (len(times) - 1) / (times[-1] - times[0]) <= cap * 1.25
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-    assert busiest <= cap * 1.25 + 1
+    assert busiest <= cap * 1.5  # a stall of the loop can bunch a few slots; two pacers would give 2 × cap
     assert {s.state for s in await world.sends()} == {SendState.ACCEPTED}
