@@ -182,7 +182,12 @@ class SqliteThread:
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: object) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # WAL stays set in the file. Asking to switch needs the database to itself and fails at once
+    # ("database is locked", no busy wait) while another connection writes: only switch when needed.
+    cursor.execute("PRAGMA journal_mode")
+    mode = cursor.fetchone()
+    if mode is None or str(mode[0]).lower() != "wal":
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
