@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -166,3 +167,18 @@ async def make_world(serve: Serve, database_url: str) -> AsyncIterator[MakeWorld
 @pytest.fixture
 async def world(make_world: MakeWorld) -> World:
     return await make_world()
+
+
+def serve_env(
+    standin: SlackStandIn, sandbox_url: str, database_url: str, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of a `python -m bot serve` subprocess against this stand-in and sandbox."""
+    return os.environ | {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.api_url(),
+        "SANTO_BASE_URL": sandbox_url,
+        "SANTO_CPID": CPID,
+        "SANTO_CPPWD": PASSWORD,
+        "DATABASE_URL": database_url,
+    } | (extra or {})

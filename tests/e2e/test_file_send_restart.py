@@ -5,7 +5,6 @@ kill, which end Unknown and are never sent again."""
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -23,7 +22,7 @@ from bot.store.db import Database
 from bot.store.tables import NumberStatus, Recipient, Send, SendState
 from handlers.ids import ActionId, BlockId, CallbackId
 from tests.conftest import Serve
-from tests.e2e.conftest import BOT_TOKEN, CPID, PASSWORD, SIGNING_SECRET
+from tests.e2e.conftest import BOT_TOKEN, CPID, PASSWORD, SIGNING_SECRET, serve_env
 from tests.e2e.test_file_send import numbers
 from tests.e2e.test_send_modal import form
 from tests.e2e.test_serve_process import free_port, wait_until_serving
@@ -67,19 +66,17 @@ async def test_a_send_killed_half_way_is_finished_by_the_next_process_each_row_o
     )
     sandbox_url = await serve(sandbox_app)
     sandbox = sandbox_app[SANDBOX_STATE]
-    env = os.environ | {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": standin.api_url(),
-        "SANTO_BASE_URL": sandbox_url,
-        "SANTO_CPID": CPID,
-        "SANTO_CPPWD": PASSWORD,
-        "SANTO_CONCURRENCY": "16",
-        "SANTO_MAX_REQUESTS_PER_SECOND": "1000",
-        "REPORT_RECONCILE_EVERY": "0.5",  # the scheduler, which resumes cut-short sends, as often
-        "DATABASE_URL": database_url,
-        "PORT": str(free_port()),
-    }
+    env = serve_env(
+        standin,
+        sandbox_url,
+        database_url,
+        {
+            "SANTO_CONCURRENCY": "16",
+            "SANTO_MAX_REQUESTS_PER_SECOND": "1000",
+            "REPORT_RECONCILE_EVERY": "0.5",  # the scheduler, which resumes cut-short sends, as often
+            "PORT": str(free_port()),
+        },
+    )
     migrate = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "migrate", env=env)
     assert await migrate.wait() == 0
     db = Database(load_settings(database_url=database_url).sqlalchemy_url)

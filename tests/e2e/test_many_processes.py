@@ -38,7 +38,15 @@ from bot.store.db import Database, now
 from bot.store.sends import NewSend, create_send, finish_send, record_batch
 from bot.store.tables import NumberStatus, Recipient, Report, Send, SendKind
 from tests.conftest import Serve
-from tests.e2e.conftest import BOT_TOKEN, CHANNEL, CPID, PASSWORD, REPORT_TOKEN, SIGNING_SECRET, blocks_text
+from tests.e2e.conftest import (
+    BOT_TOKEN,
+    CHANNEL,
+    CPID,
+    PASSWORD,
+    REPORT_TOKEN,
+    blocks_text,
+    serve_env,
+)
 
 FAILURE_CODES = ("401", "402", "403", "404")
 COUNTS = re.compile(r"\*Delivered\* ([\d,]+) · \*Failed\* ([\d,]+) · \*Pending\* ([\d,]+)")
@@ -166,17 +174,15 @@ async def world(
     standin = SlackStandIn(token=BOT_TOKEN)
     standin.base_url = await serve(standin.app())
     sandbox_url = await serve(create_sandbox_app(SandboxConfig(accounts={CPID: PASSWORD})))
-    env = os.environ | {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": standin.api_url(),
-        "SANTO_BASE_URL": sandbox_url,
-        "SANTO_CPID": CPID,
-        "SANTO_CPPWD": PASSWORD,
-        "SANTO_REPORT_TOKEN": REPORT_TOKEN,
-        "SANTO_SANDBOX": "false",
-        "DATABASE_URL": database_url,
-    }
+    env = serve_env(
+        standin,
+        sandbox_url,
+        database_url,
+        {
+            "SANTO_REPORT_TOKEN": REPORT_TOKEN,
+            "SANTO_SANDBOX": "false",
+        },
+    )
     env.pop("SLACK_APP_TOKEN", None)
     migrate = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "migrate", env=env | {"PORT": "3000"}, stdout=asyncio.subprocess.DEVNULL

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
 import sys
@@ -14,7 +13,7 @@ from bot.sandbox import SANDBOX_STATE, SandboxConfig, create_sandbox_app
 from bot.slack_requests import SlackRequests
 from bot.slack_standin import SlackStandIn
 from tests.conftest import Serve
-from tests.e2e.conftest import BOT_TOKEN, CHANNEL, CPID, PASSWORD, SIGNING_SECRET, blocks_text
+from tests.e2e.conftest import BOT_TOKEN, CHANNEL, CPID, PASSWORD, SIGNING_SECRET, blocks_text, serve_env
 
 
 def free_port() -> int:
@@ -43,16 +42,14 @@ async def test_sigterm_finishes_a_send_in_flight(serve: Serve, database_url: str
     sandbox_app = create_sandbox_app(SandboxConfig(accounts={CPID: PASSWORD}, latency=1.0, report_delay=3600))
     sandbox_url = await serve(sandbox_app)
     port = free_port()
-    env = os.environ | {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": standin.api_url(),
-        "SANTO_BASE_URL": sandbox_url,
-        "SANTO_CPID": CPID,
-        "SANTO_CPPWD": PASSWORD,
-        "DATABASE_URL": database_url,
-        "PORT": str(port),
-    }
+    env = serve_env(
+        standin,
+        sandbox_url,
+        database_url,
+        {
+            "PORT": str(port),
+        },
+    )
     migrate = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "migrate", env=env)
     assert await migrate.wait() == 0
     process = await asyncio.create_subprocess_exec(
