@@ -15,8 +15,8 @@ from urllib.parse import quote
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.sandbox.logs import mask_passwords
 from bot.santo.codes import Command
+from bot.santo.redact import mask_passwords
 from bot.santo.reports import ReportError, parse_report
 from bot.services import Services
 from bot.store.db import now
@@ -143,7 +143,7 @@ async def _understood_post(request: web.Request) -> tuple[Callback, web.Response
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_REPORT_BODY, actual_size=len(body))
     try:
         form = await request.post()
-    except ValueError:  # undecodable bytes
+    except (ValueError, LookupError):  # undecodable bytes, or a charset nobody knows
         raw = mask_passwords(request.query_string + "&" + body.decode("utf-8", "replace"))
         return (
             Callback(raw=raw[:MAX_REPORT_BODY], bad_reason="unreadable form body"),

@@ -39,6 +39,8 @@ def build_bolt_app(services: Services) -> AsyncApp:
     async def on_error(error: Exception, body: dict[str, Any], context: AsyncBoltContext) -> None:
         """The one place an unexpected listener error ends: logged, and the user told plainly."""
         log.error("listener failed", exc_info=error)
+        if CONTEXT_KEY not in context:
+            return  # failed before our middleware: the request may not be verified, so act on nothing
         response_url = body.get("response_url")
         if response_url:
             t = context.get(TEXTS_KEY) or TEXTS[services.languages.default]

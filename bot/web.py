@@ -8,8 +8,6 @@ import secrets
 
 from aiohttp import web
 from pydantic import SecretStr
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.background import Background
@@ -18,18 +16,18 @@ from bot.notifier import Notifier
 from bot.pricing import PriceBook
 from bot.reconciler import Reconciler
 from bot.sandbox import SandboxConfig, create_sandbox_app
-from bot.sandbox.logs import guard_aiohttp_logs
 from bot.santo.client import ClientConfig, SantoClient
+from bot.santo.redact import guard_aiohttp_logs
 from bot.scheduler import Scheduler
 from bot.services import SERVICES, Services
 from bot.settings import Settings
 from bot.slack_app import build_bolt_app
+from bot.slack_route import BOLT, SIGNING_SECRET, slack_events
 from bot.store.db import Database
 from bot.user_languages import UserLanguages
 
 log = logging.getLogger(__name__)
 
-BOLT = web.AppKey("bolt", AsyncApp)
 LOOPS = web.AppKey("loops", list[asyncio.Task[None]])
 NOTIFIER = web.AppKey("notifier", Notifier)
 SANDBOX_ACCOUNT = ("Test101", "Test101")
@@ -88,6 +86,8 @@ def create_web_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
     app[SERVICES] = services
     app[BOLT] = build_bolt_app(services)
+    if settings.slack_signing_secret:
+        app[SIGNING_SECRET] = settings.slack_signing_secret.get_secret_value().encode()
     app[WRITER] = ReportWriter(services)
     app[NOTIFIER] = Notifier(services)
     app.router.add_post("/slack/events", slack_events)
@@ -107,12 +107,6 @@ def create_web_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(_stop_work)
     app.on_cleanup.append(_close)
     return app
-
-
-async def slack_events(request: web.Request) -> web.Response:
-    bolt = request.app[BOLT]
-    response = await bolt.async_dispatch(await to_bolt_request(request))
-    return await to_aiohttp_response(response)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -18,7 +18,6 @@ from yarl import URL
 
 from bot.numbers import NumberError, PhoneNumber, country_name, parse_number
 from bot.sandbox.config import SandboxConfig
-from bot.sandbox.logs import guard_aiohttp_logs, mask_passwords
 from bot.sandbox.pricing import is_priced_region, price_for
 from bot.sandbox.state import SandboxState
 from bot.santo.codes import (
@@ -30,6 +29,7 @@ from bot.santo.codes import (
     VOICE_LANGUAGES,
     Command,
 )
+from bot.santo.redact import guard_aiohttp_logs, mask_passwords
 from bot.text import SenderIdError, analyse, validate_sender_id
 
 log = logging.getLogger("bot.sandbox")

@@ -13,8 +13,8 @@ import pytest
 from aiohttp import web
 
 from bot.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
-from bot.sandbox.logs import guard_aiohttp_logs
 from bot.santo.client import ClientConfig, SantoClient
+from bot.santo.redact import guard_aiohttp_logs
 from tests.conftest import Serve
 from tests.secret_guard import register_secret
 

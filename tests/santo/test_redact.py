@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from bot.sandbox import SandboxConfig, create_sandbox_app
-from bot.sandbox.logs import mask_passwords
+from bot.santo.redact import mask_passwords, mask_secrets
 from bot.webserver import running
 from tests.sandbox.conftest import CN
 
@@ -27,6 +27,19 @@ WRONG = "Wr0ng-Guess"
 )
 def test_mask_passwords(raw: str, masked: str) -> None:
     assert mask_passwords(raw) == masked
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("GET /santo/reports/tok3n?msgid=1 HTTP/1.1", "GET /santo/reports/***?msgid=1 HTTP/1.1"),
+        ("bytearray(b'/santo/reports/tok3n')", "bytearray(b'/santo/reports/***')"),
+        ("/santo/reports/tok3n/x&cppwd=pw", "/santo/reports/***/x&cppwd=***"),
+        ("/santo/other/tok3n", "/santo/other/tok3n"),
+    ],
+)
+def test_mask_secrets(raw: str, masked: str) -> None:
+    assert mask_secrets(raw) == masked
 
 
 def _texts(record: logging.LogRecord) -> list[str]:
