@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,9 +31,12 @@ from handlers.ids import ActionId, BlockId
 from handlers.quick_send import InputProblem, parse_quick_send, parse_quick_voice
 from handlers.send_modal import read_form
 from handlers.sms_command import split
+from tests.secret_guard import register_secret
 
 ACTOR = Actor(team_id="T1", user_id="U1", channel_id="C1")
-TOKEN = "fuzz-token"
+TOKEN = register_secret("fuzz-report-token-8d1e")
+PASSWORD = register_secret("fuzz-pw-5b2c-secret")
+SIGNING_SECRET = register_secret("fuzz-signing-secret-77a0")
 texts = st.text(max_size=300)
 
 
@@ -93,22 +100,23 @@ class ThreadedApp:
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
         self.stop: asyncio.Event | None = None
+        self.standin = SlackStandIn(token="xoxb-fuzz")
         self.folder = folder
         self.url = ""
         self.thread = threading.Thread(target=self.loop.run_until_complete, args=(self.main(),), daemon=True)
 
     async def main(self) -> None:
         self.stop = asyncio.Event()
-        standin = SlackStandIn(token="xoxb-fuzz")
+        standin = self.standin
         async with running(standin.app()) as slack_url:
             standin.base_url = slack_url
             config = load_settings(
                 slack_bot_token="xoxb-fuzz",
-                slack_signing_secret="s",
+                slack_signing_secret=SIGNING_SECRET,
                 slack_api_url=standin.api_url(),
                 santo_base_url="http://127.0.0.1:9",
                 santo_cpid="A",
-                santo_cppwd="p",
+                santo_cppwd=PASSWORD,
                 santo_report_token=TOKEN,
                 database_url=f"sqlite:///{self.folder / 'fuzz.db'}",
             )
@@ -143,9 +151,11 @@ def threaded_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedA
     app.thread.join(30)
 
 
-def request(url: str, body: bytes | None) -> int:
+def request(url: str, body: bytes | None, headers: dict[str, str] | None = None) -> int:
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=30) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, data=body, headers=headers or {}), timeout=30
+        ) as response:
             return int(response.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
@@ -178,3 +188,71 @@ def test_oversized_report_bodies_are_refused_unstored(threaded_app: ThreadedApp)
     status = request(f"{threaded_app.url}/santo/reports/{TOKEN}", b"msgid=" + b"x" * 100_000)
     assert status == 413
     assert threaded_app.stored() == before
+
+
+header_text = st.text(
+    st.characters(min_codepoint=32, max_codepoint=255, exclude_characters="\x7f"), max_size=40
+)
+content_types = (
+    st.sampled_from(
+        [
+            "application/x-www-form-urlencoded",
+            "application/x-www-form-urlencoded; charset=bogus",
+            "application/x-www-form-urlencoded; charset=latin-1",
+            "application/json",
+            "multipart/form-data; boundary=x",
+            "text/plain",
+        ]
+    )
+    | header_text
+)
+bodies = (
+    st.binary(max_size=400)
+    | json_values.map(lambda value: json.dumps(value).encode())
+    | st.dictionaries(texts, texts | json_values.map(json.dumps), max_size=4).map(
+        lambda fields: urllib.parse.urlencode(fields).encode()
+    )
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=bodies,
+    content_type=content_types,
+    timestamp=st.none() | header_text | st.integers(-1, 2**40).map(str),
+    signature=st.none() | header_text,
+    signed=st.booleans(),
+)
+def test_slack_events_never_fails_and_acts_on_nothing_unsigned(
+    threaded_app: ThreadedApp,
+    body: bytes,
+    content_type: str,
+    timestamp: str | None,
+    signature: str | None,
+    signed: bool,
+) -> None:
+    headers = {"Content-Type": content_type}
+    if signed:
+        timestamp = str(int(time.time()))
+        digest = hmac.new(SIGNING_SECRET.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256)
+        signature = "v0=" + digest.hexdigest()
+    headers |= {"X-Slack-Request-Timestamp": timestamp} if timestamp is not None else {}
+    headers |= {"X-Slack-Signature": signature} if signature is not None else {}
+    calls = len(threaded_app.standin.calls)
+    status = request(f"{threaded_app.url}/slack/events", body, headers)
+    assert status < 500
+    if not signed:
+        assert status == 401
+        assert len(threaded_app.standin.calls) == calls  # no response_url, no Web API call
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=params, body=bodies, content_type=content_types)
+def test_report_posts_of_any_shape_never_fail(
+    threaded_app: ThreadedApp, query: dict[str, str], body: bytes, content_type: str
+) -> None:
+    before = threaded_app.stored()
+    url = f"{threaded_app.url}/santo/reports/{TOKEN}?{urllib.parse.urlencode(query)}"
+    status = request(url, body, {"Content-Type": content_type})
+    assert status in (200, 400)
+    assert threaded_app.stored() == before + 1 or status == 200  # a duplicate report stores nothing new
