@@ -15,10 +15,10 @@ import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from bot.sandbox import SandboxConfig, create_sandbox_app
+from bot.dev.sandbox import SandboxConfig, create_sandbox_app
+from bot.dev.slack_requests import SlackRequests
+from bot.dev.slack_standin import SlackStandIn
 from bot.settings import load_settings
-from bot.slack_requests import SlackRequests
-from bot.slack_standin import SlackStandIn
 from bot.web import SERVICES, create_web_app
 from bot.webserver import running
 

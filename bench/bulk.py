@@ -38,13 +38,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.reports import free_port, scratch_database, subprocess_server
-from bot.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
+from bot.dev.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
+from bot.dev.slack_requests import SlackRequests
+from bot.dev.slack_standin import SlackStandIn, ViewRecord
 from bot.settings import load_settings
-from bot.slack_requests import SlackRequests
-from bot.slack_standin import SlackStandIn, ViewRecord
 from bot.store.db import Database
+from bot.views.ids import ActionId, BlockId, CallbackId
 from bot.webserver import running
-from handlers.ids import ActionId, BlockId, CallbackId
 
 BOT_TOKEN = "xoxb-bench"
 SECRET = "bench-signing-secret"

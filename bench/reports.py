@@ -322,7 +322,7 @@ async def stored_send(
 ) -> tuple[int, str, list[tuple[str, str]]]:
     """A 1,000-number send as the send pipeline stores it: home message, numbers, one msgid per
     batch of 100, accepted. Returns (send id, message ts, [(msgid, number)])."""
-    from bot.numbers import parse_number
+    from bot.domain.numbers import parse_number
     from bot.santo.models import BatchOutcome, SubmitResult
     from bot.store.sends import NewSend, create_send, finish_send, record_batch
     from bot.store.tables import SendKind
@@ -387,9 +387,9 @@ async def main(
     from slack_sdk.web.async_client import AsyncWebClient
     from sqlalchemy import func, select
 
-    from bot.sandbox import SandboxConfig, create_sandbox_app
+    from bot.dev.sandbox import SandboxConfig, create_sandbox_app
+    from bot.dev.slack_standin import SlackStandIn
     from bot.settings import load_settings
-    from bot.slack_standin import SlackStandIn
     from bot.store.db import Database
     from bot.store.tables import Report
     from bot.webserver import running

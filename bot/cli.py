@@ -12,9 +12,9 @@ from bot.settings import SettingsError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import bot.console.app as console_app
-    import bot.sandbox.cli as sandbox_cli
-    from bot import commands
+    import bot.dev.console.app as console_app
+    import bot.dev.sandbox.cli as sandbox_cli
+    from bot import cli_commands as commands
 
     parser = argparse.ArgumentParser(prog="python -m bot", description="Santo for Slack")
     commands_parser = parser.add_subparsers(dest="command", required=True)

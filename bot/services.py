@@ -10,12 +10,12 @@ from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.background import Background
-from bot.pricing import PriceBook
-from bot.ratelimit import Pacer
+from bot.domain.ratelimit import Pacer
+from bot.i18n.user_languages import UserLanguages
 from bot.santo.client import SantoClient
+from bot.sending.pricing import PriceBook
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.user_languages import UserLanguages
 
 CONTEXT_KEY = "services"
 

@@ -11,20 +11,20 @@ from pydantic import SecretStr
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.background import Background
-from bot.intake import WRITER, ReportWriter, report_route
-from bot.notifier import Notifier
-from bot.pricing import PriceBook
-from bot.reconciler import Reconciler
-from bot.sandbox import SandboxConfig, create_sandbox_app
+from bot.dev.sandbox import SandboxConfig, create_sandbox_app
+from bot.i18n.user_languages import UserLanguages
+from bot.reports.intake import WRITER, ReportWriter, report_route
+from bot.reports.notifier import Notifier
+from bot.reports.reconciler import Reconciler
 from bot.santo.client import ClientConfig, SantoClient
 from bot.santo.redact import guard_aiohttp_logs
-from bot.scheduler import Scheduler
+from bot.sending.pricing import PriceBook
+from bot.sending.scheduler import Scheduler
 from bot.services import SERVICES, Services
 from bot.settings import Settings
 from bot.slack_app import build_bolt_app
 from bot.slack_route import BOLT, SIGNING_SECRET, slack_events
 from bot.store.db import Database
-from bot.user_languages import UserLanguages
 
 log = logging.getLogger(__name__)
 

@@ -14,16 +14,16 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
-from bot.guard import is_admin, lookup_refusal, start_of_day
+from bot.domain.mrkdwn import escape
 from bot.i18n import Texts, texts_of
-from bot.mrkdwn import escape
 from bot.santo.errors import SantoError
 from bot.santo.models import Balance
+from bot.sending.guard import is_admin, lookup_refusal, start_of_day
 from bot.services import Services
+from bot.store.app_home import health, recent_sends
 from bot.store.audit import usage_since
 from bot.store.db import now
-from bot.store.home import health, recent_sends
-from handlers.blocks.app_home import (
+from bot.views.app_home import (
     Allowance,
     HomeFacts,
     SendLine,
@@ -31,9 +31,9 @@ from handlers.blocks.app_home import (
     build_home_view,
     build_notice_home,
 )
-from handlers.blocks.send_modal import build_notice_view
+from bot.views.ids import ActionId
+from bot.views.send_modal import build_notice_view
 from handlers.common import Actor, explain
-from handlers.ids import ActionId
 from handlers.send_modal import open_send_modal
 
 log = logging.getLogger(__name__)

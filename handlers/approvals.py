@@ -8,16 +8,16 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot.dispatch import send_now, show_decision, tell_requester, texts_of_request
-from bot.guard import is_admin, whom_to_ask
 from bot.i18n import Msg
-from bot.sending import SendRequest
+from bot.sending.dispatch import send_now, show_decision, tell_requester, texts_of_request
+from bot.sending.guard import is_admin, whom_to_ask
+from bot.sending.send import SendRequest
 from bot.store import approvals as approval_store
 from bot.store.audit import Action, record
 from bot.store.db import now
 from bot.store.tables import ApprovalState
+from bot.views.ids import ActionId
 from handlers.common import Press, apologise
-from handlers.ids import ActionId
 
 
 async def on_decision(

@@ -9,8 +9,8 @@ from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from bot.domain.mrkdwn import escape
 from bot.i18n import Texts, texts_of
-from bot.mrkdwn import escape
 from bot.santo.errors import InvalidRequest, OutcomeUnknown, SantoError, SantoRejected, SantoUnavailable
 from bot.services import Services
 

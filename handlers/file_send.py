@@ -11,13 +11,13 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
-from bot.campaign import MAX_FILE_BYTES, Campaign, FileProblem, parse_file, plan, too_large
+from bot.domain.numbers import in_every_language
+from bot.domain.spreadsheet import MAX_FILE_BYTES, Campaign, FileProblem, parse_file, plan, too_large
 from bot.i18n import TEXTS, Language, Msg, Texts
-from bot.numbers import in_every_language
 from bot.santo.errors import SantoError
-from bot.sending import SendRequest, estimate_for
+from bot.sending.send import SendRequest, estimate_for
 from bot.services import Services
-from handlers.blocks.campaign import build_file_confirmation_blocks
+from bot.views.file_send import build_file_confirmation_blocks
 
 MAX_BAD_IN_ERROR = 3
 DOWNLOAD_TIMEOUT = 30.0

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.domain.mrkdwn import code, cut, escape
 from bot.i18n import Texts
-from bot.mrkdwn import code, cut, escape
 from bot.santo.codes import VOICE_LANGUAGES
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from bot.countries import CountryError, resolve_country
+from bot.domain.countries import CountryError, resolve_country
+from bot.domain.mrkdwn import code, escape
+from bot.domain.numbers import NumberError, country_name, display_msisdn, flag, parse_number
 from bot.i18n import Texts
-from bot.mrkdwn import code, escape
-from bot.numbers import NumberError, country_name, display_msisdn, flag, parse_number
-from bot.pricing import money
 from bot.santo.codes import report_meaning
 from bot.santo.errors import SantoError
 from bot.santo.models import ReportState
+from bot.sending.pricing import money
 from bot.services import Services
 from bot.store.sends import numbers_for_msgid
 from bot.store.tables import NumberStatus

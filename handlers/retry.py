@@ -9,21 +9,21 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
-from bot.campaign_send import own_texts
+from bot.domain.mrkdwn import SECTION_LIMIT, cut
+from bot.domain.numbers import NumberError, parse_number
 from bot.i18n import Texts
-from bot.mrkdwn import SECTION_LIMIT, cut
-from bot.numbers import NumberError, parse_number
-from bot.sending import SendRequest
+from bot.sending.file_send import own_texts
+from bot.sending.send import SendRequest
 from bot.services import Services
 from bot.store.db import now
 from bot.store.drafts import save_draft
 from bot.store.sends import claim_retry, failed_numbers
 from bot.store.tables import Send, SendKind
-from handlers.blocks.confirm import build_confirmation_view
-from handlers.blocks.failures import failure_line
-from handlers.blocks.send_modal import build_notice_view
+from bot.views.confirm import build_confirmation_view
+from bot.views.failures import failure_line
+from bot.views.ids import ActionId
+from bot.views.send_modal import build_notice_view
 from handlers.common import Press, apologise
-from handlers.ids import ActionId
 from handlers.quick_send import review
 from handlers.send_modal import update_view
 

@@ -7,13 +7,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot.guard import is_admin
+from bot.sending.guard import is_admin
 from bot.store.audit import Action, record
 from bot.store.db import now
 from bot.store.schedule import cancel
 from bot.store.tables import Send
+from bot.views.ids import ActionId
 from handlers.common import Press, apologise
-from handlers.ids import ActionId
 
 
 async def on_cancel(

@@ -11,22 +11,22 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
-from bot.campaign import Campaign, FileProblem
-from bot.dispatch import dispatch
+from bot.domain.mrkdwn import escape
+from bot.domain.numbers import parse_numbers
+from bot.domain.spreadsheet import Campaign, FileProblem
 from bot.i18n import Texts, texts_of
-from bot.mrkdwn import escape
-from bot.numbers import parse_numbers
-from bot.sending import SendRequest
+from bot.sending.dispatch import dispatch
+from bot.sending.send import SendRequest
 from bot.services import Services
 from bot.store.drafts import consume_draft, save_draft
 from bot.store.tables import SendKind, SendState
-from handlers.blocks.campaign import chosen_file
-from handlers.blocks.confirm import build_confirmation_view
-from handlers.blocks.send_modal import build_notice_view, build_send_modal
+from bot.views.confirm import build_confirmation_view
+from bot.views.file_send import chosen_file
+from bot.views.ids import ActionId, BlockId, CallbackId
+from bot.views.send_modal import build_notice_view, build_send_modal
 from handlers.common import Actor, incident_text
 from handlers.file_send import file_problem, review_file
 from handlers.file_send import load as load_file
-from handlers.ids import ActionId, BlockId, CallbackId
 from handlers.quick_send import InputProblem, check_sender, review
 
 MAX_RECIPIENTS_SHOWN_IN_ERROR = 5

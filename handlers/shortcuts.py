@@ -9,13 +9,13 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.models.blocks import ContextBlock, InputBlock, MarkdownTextObject
 from slack_sdk.models.views import View
 
-from bot.guard import lookup_refusal
+from bot.domain.plain_text import USER_NAMES, to_plain_text, user_ids
 from bot.i18n import Texts, texts_of
-from bot.plain_text import USER_NAMES, to_plain_text, user_ids
+from bot.sending.guard import lookup_refusal
 from bot.services import Services
-from handlers.blocks.send_modal import build_notice_view, build_send_modal
+from bot.views.ids import BlockId, CallbackId
+from bot.views.send_modal import build_notice_view, build_send_modal
 from handlers.common import Actor, apologise
-from handlers.ids import BlockId, CallbackId
 
 MESSAGE_LIMIT = 3000
 """The Send modal's message field holds this many characters."""

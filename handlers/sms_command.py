@@ -9,8 +9,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot.guard import lookup_refusal
 from bot.i18n import Msg, Texts, texts_of
+from bot.sending.guard import lookup_refusal
 from bot.services import Services
 from handlers import lookups
 from handlers.audit import audit_text

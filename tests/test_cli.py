@@ -4,7 +4,7 @@ import asyncio
 import os
 import sys
 
-from bot.slack_standin import SlackStandIn
+from bot.dev.slack_standin import SlackStandIn
 from tests.conftest import Serve
 
 

@@ -30,7 +30,7 @@ def test_manifest_points_slack_at_the_events_route_with_minimal_scopes() -> None
 
 
 def test_manifest_has_the_home_tab_its_event_and_the_message_shortcut() -> None:
-    from handlers.ids import CallbackId
+    from bot.views.ids import CallbackId
 
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True

@@ -12,6 +12,7 @@ from typing import Any, Self
 
 import aiohttp
 
+from bot.domain.sms_text import SenderIdError, validate_sender_id
 from bot.santo.codes import MAX_BATCH, SUCCESS, VOICE_LANGUAGES, Command
 from bot.santo.errors import (
     InvalidRequest,
@@ -30,7 +31,6 @@ from bot.santo.models import (
     SubmitResult,
 )
 from bot.santo.parsing import ParseError, decimal, error_code, parse_json, parse_submit
-from bot.text import SenderIdError, validate_sender_id
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from bot.domain.numbers import NumberError, PhoneNumber, parse_number
 from bot.i18n import Msg
-from bot.numbers import NumberError, PhoneNumber, parse_number
 from bot.store.db import Database
 from bot.store.reports import mark_dirty
 from bot.store.tables import NumberStatus, Recipient, Send, SendState
@@ -93,7 +93,7 @@ async def recover_stuck(db: Database, older_than: timedelta, at: datetime) -> in
             .where(
                 Send.state == SendState.SENDING,
                 func.coalesce(Send.scheduled_at, Send.created_at) < cutoff,
-                Send.submit_lease.is_(None),  # resumable sends are resumed instead (bot.campaign_send)
+                Send.submit_lease.is_(None),  # resumable sends are resumed instead (bot.sending.file_send)
             )
             .values(
                 state=SendState.UNKNOWN,

@@ -10,8 +10,8 @@ from typing import cast
 
 from sqlalchemy import Table, func, insert, select, update
 
+from bot.domain.numbers import PhoneNumber
 from bot.i18n import Msg, Texts
-from bot.numbers import PhoneNumber
 from bot.santo.errors import OutcomeUnknown, SantoRejected
 from bot.santo.models import BatchOutcome
 from bot.store.db import Database, now
@@ -37,7 +37,7 @@ class NewSend:
     texts: tuple[str, ...] | None = None
     """Each number's own message (a personalised send from a file), in `numbers` order."""
     resumable: bool = False
-    """Submitted by `bot.campaign_send`: survives a restart half way (sends from a file)."""
+    """Submitted by `bot.sending.file_send`: survives a restart half way (sends from a file)."""
     ui_language: str | None = None
     """The language its messages in Slack are written in (its sender's); None: the default."""
 

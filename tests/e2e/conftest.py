@@ -13,12 +13,12 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.intake import WRITER, ReportWriter
-from bot.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
+from bot.dev.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
+from bot.dev.slack_requests import SlackRequests
+from bot.dev.slack_standin import Message, ResponsePost, SlackStandIn
+from bot.reports.intake import WRITER, ReportWriter
 from bot.services import Services
 from bot.settings import Settings, load_settings
-from bot.slack_requests import SlackRequests
-from bot.slack_standin import Message, ResponsePost, SlackStandIn
 from bot.store.tables import Recipient, Send
 from bot.web import SERVICES, create_web_app
 from tests.conftest import Serve

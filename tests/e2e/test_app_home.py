@@ -3,11 +3,11 @@
 import time
 from typing import Any
 
+from bot.dev.slack_standin import Call, ViewRecord
+from bot.domain.numbers import parse_number
 from bot.i18n import TEXTS, Language
-from bot.numbers import parse_number
-from bot.pricing import money
-from bot.slack_standin import Call, ViewRecord
-from handlers.ids import ActionId, BlockId, CallbackId
+from bot.sending.pricing import money
+from bot.views.ids import ActionId, BlockId, CallbackId
 from tests.e2e.conftest import CHANNEL, REPORT_TOKEN, MakeWorld, World, blocks_text
 
 ALICE = "U0ALICE"

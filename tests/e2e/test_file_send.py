@@ -7,17 +7,17 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bot.dev.sandbox import SandboxConfig
+from bot.dev.slack_standin import ViewRecord
+from bot.domain.numbers import country_name, parse_numbers
 from bot.i18n import Language, Msg
-from bot.numbers import country_name, parse_numbers
-from bot.sandbox import SandboxConfig
-from bot.slack_standin import ViewRecord
 from bot.store.sends import RESUMABLE_UNOWNED
 from bot.store.tables import NumberStatus, Recipient, Send, SendState
-from handlers.ids import ActionId, BlockId, CallbackId
+from bot.views.ids import ActionId, BlockId, CallbackId
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
 from tests.e2e.test_retry_and_schedule import button
 from tests.e2e.test_send_modal import WEI, ZH, form, open_modal, review
-from tests.test_campaign import xlsx
+from tests.domain.test_spreadsheet import xlsx
 
 NO_REPORTS = SandboxConfig(report_delay=3600, balance=100_000)
 FAST = {"santo_max_requests_per_second": "2000", "santo_concurrency": "16"}

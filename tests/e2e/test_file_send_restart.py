@@ -14,13 +14,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
+from bot.dev.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
+from bot.dev.slack_requests import SlackRequests
+from bot.dev.slack_standin import SlackStandIn
 from bot.settings import load_settings
-from bot.slack_requests import SlackRequests
-from bot.slack_standin import SlackStandIn
 from bot.store.db import Database
 from bot.store.tables import NumberStatus, Recipient, Send, SendState
-from handlers.ids import ActionId, BlockId, CallbackId
+from bot.views.ids import ActionId, BlockId, CallbackId
 from tests.conftest import Serve
 from tests.e2e.conftest import BOT_TOKEN, CPID, PASSWORD, SIGNING_SECRET, serve_env
 from tests.e2e.test_file_send import numbers

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from bot.sandbox import SandboxConfig
+from bot.dev.sandbox import SandboxConfig
 from bot.store.tables import NumberStatus, SendState
 from tests.e2e.conftest import MakeWorld, blocks_text
 from tests.e2e.test_file_send import numbers, send_it, sent, texts, with_file

@@ -6,12 +6,12 @@ import io
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from bot.guard import whom_to_ask
+from bot.dev.slack_standin import Message
 from bot.i18n import Msg
-from bot.pricing import money
-from bot.slack_standin import Message
+from bot.sending.guard import whom_to_ask
+from bot.sending.pricing import money
 from bot.store.audit import entries_since
-from handlers.ids import ActionId
+from bot.views.ids import ActionId
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
 from tests.e2e.test_retry_and_schedule import schedule, time_passes
 from tests.e2e.test_send_modal import WEI, ZH

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
+from bot.domain.numbers import country_name
 from bot.i18n import TEXTS, Language
-from bot.numbers import country_name
 from handlers.help import help_text
 from tests.e2e.conftest import World
 

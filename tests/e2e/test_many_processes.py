@@ -29,11 +29,11 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select, update
 
-from bot.numbers import display_msisdn, parse_number
-from bot.sandbox import SandboxConfig, create_sandbox_app
+from bot.dev.sandbox import SandboxConfig, create_sandbox_app
+from bot.dev.slack_standin import SlackStandIn
+from bot.domain.numbers import display_msisdn, parse_number
 from bot.santo.models import BatchOutcome, SubmitResult
 from bot.settings import load_settings
-from bot.slack_standin import SlackStandIn
 from bot.store.db import Database, now
 from bot.store.sends import NewSend, create_send, finish_send, record_batch
 from bot.store.tables import NumberStatus, Recipient, Report, Send, SendKind
@@ -311,7 +311,7 @@ async def failed_numbers(db: Database, send_id: int) -> set[str]:
 
 async def let_leases_run_out(db: Database) -> None:
     """Time travel for a dead process's claims: a send the killed notifier had claimed stays
-    claimed until its lease (bot.notifier.LEASE, 60 s) runs out. Move that moment to now rather
+    claimed until its lease (bot.reports.notifier.LEASE, 60 s) runs out. Move that moment to now rather
     than waiting a minute; the restarted process must still find and show everything itself."""
     async with db.session.begin() as session:
         await session.execute(

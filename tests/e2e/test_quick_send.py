@@ -1,10 +1,10 @@
 """`/sms send` and `/sms voice`: the home message, the platform, the store, the errors."""
 
+from bot.domain.numbers import country_name
 from bot.i18n import TEXTS, Language
-from bot.numbers import country_name
 from bot.santo.codes import VOICE_LANGUAGES
 from bot.store.tables import NumberStatus, SendState
-from handlers.ids import ActionId
+from bot.views.ids import ActionId
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
 
 ZH = TEXTS[Language.ZH_HANS]

@@ -8,9 +8,9 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from bot.dev.sandbox import SandboxConfig
+from bot.domain.numbers import parse_number
 from bot.i18n import TEXTS, Language, Msg
-from bot.numbers import parse_number
-from bot.sandbox import SandboxConfig
 from bot.santo.models import BatchOutcome, SubmitResult
 from bot.store.sends import NewSend, create_send, finish_send, record_batch
 from bot.store.tables import BadCallback, Inbound, NumberStatus, Report, SendKind

@@ -6,7 +6,7 @@ import aiohttp
 from sqlalchemy import text
 
 from bot.store.tables import Base
-from handlers.ids import ActionId
+from bot.views.ids import ActionId
 from tests.e2e.conftest import PASSWORD, MakeWorld
 
 

@@ -3,12 +3,12 @@
 import copy
 from typing import Any
 
+from bot.dev.sandbox import SandboxConfig
+from bot.dev.slack_standin import ViewRecord
+from bot.domain.numbers import country_name, parse_numbers
 from bot.i18n import TEXTS, Language, Msg
-from bot.numbers import country_name, parse_numbers
-from bot.sandbox import SandboxConfig
-from bot.slack_standin import ViewRecord
 from bot.store.tables import NumberStatus, SendState
-from handlers.ids import ActionId, BlockId, CallbackId
+from bot.views.ids import ActionId, BlockId, CallbackId
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
 
 

@@ -9,9 +9,9 @@ import sys
 
 import aiohttp
 
-from bot.sandbox import SANDBOX_STATE, SandboxConfig, create_sandbox_app
-from bot.slack_requests import SlackRequests
-from bot.slack_standin import SlackStandIn
+from bot.dev.sandbox import SANDBOX_STATE, SandboxConfig, create_sandbox_app
+from bot.dev.slack_requests import SlackRequests
+from bot.dev.slack_standin import SlackStandIn
 from tests.conftest import Serve
 from tests.e2e.conftest import BOT_TOKEN, CHANNEL, CPID, PASSWORD, SIGNING_SECRET, blocks_text, serve_env
 

@@ -3,10 +3,10 @@
 import time
 from typing import Any
 
-from bot.guard import lookup_refusal
+from bot.dev.slack_standin import Message, ViewRecord
 from bot.i18n import TEXTS, Language
-from bot.slack_standin import Message, ViewRecord
-from handlers.ids import ActionId, BlockId, CallbackId
+from bot.sending.guard import lookup_refusal
+from bot.views.ids import ActionId, BlockId, CallbackId
 from tests.e2e.conftest import MakeWorld, World, blocks_text
 
 OPS = "C0OPS"

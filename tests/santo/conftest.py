@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
+from bot.dev.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
 from bot.santo.client import ClientConfig, SantoClient
 from bot.santo.redact import guard_aiohttp_logs
 from tests.conftest import Serve

@@ -635,7 +635,7 @@ async def test_the_password_is_never_shown(
             assert "cppwd='***'" in shown and CPID in shown
 
     names = {record.name for record in caplog.records}
-    assert {"bot.santo.client", "bot.sandbox", "aiohttp.access"} <= names
+    assert {"bot.santo.client", "bot.dev.sandbox", "aiohttp.access"} <= names
     for record in caplog.records:
         logged = _record_texts(record)
         assert PASSWORD not in logged and WRONG_PASSWORD not in logged, logged

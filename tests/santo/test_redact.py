@@ -7,10 +7,10 @@ import logging
 import aiohttp
 import pytest
 
-from bot.sandbox import SandboxConfig, create_sandbox_app
+from bot.dev.sandbox import SandboxConfig, create_sandbox_app
 from bot.santo.redact import mask_passwords, mask_secrets
 from bot.webserver import running
-from tests.sandbox.conftest import CN
+from tests.dev.sandbox.conftest import CN
 
 SECRET = "S3cr3t-Pa55"
 WRONG = "Wr0ng-Guess"
@@ -74,5 +74,5 @@ async def test_password_never_logged(caplog: pytest.LogCaptureFixture) -> None:
             assert SECRET not in text, record
             assert WRONG not in text, record
     masked = [r for r in caplog.records if "cppwd=***" in r.getMessage()]
-    assert {r.name for r in masked} >= {"bot.sandbox", "aiohttp.access"}
-    assert len([r for r in masked if r.name == "bot.sandbox"]) == len(calls)
+    assert {r.name for r in masked} >= {"bot.dev.sandbox", "aiohttp.access"}
+    assert len([r for r in masked if r.name == "bot.dev.sandbox"]) == len(calls)

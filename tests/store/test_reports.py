@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from bot.numbers import parse_number
+from bot.domain.numbers import parse_number
 from bot.santo.models import BatchOutcome, SubmitResult
 from bot.santo.reports import StatusReport
 from bot.settings import load_settings

@@ -1,0 +1,49 @@
+"""A sandbox Santo platform: the manual's HTTP API, simulated in-process, free of charge.
+
+Tests, the terminal console and new users talk to it instead of the paid service. It answers
+the manual's endpoints (`/submit`, `/get-balance`, `/verifyPhoneNumber`, `/get-pricing`,
+`/get-rptstatus`) in the manual's exact shapes, validates like the platform (error codes of
+manual 5.1), charges a balance, and delivers status reports (manual 4.3) to a callback URL.
+
+Run it alone with `python -m bot sandbox` (account `Test101`, password `Test101`), or mount
+it: `parent.add_subapp("/sandbox", create_sandbox_app(SandboxConfig()))`.
+
+Destinations are bare MSISDN digits (`8613910825657`): a `+`, a leading `00`, a trunk `0`,
+spaces, or an invalid number are rejected with 0110, as the platform does.
+
+How a number's report turns out, first rule that applies:
+
+1. `SandboxConfig.forced` (or `POST /_sandbox/force`, or `SANDBOX_STATE.force()`):
+   MSISDN → `DELIVRD`, `401`, `402`, `403`, `404`, `501` or `none`.
+2. The demo convention, on the number's last four digits:
+
+   | ends in | report | example |
+   |---|---|---|
+   | `0401` | failed, `400|401` (no permission / balance) | `8613910820401` |
+   | `0402` | failed, `400|402` (forbidden keyword) | `8613910820402` |
+   | `0403` | failed, `400|403` (no allowlisted keyword) | `8613910820403` |
+   | `0404` | failed, `400|404` (other reason) | `8613910820404` |
+   | `0501` | failed, `500|501` (unknown error) | `8613910820501` |
+   | `0000` | never reported: `/get-rptstatus` stays `none` | `8613910820000` |
+
+3. The seeded mix: a `fail_rate` fraction fails (reason drawn among 401-404 and 501), a
+   `no_report_rate` fraction is never reported; every other number is delivered (`DELIVRD`).
+   `seed` makes the draws repeat from run to run.
+
+Independently, a `duplicate_rate` fraction of reports is delivered twice.
+
+Reports are produced `report_delay` seconds after acceptance: from then on `/get-rptstatus`
+says `success` or `failed` (before: `none`), and, when `callback_url` is set, the platform
+calls it with `command=RT_REQUEST&msgid=…&da=…&dc=15&sm=<hex of GBK>&rsm=<content>`, retrying
+a connection error or non-200 answer up to `delivery_attempts` times with doubling backoff.
+
+Not in the manual, for tests and demos: `GET /_sandbox/state` (balances and counters),
+`POST /_sandbox/force` (`{"msisdn": "outcome"}`, null clears), `POST /_sandbox/callback`
+(`{"url": "…"}`). Request logs show `cppwd=***`, never a password.
+"""
+
+from bot.dev.sandbox.app import SANDBOX_STATE, create_sandbox_app
+from bot.dev.sandbox.config import SandboxConfig
+from bot.dev.sandbox.state import SandboxState
+
+__all__ = ["SANDBOX_STATE", "SandboxConfig", "SandboxState", "create_sandbox_app"]

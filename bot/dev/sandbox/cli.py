@@ -1,0 +1,140 @@
+"""`python -m bot sandbox`: run the sandbox platform alone until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from bot.dev.sandbox.app import create_sandbox_app
+from bot.dev.sandbox.config import SandboxConfig, check_msisdn, normalise_outcome
+from bot.webserver import running
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8800
+
+
+def forced_outcome(text: str) -> tuple[str, str]:
+    """`8613910825657=402` → ("8613910825657", "402")."""
+    msisdn, sep, outcome = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected MSISDN=OUTCOME, e.g. 8613910825657=402")
+    try:
+        return check_msisdn(msisdn), normalise_outcome(outcome)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = SandboxConfig()
+    parser.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (%(default)s)")
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="port to listen on, 0 for any (%(default)s)"
+    )
+    parser.add_argument(
+        "--callback-url",
+        default=defaults.callback_url,
+        help="where status reports are delivered (manual 4.3); none by default",
+    )
+    add_platform_arguments(parser)
+
+
+def add_platform_arguments(parser: argparse.ArgumentParser) -> None:
+    """How the simulated platform behaves: shared by `sandbox` and `console`."""
+    defaults = SandboxConfig()
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=defaults.latency,
+        help="seconds from each request to its answer (%(default)s)",
+    )
+    parser.add_argument(
+        "--report-delay",
+        type=float,
+        default=defaults.report_delay,
+        help="seconds before a status report is produced (%(default)s)",
+    )
+    parser.add_argument(
+        "--fail-rate",
+        type=float,
+        default=defaults.fail_rate,
+        help="fraction of numbers whose report says failed (%(default)s)",
+    )
+    parser.add_argument(
+        "--no-report-rate",
+        type=float,
+        default=defaults.no_report_rate,
+        help="fraction of numbers that never get a report (%(default)s)",
+    )
+    parser.add_argument(
+        "--duplicate-rate",
+        type=float,
+        default=defaults.duplicate_rate,
+        help="fraction of reports delivered twice (%(default)s)",
+    )
+    parser.add_argument(
+        "--balance",
+        type=float,
+        default=defaults.balance,
+        help="initial balance of the account, in yuan (%(default)s)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=defaults.seed, help="seed of the outcome mix (%(default)s)"
+    )
+    parser.add_argument(
+        "--force",
+        metavar="MSISDN=OUTCOME",
+        type=forced_outcome,
+        action="append",
+        default=[],
+        help="force a number's report: DELIVRD, 401, 402, 403, 404, 501 or none (repeatable)",
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> SandboxConfig:
+    """Raises ValueError on values out of range."""
+    forced: list[tuple[str, str]] = args.force
+    return SandboxConfig(
+        balance=args.balance,
+        latency=args.latency,
+        report_delay=args.report_delay,
+        fail_rate=args.fail_rate,
+        no_report_rate=args.no_report_rate,
+        duplicate_rate=args.duplicate_rate,
+        callback_url=getattr(args, "callback_url", None) or None,
+        seed=args.seed,
+        forced=dict(forced),
+    )
+
+
+async def main(args: argparse.Namespace) -> int:
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        print(f"sandbox: {exc}", file=sys.stderr)
+        return 2
+    app = create_sandbox_app(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C raises KeyboardInterrupt
+            continue
+        handled.append(sig)
+    try:
+        async with running(app, args.host, args.port) as base_url:
+            accounts = ", ".join(
+                f"cpid {cpid} / password {password}" for cpid, password in config.accounts.items()
+            )
+            print(f"Santo sandbox at {base_url} ({accounts}); Ctrl-C to stop", flush=True)
+            await stop.wait()
+    except OSError as exc:
+        print(f"sandbox: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+    return 0

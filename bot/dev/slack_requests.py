@@ -1,0 +1,161 @@
+"""Playing Slack's part towards our app: signed slash commands, view submissions, button clicks.
+
+Used by the end-to-end tests and the console, with `SlackStandIn` as the Web API the app calls.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from slack_sdk.signature import SignatureVerifier
+
+from bot.dev.slack_standin import SlackStandIn, ViewRecord
+
+
+class SlackRequests:
+    def __init__(self, app_url: str, signing_secret: str, standin: SlackStandIn) -> None:
+        self.events_url = app_url.rstrip("/") + "/slack/events"
+        self.verifier = SignatureVerifier(signing_secret)
+        self.standin = standin
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    def signed_headers(self, body: str, timestamp: int | None = None) -> dict[str, str]:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        return {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": str(self.verifier.generate_signature(timestamp=ts, body=body)),
+        }
+
+    async def post(self, body: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+        """POST a raw body to /slack/events; signed unless `headers` are given."""
+        async with self.session().post(
+            self.events_url, data=body.encode(), headers=headers or self.signed_headers(body)
+        ) as response:
+            return response.status, await response.text()
+
+    async def command(
+        self, text: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL", command: str = "/sms"
+    ) -> tuple[int, str]:
+        standin = self.standin
+        fields = {
+            "token": "legacy-verification-token",
+            "team_id": standin.team_id,
+            "team_domain": standin.team_domain,
+            "channel_id": channel,
+            "channel_name": standin.channel_names.get(channel, "private"),
+            "user_id": user,
+            "user_name": str(standin.users.get(user, {}).get("name", user)),
+            "command": command,
+            "text": text,
+            "api_app_id": standin.app_id,
+            "is_enterprise_install": "false",
+            "response_url": standin.new_response_url(channel=channel, user=user),
+            "trigger_id": standin.new_trigger_id(),
+        }
+        return await self.post(urlencode(fields))
+
+    async def interact(self, payload: dict[str, Any]) -> tuple[int, str]:
+        return await self.post(urlencode({"payload": json.dumps(payload)}))
+
+    async def event(self, event: dict[str, Any]) -> tuple[int, str]:
+        """Deliver an Events API event (e.g. `app_home_opened`): a signed JSON `event_callback`."""
+        standin = self.standin
+        body = json.dumps(
+            {
+                "token": "legacy-verification-token",
+                "team_id": standin.team_id,
+                "api_app_id": standin.app_id,
+                "event": event,
+                "type": "event_callback",
+                "event_id": f"Ev{standin.new_trigger_id().replace('.', '')[:16]}",
+                "event_time": int(time.time()),
+                "authorizations": [
+                    {"team_id": standin.team_id, "user_id": standin.bot_user_id, "is_bot": True}
+                ],
+                "is_ext_shared_channel": False,
+            }
+        )
+        headers = self.signed_headers(body) | {"Content-Type": "application/json"}
+        return await self.post(body, headers)
+
+    async def open_home(self, user: str = "U0ALICE") -> tuple[int, str]:
+        """The user opens the app's Home tab."""
+        return await self.event(
+            {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": f"D{user}",
+                "tab": "home",
+                "event_ts": f"{time.time():.6f}",
+            }
+        )
+
+    def _base_payload(self, kind: str, user: str) -> dict[str, Any]:
+        standin = self.standin
+        return {
+            "type": kind,
+            "team": {"id": standin.team_id, "domain": standin.team_domain},
+            "user": {"id": user, "username": user.lower(), "team_id": standin.team_id},
+            "api_app_id": standin.app_id,
+            "token": "legacy-verification-token",
+            "is_enterprise_install": False,
+        }
+
+    async def submit_view(
+        self, view: ViewRecord, values: dict[str, dict[str, dict[str, Any]]], *, user: str = "U0ALICE"
+    ) -> dict[str, Any]:
+        """Submit a modal with `values` as Slack's view.state.values; apply the app's answer."""
+        api_view = view.to_api(self.standin.team_id, self.standin.app_id, self.standin.bot_id)
+        api_view["state"] = {"values": values}
+        payload = self._base_payload("view_submission", user)
+        payload |= {"view": api_view, "trigger_id": self.standin.new_trigger_id(), "response_urls": []}
+        status, body = await self.interact(payload)
+        if status != 200:
+            raise AssertionError(f"view submission answered HTTP {status}: {body}")
+        answer: dict[str, Any] = json.loads(body) if body.strip() else {}
+        self.standin.answer_view_submission(view.id, answer)
+        return answer
+
+    async def click(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = "U0ALICE",
+        channel: str = "C0GENERAL",
+        response_url: str | None = None,
+        message_ts: str | None = None,
+    ) -> tuple[int, str]:
+        """Press a button in a message (ephemeral or not) in `channel`."""
+        payload = self._base_payload("block_actions", user)
+        payload |= {
+            "channel": {"id": channel, "name": self.standin.channel_names.get(channel, "")},
+            "container": {"type": "message", "channel_id": channel, "message_ts": message_ts or "0"},
+            "trigger_id": self.standin.new_trigger_id(),
+            "response_url": response_url
+            or self.standin.new_response_url(channel=channel, user=user, message_ts=message_ts),
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "actions",
+                    "value": value,
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        return await self.interact(payload)

@@ -1,0 +1,165 @@
+"""Shows each send's story in Slack, from the stored state (design.md, data flow step 4).
+
+One pass: claim sends with news → render each home message from the database → one
+`chat.update` per send → one thread reply with the failures not yet explained → clear the
+news, in that order, so a crash repeats an update instead of losing one. Slack's limits are
+spent from token buckets; a 429 blocks that bucket for `Retry-After` seconds; other failures
+back off per send. Report intake never waits for any of this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import timedelta
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+
+from bot.domain.mrkdwn import code, cut, escape
+from bot.domain.ratelimit import Buckets
+from bot.services import Services
+from bot.store.db import now
+from bot.store.notify import (
+    Claim,
+    attempts,
+    claim_dirty,
+    claim_inbound,
+    defer,
+    mark_announced,
+    mark_inbound_posted,
+    settle,
+    unannounced_failures,
+)
+from bot.store.sends import load_send
+from bot.views.channel_message import build_home_message
+from bot.views.failures import MAX_PER_REPLY, build_failures_reply
+
+log = logging.getLogger(__name__)
+
+PERMANENT = {"message_not_found", "channel_not_found", "not_in_channel", "is_archived", "cant_update_message"}
+CLAIMS_PER_PASS = 20
+PASS_GAP = 0.2
+"""Seconds between passes: changes arriving meanwhile are shown together."""
+LEASE = timedelta(seconds=20)
+"""A claim a crashed process leaves behind holds its sends this long at most."""
+
+
+class Notifier:
+    def __init__(self, services: Services, idle_wait: float = 1.0, min_gap: float = 1.0) -> None:
+        self.services = services
+        self.idle_wait = idle_wait
+        self.min_gap = min_gap
+        """Seconds between two updates of one send: busy sends coalesce more."""
+        self.updates = Buckets(rate=50 / 60, burst=10)  # chat.update: Tier 3, per workspace
+        self.posts = Buckets(rate=1.0, burst=3)  # chat.postMessage: about 1/s per channel
+        self.last_shown: dict[int, float] = {}
+        self._warned_inbox = False
+
+    async def run(self) -> None:
+        services = self.services
+        while not services.stopping.is_set():
+            try:
+                busy = await self.pass_once()
+            except Exception:
+                log.exception("notifier pass failed; trying again")
+                busy = 0
+            if not busy:
+                services.changes.clear()
+                await services.pause(self.idle_wait, wake=services.changes)
+            await services.pause(PASS_GAP)  # let a burst of changes gather into one pass
+
+    async def pass_once(self) -> int:
+        claims = await claim_dirty(self.services.db, CLAIMS_PER_PASS, LEASE, now())
+        await asyncio.gather(*(self.show(claim) for claim in claims))
+        await self.post_inbound()
+        return len(claims)
+
+    async def show(self, claim: Claim) -> None:
+        db, slack = self.services.db, self.services.slack
+        wait = self.last_shown.get(claim.send_id, 0.0) + self.min_gap - time.monotonic()
+        if wait > 0:
+            await defer(db, claim.send_id, now() + timedelta(seconds=wait), failed=False)
+            return
+        view = await load_send(db, claim.send_id)
+        ts = view.send.message_ts if view else None
+        if view is None or ts is None:
+            await settle(db, claim, done=True)
+            return
+        send = view.send
+        bucket = self.updates[send.team_id]
+        if not bucket.take():
+            await defer(db, claim.send_id, now() + timedelta(seconds=1 / bucket.rate), failed=False)
+            return
+        t = self.services.languages.texts(send.ui_language)
+        fallback, blocks = build_home_message(t, view)
+        try:
+            await slack.chat_update(channel=send.channel_id, ts=ts, text=fallback, blocks=blocks)
+            self.last_shown[claim.send_id] = time.monotonic()
+            failures = await unannounced_failures(db, claim.send_id, MAX_PER_REPLY + 1)
+            more = len(failures) > MAX_PER_REPLY
+            failures = failures[:MAX_PER_REPLY]
+            if failures:
+                channel = self.posts[send.channel_id]
+                if not channel.take():
+                    await defer(db, claim.send_id, now() + timedelta(seconds=1), failed=False)
+                    return
+                text, reply = build_failures_reply(t, failures)
+                await slack.chat_postMessage(channel=send.channel_id, thread_ts=ts, text=text, blocks=reply)
+                await mark_announced(db, [f.id for f in failures])
+        except SlackApiError as exc:
+            await self._slack_failed(claim, send.team_id, send.channel_id, exc)
+            return
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("Slack unreachable while showing send %d: %s", claim.send_id, type(exc).__name__)
+            await self._back_off(claim)
+            return
+        await settle(db, claim, done=not more)
+
+    async def _slack_failed(self, claim: Claim, team: str, channel: str, exc: SlackApiError) -> None:
+        response = exc.response
+        error = str(response.get("error", ""))
+        if response.status_code == 429:
+            retry_after = float(response.headers.get("Retry-After", response.headers.get("retry-after", 1)))
+            self.updates[team].block(retry_after)
+            self.posts[channel].block(retry_after)
+            log.info("Slack says slow down for %.0f s (send %d waits)", retry_after, claim.send_id)
+            await defer(self.services.db, claim.send_id, now() + timedelta(seconds=retry_after), failed=False)
+        elif error in PERMANENT:
+            log.warning(
+                "send %d's message cannot be shown any more (%s); giving up on it", claim.send_id, error
+            )
+            await settle(self.services.db, claim, done=True)
+        else:
+            log.warning(
+                "Slack refused to show send %d (%s, HTTP %s)", claim.send_id, error, response.status_code
+            )
+            await self._back_off(claim)
+
+    async def _back_off(self, claim: Claim) -> None:
+        tried = await attempts(self.services.db, claim.send_id)
+        delay = min(60.0, 0.5 * 2**tried)
+        await defer(self.services.db, claim.send_id, now() + timedelta(seconds=delay), failed=True)
+
+    async def post_inbound(self) -> None:
+        """Messages of other commands (inbound SMS): posted to SANTO_INBOX_CHANNEL, in the default
+        language (they belong to no send)."""
+        channel = self.services.settings.santo_inbox_channel
+        items = await claim_inbound(self.services.db, 10, LEASE, now())
+        if not items:
+            return
+        if not channel:
+            if not self._warned_inbox:
+                log.warning("inbound messages are stored but not shown: set SANTO_INBOX_CHANNEL")
+                self._warned_inbox = True
+            return
+        t = self.services.languages.texts(None)
+        for item in items:
+            text = t("inbox.message", command=escape(item.command), raw=code(cut(item.raw, 2500)))
+            try:
+                await self.services.slack.chat_postMessage(channel=channel, text=text)
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("could not post an inbound message to the inbox channel: %s", exc)
+                return
+            await mark_inbound_posted(self.services.db, item.id, now())

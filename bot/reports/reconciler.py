@@ -1,0 +1,86 @@
+"""Numbers that never got a report (design.md, data flow step 5).
+
+Every `every` seconds: apply stored reports still waiting for their number (closes any race
+between a submit's answer and its first report); ask the platform (`get-rptstatus`) about
+numbers Pending for longer than REPORT_POLL_AFTER, in bounded batches; mark numbers Pending
+for longer than REPORT_GIVE_UP_AFTER as No report. The platform does not promise a report
+for every message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from bot.santo.codes import DELIVERED_CODE
+from bot.santo.errors import SantoError
+from bot.santo.models import ReportState
+from bot.santo.reports import StatusReport
+from bot.sending.dispatch import expire_approvals
+from bot.services import Services
+from bot.store.db import now
+from bot.store.reconcile import claim_msgids_to_poll, give_up
+from bot.store.reports import Callback, store_callbacks, sweep_orphans
+from bot.store.schedule import recover_stuck
+
+log = logging.getLogger(__name__)
+
+MSGIDS_PER_ROUND = 20
+STUCK_AFTER = timedelta(minutes=30)
+"""A send still Sending after this was cut short by a crash: its unanswered numbers are Unknown."""
+POLL_CONCURRENCY = 4
+
+
+class Reconciler:
+    def __init__(self, services: Services, every: float = 30.0) -> None:
+        self.services = services
+        self.every = every
+
+    async def run(self) -> None:
+        while not self.services.stopping.is_set():
+            try:
+                await self.round()
+            except Exception:
+                log.exception("reconciler round failed; trying again later")
+            await self.services.pause(self.every)
+
+    async def round(self) -> None:
+        settings, db = self.services.settings, self.services.db
+        changed = await sweep_orphans(db, now())
+        msgids = await claim_msgids_to_poll(db, settings.report_poll_after, now(), MSGIDS_PER_ROUND)
+        gate = asyncio.Semaphore(POLL_CONCURRENCY)
+
+        async def poll(msgid: str) -> list[Callback]:
+            async with gate:
+                try:
+                    statuses = await self.services.santo.report_status(msgid)
+                except SantoError as exc:
+                    log.info("could not ask the platform about msgid %s: %s", msgid, exc)
+                    return []
+            return [
+                Callback(
+                    raw=urlencode(  # kept like a callback's form body
+                        {"cmd": "get-rptstatus", "msgid": msgid, "da": s.number, "mtstat": s.state}
+                    ),
+                    report=StatusReport(
+                        msgid=msgid,
+                        number=s.number,
+                        value="0" if s.state == ReportState.DELIVERED else "400",
+                        code=DELIVERED_CODE if s.state == ReportState.DELIVERED else "",
+                        content="",
+                    ),
+                )
+                for s in statuses
+                if s.state != ReportState.NONE and s.number
+            ]
+
+        found = [c for batch in await asyncio.gather(*(poll(m) for m in msgids)) for c in batch]
+        if found:
+            await store_callbacks(db, found, now())
+        gave_up = await give_up(db, settings.report_give_up_after, now())
+        await expire_approvals(self.services)
+        stuck = await recover_stuck(db, STUCK_AFTER, now())
+        if changed or found or gave_up or stuck:
+            self.services.wake_notifier()

@@ -1,0 +1,178 @@
+"""The one door every send goes through: guardrails, approval, the send itself, the audit trail."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+
+from slack_sdk.errors import SlackApiError
+
+from bot.i18n import Texts
+from bot.sending.guard import check_send
+from bot.sending.pricing import Estimate
+from bot.sending.send import CannotPost, SendRequest, SendResult, estimate_for, execute
+from bot.services import Services
+from bot.store import approvals as approval_store
+from bot.store.audit import Action, record
+from bot.store.db import now
+from bot.store.sends import begin_retry
+from bot.store.tables import Approval
+from bot.views.approvals import build_approval_message
+
+log = logging.getLogger(__name__)
+
+Tell = Callable[[str], Awaitable[None]]
+"""Says something to the requester, in their language (the request's `ui_language`)."""
+
+
+def texts_of_request(services: Services, request: SendRequest) -> Texts:
+    """The requester's texts: they asked in the language stored on the request."""
+    return services.languages.texts(request.ui_language)
+
+
+async def dispatch(
+    services: Services, request: SendRequest, tell: Tell, estimate: Estimate | None = None
+) -> SendResult | None:
+    """Send now, ask an admin first, or refuse — telling the requester which, and why."""
+    if estimate is None:
+        estimate = await estimate_for(services, request)
+    verdict = await check_send(
+        services, request.team_id, request.user_id, request.channel_id, len(request.numbers), estimate
+    )
+    if verdict.refusal:
+        await audit(services, request, Action.REFUSED, estimate.total, detail=str(verdict.refusal))
+        await tell(texts_of_request(services, request)("dispatch.refused", reason=verdict.refusal))
+        return None
+    if verdict.needs_approval:
+        await request_approval(services, request, estimate, tell)
+        return None
+    return await send_now(services, request, tell, estimate)
+
+
+async def send_now(
+    services: Services, request: SendRequest, tell: Tell, estimate: Estimate | None = None
+) -> SendResult | None:
+    cost = estimate.total if estimate else None
+    t = texts_of_request(services, request)
+    if request.retry_of is not None and not await begin_retry(services.db, request.retry_of):
+        await tell(t("dispatch.already_retried"))
+        return None
+    try:
+        result = await execute(services, request, estimate)
+    except CannotPost as exc:
+        await audit(services, request, Action.REFUSED, cost, detail=str(exc))
+        await tell(t.render(exc.message))
+        return None
+    await audit(services, request, Action.SEND, cost, outcome=result.state, send_id=result.send_id)
+    return result
+
+
+async def audit(
+    services: Services,
+    request: SendRequest,
+    action: str,
+    cost: Decimal | None,
+    *,
+    outcome: str | None = None,
+    detail: str | None = None,
+    send_id: int | None = None,
+) -> None:
+    await record(
+        services.db,
+        team_id=request.team_id,
+        user_id=request.user_id,
+        action=action,
+        channel_id=request.channel_id,
+        recipients=len(request.numbers),
+        estimated_cost=cost,
+        outcome=outcome,
+        detail=detail,
+        send_id=send_id,
+    )
+
+
+async def request_approval(services: Services, request: SendRequest, estimate: Estimate, tell: Tell) -> None:
+    settings = services.settings
+    channel = settings.sms_approvals_channel
+    assert channel is not None  # check_send refuses a send needing approval without a channel
+    approval_id = await approval_store.create_approval(
+        services.db,
+        team_id=request.team_id,
+        requester_id=request.user_id,
+        channel_id=request.channel_id,
+        payload=request.to_payload(),
+        recipients=len(request.numbers),
+        estimated_cost=estimate.total,
+        expires_after=settings.sms_approval_expires_after,
+    )
+    t = texts_of_request(services, request)  # posted in the approvals channel: the sender's language
+    text, blocks = build_approval_message(
+        t,
+        approval_id,
+        request.user_id,
+        request.channel_id,
+        request.kind,
+        request.text,
+        len(request.numbers),
+        estimate.total,
+    )
+    try:
+        posted = await services.slack.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    except SlackApiError as exc:
+        log.warning("could not post an approval request: %s", exc.response.get("error"))
+        await tell(t("dispatch.approval_cannot_post", channel=channel))
+        return
+    await approval_store.set_message(services.db, approval_id, str(posted["channel"]), str(posted["ts"]))
+    await audit(services, request, Action.APPROVAL_REQUESTED, estimate.total)
+    await tell(t("dispatch.approval_asked", channel=channel))
+
+
+async def show_decision(services: Services, approval: Approval) -> None:
+    """Update the approval request in its channel to say what became of it."""
+    if not approval.message_channel or not approval.message_ts:
+        return
+    request = SendRequest.from_payload(json.loads(approval.payload))
+    text, blocks = build_approval_message(
+        texts_of_request(services, request),
+        approval.id,
+        approval.requester_id,
+        approval.channel_id,
+        request.kind,
+        request.text,
+        approval.recipients,
+        approval.estimated_cost,
+        approval.state,
+        approval.decided_by,
+    )
+    try:
+        await services.slack.chat_update(
+            channel=approval.message_channel, ts=approval.message_ts, text=text, blocks=blocks
+        )
+    except SlackApiError as exc:
+        log.warning("could not update approval %s: %s", approval.id, exc.response.get("error"))
+
+
+async def tell_requester(services: Services, user_id: str, text: str) -> None:
+    try:
+        await services.slack.chat_postMessage(channel=user_id, text=text)
+    except SlackApiError as exc:
+        log.warning("could not message %s: %s", user_id, exc.response.get("error"))
+
+
+async def expire_approvals(services: Services) -> None:
+    """Approvals nobody decided in time: marked Expired, shown, the requester told. Never sent."""
+    for approval in await approval_store.expire_due(services.db, now()):
+        await show_decision(services, approval)
+        await record(
+            services.db,
+            team_id=approval.team_id,
+            user_id=approval.requester_id,
+            action=Action.EXPIRED,
+            channel_id=approval.channel_id,
+            recipients=approval.recipients,
+            estimated_cost=approval.estimated_cost,
+        )
+        t = texts_of_request(services, SendRequest.from_payload(json.loads(approval.payload)))
+        await tell_requester(services, approval.requester_id, t("dispatch.expired", n=approval.recipients))

@@ -1,0 +1,92 @@
+"""Sends scheduled for later go out on time, exactly once, with balance and caps checked again."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.i18n import Msg
+from bot.santo.errors import SantoError
+from bot.sending.file_send import resume
+from bot.sending.guard import check_send
+from bot.sending.pricing import money
+from bot.sending.send import SendRequest, submit
+from bot.services import Services
+from bot.store.audit import Action, record
+from bot.store.db import now
+from bot.store.schedule import claim_due, numbers_of, refuse
+from bot.store.tables import Send, SendKind
+
+log = logging.getLogger(__name__)
+
+
+class Scheduler:
+    def __init__(self, services: Services, every: float = 5.0) -> None:
+        self.services = services
+        self.every = every
+
+    async def run(self) -> None:
+        while not self.services.stopping.is_set():
+            try:
+                for send_id in await claim_due(self.services.db, now()):
+                    await self.send(send_id)
+                await resume(self.services)  # sends from a file cut short by a restart
+            except Exception:
+                log.exception("scheduler round failed; trying again")
+            await self.services.pause(self.every)
+
+    async def send(self, send_id: int) -> None:
+        services = self.services
+        async with services.db.session() as session:
+            stored = await session.get(Send, send_id)
+        if stored is None:
+            return
+        request = SendRequest(
+            team_id=stored.team_id,
+            user_id=stored.user_id,
+            channel_id=stored.channel_id,
+            kind=SendKind(stored.kind),
+            text=stored.text,
+            numbers=await numbers_of(services.db, send_id),
+            sender_id=stored.sender_id,
+            lang=stored.lang,
+            ui_language=stored.ui_language,
+        )
+        estimate = await services.prices.estimate(request.numbers, request.parts)
+        verdict = await check_send(
+            services,
+            request.team_id,
+            request.user_id,
+            request.channel_id,
+            len(request.numbers),
+            estimate,
+            exclude_send_id=send_id,
+        )
+        reason = verdict.refusal
+        if reason is None and estimate.total is not None:
+            try:
+                balance = (await services.santo.balance()).amount
+            except SantoError as exc:
+                balance = None
+                log.info("balance unknown at scheduled time of send %d: %s", send_id, exc)
+            if balance is not None and balance < estimate.total:
+                reason = Msg.of(
+                    "send.detail.balance_below", balance=money(balance), cost=money(estimate.total)
+                )
+        if reason:
+            await refuse(services.db, send_id, reason, now())
+            services.wake_notifier()
+            outcome, detail = "refused", f"scheduled: {reason}"
+        else:
+            outcome, detail = await submit(services, send_id, request), None
+        await record(
+            services.db,
+            team_id=request.team_id,
+            user_id=request.user_id,
+            action=Action.REFUSED if reason else Action.SEND,
+            channel_id=request.channel_id,
+            recipients=len(request.numbers),
+            estimated_cost=estimate.total,
+            outcome=outcome,
+            detail=detail,
+            send_id=send_id,
+        )

@@ -1,0 +1,289 @@
+"""A send, from a validated request to the platform and back into its home message."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.domain.numbers import PhoneNumber
+from bot.domain.sms_text import TextInfo, analyse
+from bot.i18n import Msg
+from bot.santo.errors import SantoError, SantoRejected
+from bot.santo.models import BatchOutcome
+from bot.sending.file_send import drive, is_resumable
+from bot.sending.pricing import Estimate
+from bot.services import Services
+from bot.store.db import now
+from bot.store.reports import mark_dirty
+from bot.store.sends import (
+    NewSend,
+    SendView,
+    create_send,
+    finish_send,
+    record_batch,
+    send_row,
+    set_origin_link,
+    set_retry_link,
+)
+from bot.store.tables import NumberStatus, SendKind, SendState
+from bot.views.channel_message import build_home_message
+
+log = logging.getLogger(__name__)
+
+_POST_ERRORS = ("not_in_channel", "channel_not_found", "is_archived", "restricted_action")
+"""Slack's errors for which `send.cannot_post` has its own advice."""
+
+
+class CannotPost(Exception):
+    """The bot cannot post the send's message where it belongs; nothing was sent. `message` says
+    so and what to do (`str()` of it is English, for logs)."""
+
+    def __init__(self, channel_id: str, error: str) -> None:
+        self.channel_id = channel_id
+        self.error = error
+        if error in _POST_ERRORS:
+            advice = Msg.of(f"send.cannot_post.{error}")
+        else:
+            advice = Msg.of("send.cannot_post.other", error=error)
+        self.message = Msg.of("send.cannot_post.text", channel=channel_id, advice=advice)
+        super().__init__(str(self.message))
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    team_id: str
+    user_id: str
+    channel_id: str
+    kind: SendKind
+    text: str
+    numbers: tuple[PhoneNumber, ...]
+    sender_id: str | None = None
+    lang: str | None = None
+    invalid: tuple[tuple[str, Msg], ...] = ()
+    """What the user typed that is not a number, with the reason (shown, never sent)."""
+    scheduled_at: int | None = None
+    """Unix time to send at; None sends now."""
+    retry_of: int | None = None
+    """The send whose failed numbers this request retries."""
+    texts: tuple[str, ...] | None = None
+    """Each number's own message (a personalised send from a file), in `numbers` order;
+    `text` is then the template."""
+    from_file: str | None = None
+    """The file's name, for a send from a file (submitted resumably)."""
+    ui_language: str | None = None
+    """The sender's language: the send's messages in Slack are written in it."""
+
+    @property
+    def text_info(self) -> TextInfo:
+        if self.texts:
+            return max((analyse(t) for t in set(self.texts)), key=lambda info: info.parts)
+        return analyse(self.text)
+
+    @property
+    def parts(self) -> int:
+        """Parts billed per number (at the longest, for a personalised send): one per call for voice."""
+        return 1 if self.kind == SendKind.VOICE else self.text_info.parts
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "team_id": self.team_id,
+            "user_id": self.user_id,
+            "channel_id": self.channel_id,
+            "kind": self.kind.value,
+            "text": self.text,
+            "numbers": [[n.msisdn, n.region, n.display] for n in self.numbers],
+            "sender_id": self.sender_id,
+            "lang": self.lang,
+            "invalid": [[raw, why.to_data()] for raw, why in self.invalid],
+            "scheduled_at": self.scheduled_at,
+            "retry_of": self.retry_of,
+            "texts": list(self.texts) if self.texts is not None else None,
+            "from_file": self.from_file,
+            "ui_language": self.ui_language,
+        }
+
+    def stored(self, channel_id: str, estimate: Estimate | None) -> NewSend:
+        """What the store keeps of this request, for the channel it was posted in."""
+        return NewSend(
+            team_id=self.team_id,
+            user_id=self.user_id,
+            channel_id=channel_id,
+            kind=self.kind,
+            text=self.text,
+            sender_id=self.sender_id,
+            lang=self.lang,
+            encoding=self.text_info.encoding,
+            parts=self.parts,
+            estimated_cost=estimate.total if estimate else None,
+            numbers=self.numbers,
+            scheduled_at=datetime.fromtimestamp(self.scheduled_at, UTC) if self.scheduled_at else None,
+            retry_of=self.retry_of,
+            texts=self.texts,
+            resumable=self.from_file is not None or self.texts is not None,
+            ui_language=self.ui_language,
+        )
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> SendRequest:
+        return cls(
+            team_id=payload["team_id"],
+            user_id=payload["user_id"],
+            channel_id=payload["channel_id"],
+            kind=SendKind(payload["kind"]),
+            text=payload["text"],
+            numbers=tuple(PhoneNumber(m, r, d) for m, r, d in payload["numbers"]),
+            sender_id=payload.get("sender_id"),
+            lang=payload.get("lang"),
+            # A reason stored as text (before reasons were Msgs) is left out: only the confirmation
+            # shows reasons, and it was shown before its payload was stored.
+            invalid=tuple(
+                (raw, Msg.from_data(why)) for raw, why in payload.get("invalid", []) if isinstance(why, dict)
+            ),
+            scheduled_at=payload.get("scheduled_at"),
+            retry_of=payload.get("retry_of"),
+            texts=tuple(payload["texts"]) if payload.get("texts") is not None else None,
+            from_file=payload.get("from_file"),
+            ui_language=payload.get("ui_language"),
+        )
+
+
+@dataclass(frozen=True)
+class SendResult:
+    send_id: int
+    channel_id: str
+    message_ts: str
+    state: SendState
+
+
+def provisional_view(request: SendRequest, estimate: Estimate | None) -> SendView:
+    """The home message's first version, before anything is stored."""
+    send = send_row(request.stored(request.channel_id, estimate), None)
+    single = request.numbers[0].msisdn if len(request.numbers) == 1 else None
+    return SendView(
+        send=send, counts=Counter({NumberStatus.QUEUED: len(request.numbers)}), single_number=single
+    )
+
+
+async def execute(services: Services, request: SendRequest, estimate: Estimate | None = None) -> SendResult:
+    """Post the home message, store the send, then submit it (unless it is scheduled).
+
+    Raises CannotPost before anything is stored or sent when the channel refuses the bot.
+    """
+    if estimate is None:
+        estimate = await estimate_for(services, request)
+    t = services.languages.texts(request.ui_language)
+    fallback, blocks = build_home_message(t, provisional_view(request, estimate))
+    try:
+        posted = await services.slack.chat_postMessage(
+            channel=request.channel_id, text=fallback, blocks=blocks, unfurl_links=False
+        )
+    except SlackApiError as exc:
+        raise CannotPost(request.channel_id, str(exc.response.get("error", "unknown_error"))) from None
+    ts = str(posted["ts"])
+    channel = str(posted.get("channel") or request.channel_id)
+    send_id = await create_send(services.db, request.stored(channel, estimate), ts)
+    if request.retry_of is not None:
+        await link_retry(services, request.retry_of, send_id, channel, ts)
+    if request.scheduled_at is not None:
+        await mark_dirty_now(services, send_id)
+        return SendResult(send_id, channel, ts, SendState.SCHEDULED)
+    state = await submit(services, send_id, request)
+    return SendResult(send_id, channel, ts, state)
+
+
+async def estimate_for(services: Services, request: SendRequest) -> Estimate:
+    """The estimate: per number's own parts for a personalised send (an Estimate counting parts)."""
+    if request.texts is None:
+        return await services.prices.estimate(request.numbers, request.parts)
+    base = await services.prices.estimate(request.numbers, 1)
+    parts: Counter[str] = Counter()
+    for number, text in zip(request.numbers, request.texts, strict=True):
+        parts[number.region] += analyse(text).parts
+    lines = [replace(line, count=parts[line.region]) for line in base.lines]
+    return Estimate(parts=1, lines=lines)
+
+
+async def submit(services: Services, send_id: int, request: SendRequest) -> SendState:
+    """Call the platform for a stored send and record each batch's answer as it lands."""
+    if await is_resumable(services.db, send_id):  # a send from a file, or with per-number texts
+        state = await drive(services, send_id)
+        return state if state is not None else SendState.SENDING
+
+    async def store(outcome: BatchOutcome) -> None:
+        await record_batch(services.db, send_id, outcome)
+
+    msisdns = [n.msisdn for n in request.numbers]
+    detail = None
+    try:
+        if request.kind == SendKind.VOICE:
+            await _send_voice(services, msisdns, request, store)
+        else:
+            await services.santo.send_sms(msisdns, request.text, request.sender_id, on_batch=store)
+    except SantoError as exc:  # refused before any submit (invalid request)
+        detail = _not_sent(exc)
+        await store(BatchOutcome(tuple(msisdns), error=exc))
+    state = await finish_send(services.db, send_id, detail)
+    services.wake_notifier()
+    return state
+
+
+def _not_sent(exc: SantoError) -> Msg:
+    """Why a send was refused before any submit, for its home message."""
+    if isinstance(exc, SantoRejected):
+        return Msg.of("send.detail.rejected", code=exc.code, meaning=exc.meaning)
+    return Msg.of("send.detail.not_sent", reason=str(exc))
+
+
+async def mark_dirty_now(services: Services, send_id: int) -> None:
+    async with services.db.session.begin() as session:
+        await mark_dirty(session, [send_id], now())
+    services.wake_notifier()
+
+
+async def link_retry(services: Services, original_id: int, send_id: int, channel: str, ts: str) -> None:
+    """Link a retry and the send it retries, both ways: stored, and said in the first's thread."""
+    link = await permalink(services, channel, ts)
+    original = await set_retry_link(services.db, original_id, send_id)
+    if original is None or not original.message_ts:
+        return
+    origin = await permalink(services, original.channel_id, original.message_ts)
+    await set_origin_link(services.db, send_id, origin)
+    t = services.languages.texts(original.ui_language)  # the first send's thread: its sender's language
+    where = t("send.retry_link.link", link=link) if link else t("send.retry_link.new_message")
+    try:
+        await services.slack.chat_postMessage(
+            channel=original.channel_id,
+            thread_ts=original.message_ts,
+            text=t("send.retry_link.text", where=where),
+        )
+    except SlackApiError as exc:
+        log.warning(
+            "could not link retry %d in the first send's thread: %s", send_id, exc.response.get("error")
+        )
+    await mark_dirty_now(services, original_id)
+
+
+async def permalink(services: Services, channel: str, ts: str) -> str | None:
+    try:
+        answer = await services.slack.chat_getPermalink(channel=channel, message_ts=ts)
+    except SlackApiError:
+        return None
+    return str(answer.get("permalink") or "") or None
+
+
+async def _send_voice(services: Services, msisdns: list[str], request: SendRequest, store: Any) -> None:
+    async def one(number: str) -> None:
+        try:
+            result = await services.santo.send_voice(number, request.text, request.lang)
+            outcome = BatchOutcome((number,), result=result)
+        except SantoError as exc:
+            outcome = BatchOutcome((number,), error=exc)
+        await store(outcome)
+
+    await asyncio.gather(*(one(n) for n in msisdns))

@@ -1,0 +1,124 @@
+"""Sends from a file: the Send modal's file field, and the confirmation of a file send."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.blocks.block_elements import InputInteractiveElement
+
+from bot.domain.mrkdwn import code, escape, quote
+from bot.domain.numbers import country_name, flag
+from bot.domain.spreadsheet import MAX_ROWS, PHONE_HEADERS, Campaign
+from bot.i18n import Texts
+from bot.sending.pricing import Estimate, money
+from bot.sending.send import SendRequest
+from bot.views.confirm import cost_blocks, form_line, join_limited
+from bot.views.ids import ActionId, BlockId
+
+MAX_BAD_LINES = 20
+MAX_COUNTRY_LINES = 25
+SAMPLES = 2
+
+
+class FileInputElement(InputInteractiveElement):
+    """Slack's `file_input` element (not in this slack_sdk release)."""
+
+    type = "file_input"
+
+    @property
+    def attributes(self) -> set[str]:  # type: ignore[override]
+        return super().attributes.union({"filetypes", "max_files"})
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        filetypes: list[str] | None = None,
+        max_files: int | None = None,
+    ) -> None:
+        super().__init__(type=self.type, action_id=action_id)
+        self.filetypes = filetypes
+        self.max_files = max_files
+
+
+def build_file_block(t: Texts) -> InputBlock:
+    return InputBlock(
+        block_id=BlockId.FILE,
+        label=t("campaign.field.label"),
+        optional=True,
+        hint=t("campaign.field.hint", rows=MAX_ROWS, headers=", ".join(PHONE_HEADERS)),
+        element=FileInputElement(action_id=ActionId.FILE, filetypes=["csv", "xlsx"], max_files=1),
+    )
+
+
+def build_file_confirmation_blocks(
+    t: Texts, request: SendRequest, campaign: Campaign, estimate: Estimate, balance: Decimal | None
+) -> list[Block]:
+    head = t.count(
+        "campaign.confirm.head_personalised" if campaign.personalised else "campaign.confirm.head",
+        len(request.numbers),
+        file=code(request.from_file) if request.from_file else t("campaign.confirm.the_file"),
+        channel=request.channel_id,
+    )
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head))]
+    if campaign.personalised:
+        template = f"{t('campaign.confirm.template')}\n{quote(request.text, 1000)}"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=template)))
+    for i, row in enumerate(campaign.rows[:SAMPLES]):
+        title = t("campaign.confirm.sample", i=i + 1, line=row.line, number=escape(row.number.display))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{title}\n{quote(row.text, 1200)}")))
+    info = request.text_info
+    parts_key = "campaign.confirm.longest" if campaign.personalised else "send.confirm.parts"
+    blocks.append(form_line(t, request, t.count(parts_key, info.parts, encoding=info.encoding)))
+
+    regions = Counter(n.region for n in request.numbers)
+    prices = {line.region: line.price for line in estimate.lines}
+    lines = []
+    for region, n in regions.most_common():
+        price = prices.get(region)
+        each = (
+            t("send.confirm.no_price")
+            if price is None
+            else t("campaign.confirm.per_part", price=money(price))
+        )
+        country = escape(country_name(region, t.language))
+        lines.append(t("campaign.confirm.country", flag=flag(region), country=country, n=n, each=each))
+    if lines:
+        text = join_limited(t, lines, MAX_COUNTRY_LINES, "send.confirm.more_countries")
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{t('send.confirm.by_country')}\n{text}")))
+
+    if campaign.bad:
+        empty = t("campaign.confirm.empty_cell")
+        bad = [
+            t(
+                "campaign.confirm.bad_line",
+                line=line,
+                raw=code(raw[:40]) if raw else empty,
+                why=escape(t.render(why)),
+            )
+            for line, raw, why in campaign.bad
+        ]
+        text = join_limited(t, bad, MAX_BAD_LINES, "campaign.confirm.more_rows")
+        title = t.count("campaign.confirm.bad", len(campaign.bad))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{title}\n{text}")))
+    if campaign.duplicates:
+        dropped = t("campaign.confirm.duplicates", n=campaign.duplicates)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=dropped)]))
+
+    return [*blocks, *cost_blocks(t, estimate, balance)]
+
+
+def chosen_file(values: dict[str, Any]) -> dict[str, Any] | None:
+    """The file picked in the Send modal's file field, if any."""
+    files = ((values.get(BlockId.FILE) or {}).get(ActionId.FILE) or {}).get("files") or []
+    first = files[0] if files else None
+    return first if isinstance(first, dict) else None

@@ -1,0 +1,150 @@
+"""The CSV parser and placeholder rendering of sends from a file."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.domain.spreadsheet import (
+    FileProblem,
+    parse_csv,
+    parse_file,
+    placeholders,
+    plan,
+    render,
+    unknown_placeholders,
+)
+from bot.i18n import TEXTS, Language
+
+
+def test_phone_column_found_by_header_name_in_any_position_and_case() -> None:
+    sheet = parse_csv(b"Name,Mobile,City\nAnn,+86 139 1082 5657,Beijing\n")
+    assert sheet.columns == ("Name", "Mobile", "City") and sheet.phone_column == 1
+    assert sheet.rows == (("Ann", "+86 139 1082 5657", "Beijing"),) and sheet.first_line == 2
+
+
+@pytest.mark.parametrize("header", ["phone", "MSISDN", "Tel", "手机", "电话号码", "号码", "Phone number"])
+def test_every_phone_header_name(header: str) -> None:
+    sheet = parse_csv(f"名字,{header}\n王,8613910825657\n".encode())
+    assert sheet.phone_column == 1
+
+
+def test_first_column_without_a_phone_header_and_without_any_header() -> None:
+    assert parse_csv(b"who,name\n8613910825657,Ann\n").phone_column == 0
+    bare = parse_csv(b"8613910825657,Ann\n447400123456,Bob\n")
+    assert bare.columns == ("1", "2") and len(bare.rows) == 2 and bare.first_line == 1
+
+
+def test_bom_semicolons_gbk_blank_lines_and_short_rows() -> None:
+    sheet = parse_csv("\ufeffphone;name\n\n8613910825657;Ann\n447400123456\n".encode())
+    assert sheet.columns == ("phone", "name") and sheet.rows[1] == ("447400123456", "")
+    gbk = parse_csv("电话,姓名\n8613910825657,王伟\n".encode("gb18030"))
+    assert gbk.rows == (("8613910825657", "王伟"),)
+
+
+def test_problems_are_said_plainly() -> None:
+    with pytest.raises(FileProblem, match="empty"):
+        parse_csv(b"\n\n")
+    with pytest.raises(FileProblem, match="no rows"):
+        parse_csv(b"phone,name\n")
+    with pytest.raises(FileProblem, match="at most 3"):
+        parse_csv(b"phone\n" + b"8613910825657\n" * 4, max_rows=3)
+    with pytest.raises(FileProblem, match="not"):
+        parse_csv(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+
+
+def test_placeholders_render_and_report_missing_cells() -> None:
+    columns = ("phone", "Name", "code")
+    assert placeholders("Hi {name}, {code} {name}") == ["name", "code"]
+    assert unknown_placeholders("Hi {name} {city}", columns) == ["city"]
+    assert render("Hi {name}, code {code}", columns, ("1", "Ann", "42")) == ("Hi Ann, code 42", [])
+    assert render("Hi {name}, code {code}", columns, ("1", "", "42")) == ("Hi , code 42", ["name"])
+
+
+def test_plan_keeps_good_rows_and_lists_bad_ones_with_line_numbers() -> None:
+    data = "phone,name\n8613910825657,Ann\nabc,Bob\n447400123456,\n8613910825657,Ann again\n,Nobody\n"
+    campaign = plan(parse_csv(data.encode()), "Hi {name}")
+    assert [(r.line, r.number.msisdn, r.text) for r in campaign.rows] == [(2, "8613910825657", "Hi Ann")]
+    assert [line for line, _raw, _why in campaign.bad] == [3, 4, 6]
+    assert "{name}" in str(campaign.bad[1][2]) and campaign.duplicates == 1
+    with pytest.raises(FileProblem, match=r"no column for \{city\}"):
+        plan(parse_csv(data.encode()), "Hi {city}")
+
+
+def test_problems_and_left_out_rows_read_in_either_language() -> None:
+    english, chinese = TEXTS[Language.EN], TEXTS[Language.ZH_HANS]
+    with pytest.raises(FileProblem) as caught:
+        parse_csv(b"phone\n" + b"8613910825657\n" * 4, max_rows=3)
+    assert (
+        english.render(caught.value.message)
+        == str(caught.value)
+        == ("The file has 4 rows; at most 3 can be sent at once.")
+    )
+    assert chinese.render(caught.value.message) == chinese("campaign.problem.rows", n=4, most=3)
+    campaign = plan(parse_csv(b"phone,name\n,Ann\n447400123456,\n"), "Hi {name}")
+    assert [chinese.render(why) for _line, _raw, why in campaign.bad] == [
+        chinese("campaign.bad.no_number"),
+        chinese("campaign.bad.empty", fields="{name}"),
+    ]
+    assert [english.render(why) for _line, _raw, why in campaign.bad] == ["no number", "empty {name}"]
+
+
+def test_identical_messages_are_not_personalised() -> None:
+    campaign = plan(parse_csv(b"phone,x\n8613910825657,1\n447400123456,2\n"), "Same for all")
+    assert not campaign.personalised and campaign.longest_parts == 1
+
+
+cells = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=20).map(str.strip)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(10**10, 10**12), cells), min_size=1, max_size=30))
+def test_any_written_csv_reads_back_and_renders_each_row(rows: list[tuple[int, str]]) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["phone", "name"])
+    for number, name in rows:
+        writer.writerow([f"+{number}", name])
+    sheet = parse_csv(out.getvalue().encode())
+    assert len(sheet.rows) == len([r for r in rows if True])
+    for (number, name), row in zip(rows, sheet.rows, strict=True):
+        assert row == (f"+{number}", name)
+        text, missing = render("<{name}>", sheet.columns, row)
+        assert text == f"<{name}>" and missing == ([] if name else ["name"])
+
+
+def xlsx(rows: list[list[object]]) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_an_excel_workbook_reads_like_a_csv_and_numbers_keep_their_digits() -> None:
+    data = xlsx(
+        [
+            ["姓名", "手机"],
+            ["王伟", 8613910825657],
+            ["Ann", "+44 7400 123456"],
+            [None, None],
+            ["Bo", 8.613910820001e12],
+        ]
+    )
+    sheet = parse_file("名单.xlsx", data)
+    assert sheet.columns == ("姓名", "手机") and sheet.phone_column == 1
+    assert sheet.rows == (("王伟", "8613910825657"), ("Ann", "+44 7400 123456"), ("Bo", "8613910820001"))
+    assert parse_file("list.csv", b"phone\n8613910825657\n").rows == (("8613910825657",),)
+    with pytest.raises(FileProblem, match="Excel"):
+        parse_file("broken.xlsx", b"PK\x03\x04 not really a zip")
+    with pytest.raises(FileProblem, match="more than 3"):
+        parse_file("big.xlsx", xlsx([["phone"], *[[8613910825657 + i] for i in range(5)]]), max_rows=3)
