@@ -123,7 +123,8 @@ async def final_state(db: Database, after_id: int, limit: float) -> tuple[int, s
     """Poll until the newest send (id > after_id) has left Sending: (id, state, monotonic time)."""
     from sqlalchemy import select
 
-    from bot.store.tables import Send, SendState
+    from bot.domain.states import SendState
+    from bot.store.tables import Send
 
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:

@@ -323,9 +323,10 @@ async def stored_send(
     """A 1,000-number send as the send pipeline stores it: home message, numbers, one msgid per
     batch of 100, accepted. Returns (send id, message ts, [(msgid, number)])."""
     from bot.domain.numbers import parse_number
+    from bot.domain.states import SendKind
     from bot.santo.models import BatchOutcome, SubmitResult
-    from bot.store.sends import NewSend, create_send, finish_send, record_batch
-    from bot.store.tables import SendKind
+    from bot.store.models import NewSend
+    from bot.store.sends import create_send, finish_send, record_batch
 
     numbers = tuple(parse_number(f"86138{index:02d}{i:06d}") for i in range(SEND_SIZE))
     posted = await slack.chat_postMessage(channel=channel, text="…")

@@ -13,7 +13,7 @@ from bot.background import Background
 from bot.domain.ratelimit import Pacer
 from bot.i18n.user_languages import UserLanguages
 from bot.santo.client import SantoClient
-from bot.sending.pricing import PriceBook
+from bot.santo.prices import PriceBook
 from bot.settings import Settings
 from bot.store.db import Database
 

@@ -11,14 +11,13 @@ from pydantic import SecretStr
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.background import Background
-from bot.dev.sandbox import SandboxConfig, create_sandbox_app
 from bot.i18n.user_languages import UserLanguages
 from bot.reports.intake import WRITER, ReportWriter, report_route
 from bot.reports.notifier import Notifier
 from bot.reports.reconciler import Reconciler
 from bot.santo.client import ClientConfig, SantoClient
+from bot.santo.prices import PriceBook
 from bot.santo.redact import guard_aiohttp_logs
-from bot.sending.pricing import PriceBook
 from bot.sending.scheduler import Scheduler
 from bot.services import SERVICES, Services
 from bot.settings import Settings
@@ -100,6 +99,8 @@ def create_web_app(settings: Settings) -> web.Application:
         callback = (
             f"http://127.0.0.1:{settings.port}/santo/reports/{settings.santo_report_token.get_secret_value()}"
         )
+        from bot.dev.sandbox import SandboxConfig, create_sandbox_app  # the dev kit, only when asked for
+
         app.add_subapp("/sandbox", create_sandbox_app(SandboxConfig(callback_url=callback)))
     elif settings.santo_report_token is None:
         log.warning("SANTO_REPORT_TOKEN is not set: delivery reports cannot be received")

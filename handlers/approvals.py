@@ -8,14 +8,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from bot.domain.send_request import SendRequest
+from bot.domain.states import ApprovalState
 from bot.i18n import Msg
 from bot.sending.dispatch import send_now, show_decision, tell_requester, texts_of_request
 from bot.sending.guard import is_admin, whom_to_ask
-from bot.sending.send import SendRequest
 from bot.store import approvals as approval_store
 from bot.store.audit import Action, record
 from bot.store.db import now
-from bot.store.tables import ApprovalState
 from bot.views.ids import ActionId
 from handlers.common import Press, apologise
 

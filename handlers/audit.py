@@ -10,10 +10,10 @@ from decimal import Decimal
 
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.money import money
 from bot.domain.mrkdwn import escape
 from bot.i18n import Msg, Texts
 from bot.sending.guard import is_admin, whom_to_ask
-from bot.sending.pricing import money
 from bot.services import Services
 from bot.store.audit import Action, entries_since, record
 from bot.store.db import now

@@ -12,10 +12,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from bot.domain.numbers import in_every_language
+from bot.domain.send_request import SendRequest
 from bot.domain.spreadsheet import MAX_FILE_BYTES, Campaign, FileProblem, parse_file, plan, too_large
 from bot.i18n import TEXTS, Language, Msg, Texts
 from bot.santo.errors import SantoError
-from bot.sending.send import SendRequest, estimate_for
+from bot.sending.send import estimate_for
 from bot.services import Services
 from bot.views.file_send import build_file_confirmation_blocks
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 
 from bot.domain.countries import CountryError, resolve_country
+from bot.domain.money import money
 from bot.domain.mrkdwn import code, escape
 from bot.domain.numbers import NumberError, country_name, display_msisdn, flag, parse_number
+from bot.domain.states import NumberStatus
 from bot.i18n import Texts
 from bot.santo.codes import report_meaning
 from bot.santo.errors import SantoError
 from bot.santo.models import ReportState
-from bot.sending.pricing import money
 from bot.services import Services
 from bot.store.sends import numbers_for_msgid
-from bot.store.tables import NumberStatus
 from handlers.common import explain
 
 MAX_STATUS_LINES = 20

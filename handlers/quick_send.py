@@ -11,18 +11,18 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.models.blocks import Block
 
+from bot.domain.money import Estimate
 from bot.domain.mrkdwn import code, escape
 from bot.domain.numbers import NumberError, in_every_language, parse_number, parse_numbers
+from bot.domain.send_request import SendRequest
 from bot.domain.sms_text import SenderIdError, validate_sender_id
+from bot.domain.states import SendKind
 from bot.i18n import TEXTS, Language, Msg, Texts
 from bot.santo.codes import VOICE_LANGUAGES
 from bot.santo.errors import SantoError
 from bot.sending.dispatch import dispatch
-from bot.sending.pricing import Estimate
-from bot.sending.send import SendRequest
 from bot.services import Services
 from bot.store.drafts import consume_draft, save_draft
-from bot.store.tables import SendKind
 from bot.views.confirm import build_confirmation_blocks, build_confirmation_message
 from bot.views.ids import ActionId
 from handlers.common import Actor, Press, apologise

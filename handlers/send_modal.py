@@ -13,13 +13,13 @@ from slack_sdk.models.views import View
 
 from bot.domain.mrkdwn import escape
 from bot.domain.numbers import parse_numbers
+from bot.domain.send_request import SendRequest
 from bot.domain.spreadsheet import Campaign, FileProblem
+from bot.domain.states import SendKind, SendState
 from bot.i18n import Texts, texts_of
 from bot.sending.dispatch import dispatch
-from bot.sending.send import SendRequest
 from bot.services import Services
 from bot.store.drafts import consume_draft, save_draft
-from bot.store.tables import SendKind, SendState
 from bot.views.confirm import build_confirmation_view
 from bot.views.file_send import chosen_file
 from bot.views.ids import ActionId, BlockId, CallbackId

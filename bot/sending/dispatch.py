@@ -9,10 +9,11 @@ from decimal import Decimal
 
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.money import Estimate
+from bot.domain.send_request import SendRequest
 from bot.i18n import Texts
 from bot.sending.guard import check_send
-from bot.sending.pricing import Estimate
-from bot.sending.send import CannotPost, SendRequest, SendResult, estimate_for, execute
+from bot.sending.send import CannotPost, SendResult, estimate_for, execute
 from bot.services import Services
 from bot.store import approvals as approval_store
 from bot.store.audit import Action, record

@@ -28,13 +28,14 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, select, update
 
+from bot.domain.states import NumberStatus, SendState
 from bot.santo.errors import SantoError
 from bot.santo.models import BatchOutcome
 from bot.services import Services
 from bot.store.db import Database, now
 from bot.store.reports import apply_stored_reports, mark_dirty
 from bot.store.sends import RESUMABLE_UNOWNED, finish_send, outcome_values
-from bot.store.tables import NumberStatus, Recipient, Report, Send, SendState
+from bot.store.tables import Recipient, Report, Send
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from decimal import Decimal
 
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.money import Estimate, money
 from bot.domain.numbers import country_name, in_every_language
 from bot.i18n import Msg
-from bot.sending.pricing import Estimate, money
 from bot.services import Services
 from bot.store.audit import usage_since
 from bot.store.db import now

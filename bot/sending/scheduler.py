@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 
+from bot.domain.money import money
+from bot.domain.send_request import SendRequest
+from bot.domain.states import SendKind
 from bot.i18n import Msg
 from bot.santo.errors import SantoError
 from bot.sending.file_send import resume
 from bot.sending.guard import check_send
-from bot.sending.pricing import money
-from bot.sending.send import SendRequest, submit
+from bot.sending.send import submit
 from bot.services import Services
 from bot.store.audit import Action, record
 from bot.store.db import now
 from bot.store.schedule import claim_due, numbers_of, refuse
-from bot.store.tables import Send, SendKind
+from bot.store.tables import Send
 
 log = logging.getLogger(__name__)
 

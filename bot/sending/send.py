@@ -11,27 +11,19 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.numbers import PhoneNumber
-from bot.domain.sms_text import TextInfo, analyse
+from bot.domain.money import Estimate
+from bot.domain.send_request import SendRequest
+from bot.domain.sms_text import analyse
+from bot.domain.states import NumberStatus, SendKind, SendState
 from bot.i18n import Msg
 from bot.santo.errors import SantoError, SantoRejected
 from bot.santo.models import BatchOutcome
 from bot.sending.file_send import drive, is_resumable
-from bot.sending.pricing import Estimate
 from bot.services import Services
 from bot.store.db import now
+from bot.store.models import NewSend, SendView
 from bot.store.reports import mark_dirty
-from bot.store.sends import (
-    NewSend,
-    SendView,
-    create_send,
-    finish_send,
-    record_batch,
-    send_row,
-    set_origin_link,
-    set_retry_link,
-)
-from bot.store.tables import NumberStatus, SendKind, SendState
+from bot.store.sends import create_send, finish_send, record_batch, send_row, set_origin_link, set_retry_link
 from bot.views.channel_message import build_home_message
 
 log = logging.getLogger(__name__)
@@ -55,102 +47,6 @@ class CannotPost(Exception):
         super().__init__(str(self.message))
 
 
-@dataclass(frozen=True)
-class SendRequest:
-    team_id: str
-    user_id: str
-    channel_id: str
-    kind: SendKind
-    text: str
-    numbers: tuple[PhoneNumber, ...]
-    sender_id: str | None = None
-    lang: str | None = None
-    invalid: tuple[tuple[str, Msg], ...] = ()
-    """What the user typed that is not a number, with the reason (shown, never sent)."""
-    scheduled_at: int | None = None
-    """Unix time to send at; None sends now."""
-    retry_of: int | None = None
-    """The send whose failed numbers this request retries."""
-    texts: tuple[str, ...] | None = None
-    """Each number's own message (a personalised send from a file), in `numbers` order;
-    `text` is then the template."""
-    from_file: str | None = None
-    """The file's name, for a send from a file (submitted resumably)."""
-    ui_language: str | None = None
-    """The sender's language: the send's messages in Slack are written in it."""
-
-    @property
-    def text_info(self) -> TextInfo:
-        if self.texts:
-            return max((analyse(t) for t in set(self.texts)), key=lambda info: info.parts)
-        return analyse(self.text)
-
-    @property
-    def parts(self) -> int:
-        """Parts billed per number (at the longest, for a personalised send): one per call for voice."""
-        return 1 if self.kind == SendKind.VOICE else self.text_info.parts
-
-    def to_payload(self) -> dict[str, Any]:
-        return {
-            "team_id": self.team_id,
-            "user_id": self.user_id,
-            "channel_id": self.channel_id,
-            "kind": self.kind.value,
-            "text": self.text,
-            "numbers": [[n.msisdn, n.region, n.display] for n in self.numbers],
-            "sender_id": self.sender_id,
-            "lang": self.lang,
-            "invalid": [[raw, why.to_data()] for raw, why in self.invalid],
-            "scheduled_at": self.scheduled_at,
-            "retry_of": self.retry_of,
-            "texts": list(self.texts) if self.texts is not None else None,
-            "from_file": self.from_file,
-            "ui_language": self.ui_language,
-        }
-
-    def stored(self, channel_id: str, estimate: Estimate | None) -> NewSend:
-        """What the store keeps of this request, for the channel it was posted in."""
-        return NewSend(
-            team_id=self.team_id,
-            user_id=self.user_id,
-            channel_id=channel_id,
-            kind=self.kind,
-            text=self.text,
-            sender_id=self.sender_id,
-            lang=self.lang,
-            encoding=self.text_info.encoding,
-            parts=self.parts,
-            estimated_cost=estimate.total if estimate else None,
-            numbers=self.numbers,
-            scheduled_at=datetime.fromtimestamp(self.scheduled_at, UTC) if self.scheduled_at else None,
-            retry_of=self.retry_of,
-            texts=self.texts,
-            resumable=self.from_file is not None or self.texts is not None,
-            ui_language=self.ui_language,
-        )
-
-    @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> SendRequest:
-        return cls(
-            team_id=payload["team_id"],
-            user_id=payload["user_id"],
-            channel_id=payload["channel_id"],
-            kind=SendKind(payload["kind"]),
-            text=payload["text"],
-            numbers=tuple(PhoneNumber(m, r, d) for m, r, d in payload["numbers"]),
-            sender_id=payload.get("sender_id"),
-            lang=payload.get("lang"),
-            # A reason stored as text (before reasons were Msgs) is left out: only the confirmation
-            # shows reasons, and it was shown before its payload was stored.
-            invalid=tuple(
-                (raw, Msg.from_data(why)) for raw, why in payload.get("invalid", []) if isinstance(why, dict)
-            ),
-            scheduled_at=payload.get("scheduled_at"),
-            retry_of=payload.get("retry_of"),
-            texts=tuple(payload["texts"]) if payload.get("texts") is not None else None,
-            from_file=payload.get("from_file"),
-            ui_language=payload.get("ui_language"),
-        )
 
 
 @dataclass(frozen=True)
@@ -161,9 +57,31 @@ class SendResult:
     state: SendState
 
 
+def new_send(request: SendRequest, channel_id: str, estimate: Estimate | None) -> NewSend:
+    """What the store keeps of a request, for the channel it was posted in."""
+    return NewSend(
+        team_id=request.team_id,
+        user_id=request.user_id,
+        channel_id=channel_id,
+        kind=request.kind,
+        text=request.text,
+        sender_id=request.sender_id,
+        lang=request.lang,
+        encoding=request.text_info.encoding,
+        parts=request.parts,
+        estimated_cost=estimate.total if estimate else None,
+        numbers=request.numbers,
+        scheduled_at=datetime.fromtimestamp(request.scheduled_at, UTC) if request.scheduled_at else None,
+        retry_of=request.retry_of,
+        texts=request.texts,
+        resumable=request.from_file is not None or request.texts is not None,
+        ui_language=request.ui_language,
+    )
+
+
 def provisional_view(request: SendRequest, estimate: Estimate | None) -> SendView:
     """The home message's first version, before anything is stored."""
-    send = send_row(request.stored(request.channel_id, estimate), None)
+    send = send_row(new_send(request, request.channel_id, estimate), None)
     single = request.numbers[0].msisdn if len(request.numbers) == 1 else None
     return SendView(
         send=send, counts=Counter({NumberStatus.QUEUED: len(request.numbers)}), single_number=single
@@ -187,7 +105,7 @@ async def execute(services: Services, request: SendRequest, estimate: Estimate |
         raise CannotPost(request.channel_id, str(exc.response.get("error", "unknown_error"))) from None
     ts = str(posted["ts"])
     channel = str(posted.get("channel") or request.channel_id)
-    send_id = await create_send(services.db, request.stored(channel, estimate), ts)
+    send_id = await create_send(services.db, new_send(request, channel, estimate), ts)
     if request.retry_of is not None:
         await link_retry(services, request.retry_of, send_id, channel, ts)
     if request.scheduled_at is not None:

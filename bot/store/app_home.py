@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from bot.domain.states import NumberStatus
 from bot.store.db import Database
-from bot.store.sends import SendView
-from bot.store.tables import BadCallback, NumberStatus, Recipient, Report, Send
+from bot.store.models import Health, SendView
+from bot.store.tables import BadCallback, Recipient, Report, Send
 
 
 async def recent_sends(db: Database, team_id: str, user_id: str, limit: int = 10) -> list[SendView]:
@@ -43,17 +43,6 @@ async def recent_sends(db: Database, team_id: str, user_id: str, limit: int = 10
         return [views[send.id] for send in sends]
 
 
-@dataclass(frozen=True)
-class Health:
-    reports: int
-    """Reports received since `since`."""
-    last_report_at: datetime | None
-    bad_callbacks: int
-    """Callbacks not understood since `since`."""
-    pending: int
-    """The workspace's numbers still waiting for their report."""
-    overdue: int
-    """Of those, the ones waiting longer than the poll delay: the reconciler asks about them."""
 
 
 async def health(db: Database, team_id: str, since: datetime, now: datetime, poll_after: timedelta) -> Health:

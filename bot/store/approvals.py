@@ -10,8 +10,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bot.domain.states import ApprovalState
 from bot.store.db import Database, now
-from bot.store.tables import Approval, ApprovalState
+from bot.store.tables import Approval
 
 
 async def create_approval(

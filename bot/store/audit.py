@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from bot.domain.states import SendState
 from bot.store.db import Database, now
-from bot.store.tables import AuditEntry, Send, SendState
+from bot.store.models import Usage
+from bot.store.tables import AuditEntry, Send
 
 
 class Action:
@@ -63,10 +64,6 @@ async def entries_since(db: Database, team_id: str, since: datetime) -> list[Aud
         return list(rows)
 
 
-@dataclass(frozen=True)
-class Usage:
-    recipients: int
-    cost: Decimal
 
 
 async def usage_since(

@@ -15,8 +15,10 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Select, Table, bindparam, select, update
 
+from bot.domain.states import NumberStatus
 from bot.store.db import Database
-from bot.store.tables import Inbound, NumberStatus, Recipient, Send
+from bot.store.models import Failure
+from bot.store.tables import Inbound, Recipient, Send
 
 _sends = cast(Table, Send.__table__)
 _recipients = cast(Table, Recipient.__table__)
@@ -29,11 +31,6 @@ class Claim:
     change_seq: int
 
 
-@dataclass(frozen=True)
-class Failure:
-    id: int
-    number: str
-    code: str | None
 
 
 _DIRTY = (

@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from bot.domain.states import NumberStatus
 from bot.store.db import Database
 from bot.store.reports import mark_dirty
-from bot.store.tables import NumberStatus, Recipient
+from bot.store.tables import Recipient
 
 
 async def claim_msgids_to_poll(db: Database, older_than: timedelta, now: datetime, limit: int) -> list[str]:

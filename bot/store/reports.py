@@ -16,9 +16,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.states import NumberStatus
 from bot.santo.reports import StatusReport
 from bot.store.db import Database
-from bot.store.tables import BadCallback, Inbound, NumberStatus, Recipient, Report, Send
+from bot.store.tables import BadCallback, Inbound, Recipient, Report, Send
 
 log = logging.getLogger(__name__)
 

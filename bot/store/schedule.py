@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 
 from bot.domain.numbers import NumberError, PhoneNumber, parse_number
+from bot.domain.states import NumberStatus, SendState
 from bot.i18n import Msg
 from bot.store.db import Database
 from bot.store.reports import mark_dirty
-from bot.store.tables import NumberStatus, Recipient, Send, SendState
+from bot.store.tables import Recipient, Send
 
 STUCK = Msg.of("send.detail.stuck").to_json()
 """The detail of a send a crash left half way (see `bot.store.sends.detail_text`)."""

@@ -2,69 +2,24 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import cast
 
 from sqlalchemy import Table, func, insert, select, update
 
-from bot.domain.numbers import PhoneNumber
-from bot.i18n import Msg, Texts
+from bot.domain.states import NumberStatus, SendState
+from bot.i18n import Msg
 from bot.santo.errors import OutcomeUnknown, SantoRejected
 from bot.santo.models import BatchOutcome
 from bot.store.db import Database, now
+from bot.store.models import NewSend, SendView
 from bot.store.reports import apply_stored_reports, mark_dirty
-from bot.store.tables import NumberStatus, Recipient, Send, SendState
-
-
-@dataclass(frozen=True)
-class NewSend:
-    team_id: str
-    user_id: str
-    channel_id: str
-    kind: str
-    text: str
-    sender_id: str | None
-    lang: str | None
-    encoding: str
-    parts: int
-    estimated_cost: Decimal | None
-    numbers: tuple[PhoneNumber, ...]
-    scheduled_at: datetime | None = None
-    retry_of: int | None = None
-    texts: tuple[str, ...] | None = None
-    """Each number's own message (a personalised send from a file), in `numbers` order."""
-    resumable: bool = False
-    """Submitted by `bot.sending.file_send`: survives a restart half way (sends from a file)."""
-    ui_language: str | None = None
-    """The language its messages in Slack are written in (its sender's); None: the default."""
-
+from bot.store.tables import Recipient, Send
 
 RESUMABLE_UNOWNED = datetime(2000, 1, 1, tzinfo=UTC)
 """`submit_lease` of a resumable send nobody is submitting."""
 
 
-@dataclass
-class SendView:
-    """Everything the home message shows, read from the stored state."""
-
-    send: Send
-    counts: Counter[str] = field(default_factory=Counter)
-    msgids: list[str] = field(default_factory=list)
-    failure_reasons: Counter[str] = field(default_factory=Counter)
-    """Report codes of failed numbers, and 5.1 codes of rejected batches."""
-    single_number: str | None = None
-    """The number, for a send to exactly one."""
-
-    @property
-    def pending(self) -> int:
-        return (
-            self.counts[NumberStatus.PENDING]
-            + self.counts[NumberStatus.QUEUED]
-            + self.counts[NumberStatus.SUBMITTING]
-        )
 
 
 def send_row(new: NewSend, message_ts: str | None) -> Send:
@@ -172,14 +127,6 @@ async def finish_send(db: Database, send_id: int, detail: Msg | None = None) -> 
         return state
 
 
-def detail_text(t: Texts, detail: str) -> str:
-    """A send's stored `detail` (a `Msg` as JSON) in the reader's language; a detail stored
-    as plain text, before details were stored as `Msg`s, as it is."""
-    try:
-        msg = Msg.from_json(detail)
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return detail
-    return t.render(msg) if t.has(msg.key) else detail
 
 
 async def load_send(db: Database, send_id: int) -> SendView | None:

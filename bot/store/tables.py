@@ -4,51 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.domain.states import ApprovalState, NumberStatus, SendState
 
 
 class Base(DeclarativeBase):
     pass
 
 
-class SendKind(StrEnum):
-    SMS = "sms"
-    VOICE = "voice"
 
 
-class SendState(StrEnum):
-    """A send's outcome at the platform: the words users see come from these."""
-
-    POSTING = "posting"
-    SENDING = "sending"
-    ACCEPTED = "accepted"
-    PARTLY_ACCEPTED = "partly_accepted"
-    REJECTED = "rejected"
-    UNKNOWN = "unknown"
-    SCHEDULED = "scheduled"
-    CANCELLED = "cancelled"
 
 
-class NumberStatus(StrEnum):
-    """One number's status; it only moves forward (queued → pending → a final one)."""
-
-    QUEUED = "queued"
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    FAILED = "failed"
-    NO_REPORT = "no_report"
-    REJECTED = "rejected"
-    NOT_SENT = "not_sent"
-    UNKNOWN = "unknown"
-    SUBMITTING = "submitting"
-    """Claimed for a submit whose answer has not landed yet (resumable sends): a crash leaves
-    only these ambiguous, and they become Unknown, never resent."""
 
 
-FINAL_STATUSES = frozenset({NumberStatus.DELIVERED, NumberStatus.FAILED, NumberStatus.NO_REPORT})
 
 
 class Send(Base):
@@ -181,11 +153,6 @@ class Inbound(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class ApprovalState(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    EXPIRED = "expired"
 
 
 class Approval(Base):

@@ -19,14 +19,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.money import money
 from bot.domain.mrkdwn import SECTION_LIMIT, code, cut, escape, quote
+from bot.domain.states import SendState
 from bot.i18n import Texts
 from bot.santo.models import Balance
-from bot.sending.pricing import money
-from bot.store.app_home import Health
-from bot.store.audit import Usage
-from bot.store.sends import SendView
-from bot.store.tables import SendState
+from bot.store.models import Health, SendView, Usage
 from bot.views.channel_message import counts_line, kind_key, outcome_line, recipients_text
 from bot.views.ids import ActionId
 

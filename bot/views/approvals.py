@@ -15,10 +15,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.domain.money import money_or_unknown
 from bot.domain.mrkdwn import quote
+from bot.domain.states import ApprovalState
 from bot.i18n import Texts
-from bot.sending.pricing import money_or_unknown
-from bot.store.tables import ApprovalState
 from bot.views.channel_message import kind_key
 from bot.views.ids import ActionId
 

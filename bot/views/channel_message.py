@@ -15,13 +15,13 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.domain.money import money
 from bot.domain.mrkdwn import code, quote
 from bot.domain.numbers import display_msisdn
+from bot.domain.states import NumberStatus, SendKind, SendState
 from bot.i18n import Texts
 from bot.santo.codes import REQUEST_ERRORS, report_meaning, request_error_meaning
-from bot.sending.pricing import money
-from bot.store.sends import SendView, detail_text
-from bot.store.tables import NumberStatus, SendKind, SendState
+from bot.store.models import SendView, detail_text
 from bot.views.ids import ActionId
 
 MAX_MSGIDS_SHOWN = 3

@@ -16,12 +16,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.money import Estimate, money
 from bot.domain.mrkdwn import SECTION_LIMIT, code, cut, escape, quote
 from bot.domain.numbers import country_name, flag
+from bot.domain.send_request import SendRequest
+from bot.domain.states import SendKind
 from bot.i18n import Texts
-from bot.sending.pricing import Estimate, money
-from bot.sending.send import SendRequest
-from bot.store.tables import SendKind
 from bot.views.channel_message import slack_date
 from bot.views.ids import ActionId, CallbackId
 

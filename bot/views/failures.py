@@ -12,7 +12,7 @@ from bot.domain.mrkdwn import SECTION_LIMIT
 from bot.domain.numbers import display_msisdn
 from bot.i18n import Texts
 from bot.santo.codes import report_meaning
-from bot.store.notify import Failure
+from bot.store.models import Failure
 
 MAX_PER_REPLY = 400
 """Failures listed in one reply; more go in the next one."""

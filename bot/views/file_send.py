@@ -15,12 +15,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.blocks.block_elements import InputInteractiveElement
 
+from bot.domain.money import Estimate, money
 from bot.domain.mrkdwn import code, escape, quote
 from bot.domain.numbers import country_name, flag
+from bot.domain.send_request import SendRequest
 from bot.domain.spreadsheet import MAX_ROWS, PHONE_HEADERS, Campaign
 from bot.i18n import Texts
-from bot.sending.pricing import Estimate, money
-from bot.sending.send import SendRequest
 from bot.views.confirm import cost_blocks, form_line, join_limited
 from bot.views.ids import ActionId, BlockId
 

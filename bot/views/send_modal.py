@@ -16,9 +16,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
+from bot.domain.states import SendKind
 from bot.i18n import Texts
 from bot.santo.codes import DEFAULT_VOICE_LANGUAGE, VOICE_LANGUAGES
-from bot.store.tables import SendKind
 from bot.views.file_send import build_file_block
 from bot.views.ids import ActionId, BlockId, CallbackId
 

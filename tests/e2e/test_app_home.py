@@ -4,9 +4,9 @@ import time
 from typing import Any
 
 from bot.dev.slack_standin import Call, ViewRecord
+from bot.domain.money import money
 from bot.domain.numbers import parse_number
 from bot.i18n import TEXTS, Language
-from bot.sending.pricing import money
 from bot.views.ids import ActionId, BlockId, CallbackId
 from tests.e2e.conftest import CHANNEL, REPORT_TOKEN, MakeWorld, World, blocks_text
 

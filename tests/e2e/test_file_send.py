@@ -10,14 +10,15 @@ from sqlalchemy import select, update
 from bot.dev.sandbox import SandboxConfig
 from bot.dev.slack_standin import ViewRecord
 from bot.domain.numbers import country_name, parse_numbers
+from bot.domain.states import NumberStatus, SendState
 from bot.i18n import Language, Msg
 from bot.store.sends import RESUMABLE_UNOWNED
-from bot.store.tables import NumberStatus, Recipient, Send, SendState
+from bot.store.tables import Recipient, Send
 from bot.views.ids import ActionId, BlockId, CallbackId
+from tests.domain.test_spreadsheet import xlsx
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
 from tests.e2e.test_retry_and_schedule import button
 from tests.e2e.test_send_modal import WEI, ZH, form, open_modal, review
-from tests.domain.test_spreadsheet import xlsx
 
 NO_REPORTS = SandboxConfig(report_delay=3600, balance=100_000)
 FAST = {"santo_max_requests_per_second": "2000", "santo_concurrency": "16"}

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from bot.dev.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
 from bot.dev.slack_requests import SlackRequests
 from bot.dev.slack_standin import SlackStandIn
+from bot.domain.states import NumberStatus, SendState
 from bot.settings import load_settings
 from bot.store.db import Database
-from bot.store.tables import NumberStatus, Recipient, Send, SendState
+from bot.store.tables import Recipient, Send
 from bot.views.ids import ActionId, BlockId, CallbackId
 from tests.conftest import Serve
 from tests.e2e.conftest import BOT_TOKEN, CPID, PASSWORD, SIGNING_SECRET, serve_env

@@ -6,7 +6,7 @@ import asyncio
 from collections import Counter
 
 from bot.dev.sandbox import SandboxConfig
-from bot.store.tables import NumberStatus, SendState
+from bot.domain.states import NumberStatus, SendState
 from tests.e2e.conftest import MakeWorld, blocks_text
 from tests.e2e.test_file_send import numbers, send_it, sent, texts, with_file
 from tests.e2e.test_send_modal import open_modal, review

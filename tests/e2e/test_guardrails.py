@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from bot.dev.slack_standin import Message
+from bot.domain.money import money
 from bot.i18n import Msg
 from bot.sending.guard import whom_to_ask
-from bot.sending.pricing import money
 from bot.store.audit import entries_since
 from bot.views.ids import ActionId
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text

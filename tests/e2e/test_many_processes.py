@@ -32,11 +32,13 @@ from sqlalchemy import func, select, update
 from bot.dev.sandbox import SandboxConfig, create_sandbox_app
 from bot.dev.slack_standin import SlackStandIn
 from bot.domain.numbers import display_msisdn, parse_number
+from bot.domain.states import NumberStatus, SendKind
 from bot.santo.models import BatchOutcome, SubmitResult
 from bot.settings import load_settings
 from bot.store.db import Database, now
-from bot.store.sends import NewSend, create_send, finish_send, record_batch
-from bot.store.tables import NumberStatus, Recipient, Report, Send, SendKind
+from bot.store.models import NewSend
+from bot.store.sends import create_send, finish_send, record_batch
+from bot.store.tables import Recipient, Report, Send
 from tests.conftest import Serve
 from tests.e2e.conftest import (
     BOT_TOKEN,

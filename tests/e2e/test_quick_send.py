@@ -1,9 +1,9 @@
 """`/sms send` and `/sms voice`: the home message, the platform, the store, the errors."""
 
 from bot.domain.numbers import country_name
+from bot.domain.states import NumberStatus, SendState
 from bot.i18n import TEXTS, Language
 from bot.santo.codes import VOICE_LANGUAGES
-from bot.store.tables import NumberStatus, SendState
 from bot.views.ids import ActionId
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
 

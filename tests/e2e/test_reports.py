@@ -10,10 +10,12 @@ from sqlalchemy import func, select
 
 from bot.dev.sandbox import SandboxConfig
 from bot.domain.numbers import parse_number
+from bot.domain.states import NumberStatus, SendKind
 from bot.i18n import TEXTS, Language, Msg
 from bot.santo.models import BatchOutcome, SubmitResult
-from bot.store.sends import NewSend, create_send, finish_send, record_batch
-from bot.store.tables import BadCallback, Inbound, NumberStatus, Report, SendKind
+from bot.store.models import NewSend
+from bot.store.sends import create_send, finish_send, record_batch
+from bot.store.tables import BadCallback, Inbound, Report
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
 
 MANUAL_43 = (

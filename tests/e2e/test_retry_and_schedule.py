@@ -8,10 +8,11 @@ from sqlalchemy import update
 
 from bot.dev.slack_standin import ViewRecord
 from bot.domain.numbers import parse_number
+from bot.domain.states import SendState
 from bot.i18n import TEXTS, Language, Texts
 from bot.store.db import Database, now
 from bot.store.schedule import claim_due
-from bot.store.tables import Send, SendState
+from bot.store.tables import Send
 from bot.views.ids import ActionId, CallbackId
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
 from tests.e2e.test_send_modal import form, open_modal, review

@@ -6,8 +6,8 @@ from typing import Any
 from bot.dev.sandbox import SandboxConfig
 from bot.dev.slack_standin import ViewRecord
 from bot.domain.numbers import country_name, parse_numbers
+from bot.domain.states import NumberStatus, SendState
 from bot.i18n import TEXTS, Language, Msg
-from bot.store.tables import NumberStatus, SendState
 from bot.views.ids import ActionId, BlockId, CallbackId
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
 

@@ -13,14 +13,16 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.domain.numbers import parse_number
+from bot.domain.states import NumberStatus, SendKind
 from bot.santo.models import BatchOutcome, SubmitResult
 from bot.santo.reports import StatusReport
 from bot.settings import load_settings
 from bot.store.db import Database, now
+from bot.store.models import NewSend
 from bot.store.notify import Claim, claim_dirty, defer, settle
 from bot.store.reports import Callback, store_callbacks
-from bot.store.sends import NewSend, create_send, record_batch
-from bot.store.tables import BadCallback, Inbound, NumberStatus, Recipient, Report, Send, SendKind
+from bot.store.sends import create_send, record_batch
+from bot.store.tables import BadCallback, Inbound, Recipient, Report, Send
 
 NUMBERS = ("8613910825657", "8613910820402", "8613910820403")
 

@@ -5,13 +5,13 @@ from decimal import Decimal
 
 from slack_sdk.models.blocks import Block
 
+from bot.domain.money import Estimate, RegionLine
 from bot.domain.numbers import parse_number
+from bot.domain.send_request import SendRequest
+from bot.domain.states import NumberStatus, SendKind, SendState
 from bot.i18n import TEXTS, Language, Msg
-from bot.sending.pricing import Estimate, RegionLine
-from bot.sending.send import SendRequest
-from bot.store.notify import Failure
-from bot.store.sends import SendView
-from bot.store.tables import NumberStatus, Send, SendKind, SendState
+from bot.store.models import Failure, SendView
+from bot.store.tables import Send
 from bot.views.channel_message import build_home_message
 from bot.views.confirm import build_confirmation_blocks, build_confirmation_message
 from bot.views.failures import MAX_PER_REPLY, build_failures_reply

@@ -23,7 +23,7 @@ from bot.dev.console.render import (
 from bot.dev.slack_standin import Message, ResponsePost, ViewRecord
 from bot.domain.mrkdwn import code, escape, quote
 from bot.i18n import TEXTS, Language
-from bot.store.notify import Failure
+from bot.store.models import Failure
 from bot.views.failures import build_failures_reply
 from bot.views.send_modal import build_send_modal
 

@@ -1,0 +1,88 @@
+"""A send as the user asked for it: validated numbers, text, options; what the confirmation shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.numbers import PhoneNumber
+from bot.domain.sms_text import TextInfo, analyse
+from bot.domain.states import SendKind
+from bot.i18n import Msg
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    team_id: str
+    user_id: str
+    channel_id: str
+    kind: SendKind
+    text: str
+    numbers: tuple[PhoneNumber, ...]
+    sender_id: str | None = None
+    lang: str | None = None
+    invalid: tuple[tuple[str, Msg], ...] = ()
+    """What the user typed that is not a number, with the reason (shown, never sent)."""
+    scheduled_at: int | None = None
+    """Unix time to send at; None sends now."""
+    retry_of: int | None = None
+    """The send whose failed numbers this request retries."""
+    texts: tuple[str, ...] | None = None
+    """Each number's own message (a personalised send from a file), in `numbers` order;
+    `text` is then the template."""
+    from_file: str | None = None
+    """The file's name, for a send from a file (submitted resumably)."""
+    ui_language: str | None = None
+    """The sender's language: the send's messages in Slack are written in it."""
+
+    @property
+    def text_info(self) -> TextInfo:
+        if self.texts:
+            return max((analyse(t) for t in set(self.texts)), key=lambda info: info.parts)
+        return analyse(self.text)
+
+    @property
+    def parts(self) -> int:
+        """Parts billed per number (at the longest, for a personalised send): one per call for voice."""
+        return 1 if self.kind == SendKind.VOICE else self.text_info.parts
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "team_id": self.team_id,
+            "user_id": self.user_id,
+            "channel_id": self.channel_id,
+            "kind": self.kind.value,
+            "text": self.text,
+            "numbers": [[n.msisdn, n.region, n.display] for n in self.numbers],
+            "sender_id": self.sender_id,
+            "lang": self.lang,
+            "invalid": [[raw, why.to_data()] for raw, why in self.invalid],
+            "scheduled_at": self.scheduled_at,
+            "retry_of": self.retry_of,
+            "texts": list(self.texts) if self.texts is not None else None,
+            "from_file": self.from_file,
+            "ui_language": self.ui_language,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> SendRequest:
+        return cls(
+            team_id=payload["team_id"],
+            user_id=payload["user_id"],
+            channel_id=payload["channel_id"],
+            kind=SendKind(payload["kind"]),
+            text=payload["text"],
+            numbers=tuple(PhoneNumber(m, r, d) for m, r, d in payload["numbers"]),
+            sender_id=payload.get("sender_id"),
+            lang=payload.get("lang"),
+            # A reason stored as text (before reasons were Msgs) is left out: only the confirmation
+            # shows reasons, and it was shown before its payload was stored.
+            invalid=tuple(
+                (raw, Msg.from_data(why)) for raw, why in payload.get("invalid", []) if isinstance(why, dict)
+            ),
+            scheduled_at=payload.get("scheduled_at"),
+            retry_of=payload.get("retry_of"),
+            texts=tuple(payload["texts"]) if payload.get("texts") is not None else None,
+            from_file=payload.get("from_file"),
+            ui_language=payload.get("ui_language"),
+        )

@@ -1,0 +1,90 @@
+"""What the store gives back for display and takes in for a new send: plain data, no queries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from bot.domain.numbers import PhoneNumber
+from bot.domain.states import NumberStatus
+from bot.i18n import Msg, Texts
+from bot.store.tables import Send
+
+
+@dataclass(frozen=True)
+class NewSend:
+    team_id: str
+    user_id: str
+    channel_id: str
+    kind: str
+    text: str
+    sender_id: str | None
+    lang: str | None
+    encoding: str
+    parts: int
+    estimated_cost: Decimal | None
+    numbers: tuple[PhoneNumber, ...]
+    scheduled_at: datetime | None = None
+    retry_of: int | None = None
+    texts: tuple[str, ...] | None = None
+    """Each number's own message (a personalised send from a file), in `numbers` order."""
+    resumable: bool = False
+    """Submitted by `bot.sending.file_send`: survives a restart half way (sends from a file)."""
+    ui_language: str | None = None
+    """The language its messages in Slack are written in (its sender's); None: the default."""
+
+
+@dataclass
+class SendView:
+    """Everything the home message shows, read from the stored state."""
+
+    send: Send
+    counts: Counter[str] = field(default_factory=Counter)
+    msgids: list[str] = field(default_factory=list)
+    failure_reasons: Counter[str] = field(default_factory=Counter)
+    """Report codes of failed numbers, and 5.1 codes of rejected batches."""
+    single_number: str | None = None
+    """The number, for a send to exactly one."""
+
+    @property
+    def pending(self) -> int:
+        return (
+            self.counts[NumberStatus.PENDING]
+            + self.counts[NumberStatus.QUEUED]
+            + self.counts[NumberStatus.SUBMITTING]
+        )
+
+
+def detail_text(t: Texts, detail: str) -> str:
+    """A send's stored `detail` (a `Msg` as JSON) in the reader's language; a detail stored
+    as plain text, before details were stored as `Msg`s, as it is."""
+    try:
+        msg = Msg.from_json(detail)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return detail
+    return t.render(msg) if t.has(msg.key) else detail
+
+@dataclass(frozen=True)
+class Failure:
+    id: int
+    number: str
+    code: str | None
+
+@dataclass(frozen=True)
+class Usage:
+    recipients: int
+    cost: Decimal
+
+@dataclass(frozen=True)
+class Health:
+    reports: int
+    """Reports received since `since`."""
+    last_report_at: datetime | None
+    bad_callbacks: int
+    """Callbacks not understood since `since`."""
+    pending: int
+    """The workspace's numbers still waiting for their report."""
+    overdue: int
+    """Of those, the ones waiting longer than the poll delay: the reconciler asks about them."""
