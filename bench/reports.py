@@ -225,7 +225,7 @@ _COUNT = re.compile(r"\*(Delivered|Failed|Pending)\* ([\d,]+)")
 
 
 def shown_counts(blocks: list[dict[str, Any]]) -> dict[str, int]:
-    """Counts as rendered in the home message's section texts."""
+    """Counts as rendered in the channel message's section texts."""
     counts: dict[str, int] = {}
     for block in blocks:
         text = block.get("text")
@@ -320,7 +320,7 @@ def _tail(path: Path, lines: int = 30) -> str:
 async def stored_send(
     db: Any, slack: Any, team: str, channel: str, index: int
 ) -> tuple[int, str, list[tuple[str, str]]]:
-    """A 1,000-number send as the send pipeline stores it: home message, numbers, one msgid per
+    """A 1,000-number send as the send pipeline stores it: channel message, numbers, one msgid per
     batch of 100, accepted. Returns (send id, message ts, [(msgid, number)])."""
     from bot.domain.numbers import parse_number
     from bot.domain.states import SendKind

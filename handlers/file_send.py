@@ -13,7 +13,14 @@ from slack_sdk.models.blocks import Block
 
 from bot.domain.numbers import in_every_language
 from bot.domain.send_request import SendRequest
-from bot.domain.spreadsheet import MAX_FILE_BYTES, Campaign, FileProblem, parse_file, plan, too_large
+from bot.domain.spreadsheet import (
+    MAX_FILE_BYTES,
+    FileProblem,
+    FileSendPlan,
+    parse_file,
+    plan_messages,
+    too_large,
+)
 from bot.i18n import TEXTS, Language, Msg, Texts
 from bot.santo.errors import SantoError
 from bot.sending.send import estimate_for
@@ -29,7 +36,7 @@ def file_problem(file: dict[str, Any]) -> Msg | None:
     name = str(file.get("name") or "")
     kind = str(file.get("filetype") or "").lower()
     if kind not in ("csv", "xlsx") and not name.lower().endswith((".csv", ".xlsx")):
-        return Msg.of("campaign.problem.wrong_type")
+        return Msg.of("file_send.problem.wrong_type")
     size = file.get("size")
     if isinstance(size, int) and size > MAX_FILE_BYTES:
         return too_large().message
@@ -42,11 +49,11 @@ async def download(services: Services, file_id: str) -> tuple[str, bytes]:
         info = (await services.slack.files_info(file=file_id))["file"]
     except SlackApiError as exc:
         raise FileProblem(
-            Msg.of("campaign.problem.slack_error", error=str(exc.response.get("error")))
+            Msg.of("file_send.problem.slack_error", error=str(exc.response.get("error")))
         ) from None
     url = info.get("url_private_download") or info.get("url_private")
     if not url:
-        raise FileProblem(Msg.of("campaign.problem.no_link"))
+        raise FileProblem(Msg.of("file_send.problem.no_link"))
     if isinstance(info.get("size"), int) and info["size"] > MAX_FILE_BYTES:
         raise too_large()
     headers = {"Authorization": f"Bearer {services.slack.token}"}
@@ -57,53 +64,53 @@ async def download(services: Services, file_id: str) -> tuple[str, bytes]:
             session.get(url, headers=headers, allow_redirects=False) as response,
         ):
             if response.status != 200:
-                raise FileProblem(Msg.of("campaign.problem.http", status=response.status))
+                raise FileProblem(Msg.of("file_send.problem.http", status=response.status))
             content = b""
             async for chunk in response.content.iter_chunked(64 * 1024):
                 content += chunk
                 if len(content) > MAX_FILE_BYTES:
                     raise too_large()
     except (aiohttp.ClientError, TimeoutError):
-        raise FileProblem(Msg.of("campaign.problem.download")) from None
+        raise FileProblem(Msg.of("file_send.problem.download")) from None
     return str(info.get("name") or "file.csv"), content
 
 
-async def load(services: Services, file_id: str, request: SendRequest) -> tuple[SendRequest, Campaign]:
+async def load(services: Services, file_id: str, request: SendRequest) -> tuple[SendRequest, FileSendPlan]:
     """The request with one message per valid row, and the plan (rows left out and why)."""
     name, content = await download(services, file_id)
-    campaign = plan(parse_file(name, content), request.text)
-    if not campaign.rows:
-        raise FileProblem(Msg.of("campaign.problem.no_valid_row", shown=bad_rows(campaign)))
-    numbers = tuple(r.number for r in campaign.rows)
-    texts = tuple(r.text for r in campaign.rows)
-    invalid = tuple((f"row {line}: {raw}", why) for line, raw, why in campaign.bad)
+    plan = plan_messages(parse_file(name, content), request.text)
+    if not plan.rows:
+        raise FileProblem(Msg.of("file_send.problem.no_valid_row", shown=bad_rows(plan)))
+    numbers = tuple(r.number for r in plan.rows)
+    texts = tuple(r.text for r in plan.rows)
+    invalid = tuple((f"row {line}: {raw}", why) for line, raw, why in plan.bad)
     return (
         replace(
             request,
             numbers=numbers,
-            text=request.text if campaign.personalised else texts[0],
-            texts=texts if campaign.personalised else None,
+            text=request.text if plan.personalised else texts[0],
+            texts=texts if plan.personalised else None,
             invalid=invalid,
             from_file=name,
         ),
-        campaign,
+        plan,
     )
 
 
-def bad_rows(campaign: Campaign) -> dict[str, str]:
+def bad_rows(plan: FileSendPlan) -> dict[str, str]:
     """`row 3: not a phone number; row 4: …`, the first few, in every language (a `Msg` value)."""
 
     def listed(language: Language) -> str:
         t = TEXTS[language]
-        rows = campaign.bad[:MAX_BAD_IN_ERROR]
-        return t("campaign.problem.separator").join(
-            t("campaign.problem.bad_row", line=line, why=why) for line, _raw, why in rows
+        rows = plan.bad[:MAX_BAD_IN_ERROR]
+        return t("file_send.problem.separator").join(
+            t("file_send.problem.bad_row", line=line, why=why) for line, _raw, why in rows
         )
 
     return in_every_language(listed)
 
 
-async def review_file(services: Services, t: Texts, request: SendRequest, campaign: Campaign) -> list[Block]:
+async def review_file(services: Services, t: Texts, request: SendRequest, plan: FileSendPlan) -> list[Block]:
     async def balance() -> Decimal | None:
         try:
             return (await services.santo.balance()).amount
@@ -111,4 +118,4 @@ async def review_file(services: Services, t: Texts, request: SendRequest, campai
             return None
 
     estimate, amount = await asyncio.gather(estimate_for(services, request), balance())
-    return build_file_confirmation_blocks(t, request, campaign, estimate, amount)
+    return build_file_confirmation_blocks(t, request, plan, estimate, amount)

@@ -94,7 +94,7 @@ async def why_not(services: Services, t: Texts, value: str) -> str:
         async with services.db.session() as session:
             send = await session.get(Send, int(value))
     if send is None:
-        return t("home.unknown_send")
+        return t("channel_message.unknown_send")
     if send.retry_send_id is not None:
         return t("retry.already_retried")
     return t("retry.being_prepared", user=send.retry_claimed_by)

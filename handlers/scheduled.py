@@ -29,7 +29,7 @@ async def on_cancel(
             async with services.db.session() as session:
                 send = await session.get(Send, int(value))
         if send is None:
-            await whisper(t("home.unknown_send"))
+            await whisper(t("channel_message.unknown_send"))
             return
         if actor.user_id != send.user_id and not is_admin(services, actor.user_id):
             await whisper(t("scheduled.not_yours", user=send.user_id))

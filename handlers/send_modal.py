@@ -14,7 +14,7 @@ from slack_sdk.models.views import View
 from bot.domain.mrkdwn import escape
 from bot.domain.numbers import parse_numbers
 from bot.domain.send_request import SendRequest
-from bot.domain.spreadsheet import Campaign, FileProblem
+from bot.domain.spreadsheet import FileProblem, FileSendPlan
 from bot.domain.states import SendKind, SendState
 from bot.i18n import Texts, texts_of
 from bot.sending.dispatch import dispatch
@@ -134,7 +134,7 @@ async def on_submit_form(
     draft_id = uuid.uuid4().hex
     external_id = f"confirm-{draft_id}"
     file = chosen_file(view.get("state", {}).get("values", {}))
-    loading: asyncio.Task[tuple[SendRequest, Campaign]] | None = None
+    loading: asyncio.Task[tuple[SendRequest, FileSendPlan]] | None = None
     if file is not None:  # read now if it is quick, so a bad file is said on the field
         loading = asyncio.ensure_future(load_file(services, str(file.get("id")), request))
         await asyncio.wait({loading}, timeout=FILE_READ_BEFORE_ACK)
@@ -149,12 +149,12 @@ async def on_submit_form(
     async def work() -> None:
         if loading is not None:
             try:
-                ready, campaign = await loading
+                ready, plan = await loading
             except FileProblem as exc:
                 problem = t("send.notice.file_problem", problem=escape(t.render(exc.message)))
                 await update_view(services, external_id, build_notice_view(t, title, problem, external_id))
                 return
-            blocks = await review_file(services, t, ready, campaign)
+            blocks = await review_file(services, t, ready, plan)
             await save_draft(services.db, actor.team_id, actor.user_id, ready.to_payload(), draft_id)
             view = build_confirmation_view(t, draft_id, blocks, external_id)
             await update_view(services, external_id, view)

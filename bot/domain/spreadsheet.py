@@ -37,7 +37,7 @@ class FileProblem(ValueError):
 
 
 def too_large() -> FileProblem:
-    return FileProblem(Msg.of("campaign.problem.too_large", mb=MAX_FILE_BYTES // (1024 * 1024)))
+    return FileProblem(Msg.of("file_send.problem.too_large", mb=MAX_FILE_BYTES // (1024 * 1024)))
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise FileProblem(Msg.of("campaign.problem.not_text"))
+    raise FileProblem(Msg.of("file_send.problem.not_text"))
 
 
 def _delimiter(text: str) -> str:
@@ -92,14 +92,14 @@ def parse_csv(data: bytes, max_rows: int = MAX_ROWS) -> Sheet:
         raise too_large()
     text = _decode(data)
     if "\x00" in text:
-        raise FileProblem(Msg.of("campaign.problem.not_csv"))
+        raise FileProblem(Msg.of("file_send.problem.not_csv"))
     try:
         raw = [
             [cell.strip() for cell in row]
             for row in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
         ]
     except csv.Error as exc:
-        raise FileProblem(Msg.of("campaign.problem.unreadable_csv", error=str(exc))) from None
+        raise FileProblem(Msg.of("file_send.problem.unreadable_csv", error=str(exc))) from None
     return _sheet(raw, max_rows)
 
 
@@ -110,10 +110,10 @@ def parse_xlsx(data: bytes, max_rows: int = MAX_ROWS) -> Sheet:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # zipfile, XML and openpyxl errors alike: the file is not a workbook
-        raise FileProblem(Msg.of("campaign.problem.unreadable_xlsx")) from None
+        raise FileProblem(Msg.of("file_send.problem.unreadable_xlsx")) from None
     try:
         if not book.worksheets:
-            raise FileProblem(Msg.of("campaign.problem.no_sheet"))
+            raise FileProblem(Msg.of("file_send.problem.no_sheet"))
         raw: list[list[str]] = []
         filled = 0
         for values in book.worksheets[0].iter_rows(values_only=True):
@@ -121,7 +121,7 @@ def parse_xlsx(data: bytes, max_rows: int = MAX_ROWS) -> Sheet:
             raw.append(row)
             filled += any(row)
             if filled > max_rows + 1:  # header + rows: enough to know it is too long
-                raise FileProblem(Msg.of("campaign.problem.more_rows", most=max_rows))
+                raise FileProblem(Msg.of("file_send.problem.more_rows", most=max_rows))
     finally:
         book.close()
     return _sheet(raw, max_rows)
@@ -148,7 +148,7 @@ def _cell(value: object) -> str:
 def _sheet(raw: list[list[str]], max_rows: int) -> Sheet:
     lines = [(i + 1, row) for i, row in enumerate(raw) if any(row)]
     if not lines:
-        raise FileProblem(Msg.of("campaign.problem.empty"))
+        raise FileProblem(Msg.of("file_send.problem.empty"))
     first = lines[0][1]
     phone = next((i for i, name in enumerate(first) if _is_phone_header(name)), None)
     if phone is None and first and _looks_like_number(first[0]):
@@ -161,9 +161,9 @@ def _sheet(raw: list[list[str]], max_rows: int) -> Sheet:
         data_lines = lines[1:]
         phone = phone or 0
     if not data_lines:
-        raise FileProblem(Msg.of("campaign.problem.header_only"))
+        raise FileProblem(Msg.of("file_send.problem.header_only"))
     if len(data_lines) > max_rows:
-        raise FileProblem(Msg.of("campaign.problem.rows", n=len(data_lines), most=max_rows))
+        raise FileProblem(Msg.of("file_send.problem.rows", n=len(data_lines), most=max_rows))
     width = len(columns)
     rows = tuple(tuple((row + [""] * width)[:width]) for _, row in data_lines)
     return Sheet(columns=columns, phone_column=phone, rows=rows, first_line=data_lines[0][0])
@@ -211,7 +211,7 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Campaign:
+class FileSendPlan:
     """What a file and a message come to: one message per valid row, and the rows left out."""
 
     rows: tuple[Row, ...]
@@ -226,7 +226,7 @@ class Campaign:
         return max((analyse(t).parts for t in {r.text for r in self.rows}), default=0)
 
 
-def plan(sheet: Sheet, template: str) -> Campaign:
+def plan_messages(sheet: Sheet, template: str) -> FileSendPlan:
     """Check every row: a valid, new number and every placeholder filled."""
     unknown = unknown_placeholders(template, sheet.columns)
     if unknown:
@@ -239,7 +239,7 @@ def plan(sheet: Sheet, template: str) -> Campaign:
         line = sheet.first_line + offset
         raw = cells[sheet.phone_column]
         if not raw:
-            bad.append((line, raw, Msg.of("campaign.bad.no_number")))
+            bad.append((line, raw, Msg.of("file_send.bad.no_number")))
             continue
         try:
             number = parse_number(raw)
@@ -248,7 +248,7 @@ def plan(sheet: Sheet, template: str) -> Campaign:
             continue
         text, missing = render(template, sheet.columns, cells)
         if missing:
-            bad.append((line, raw, Msg.of("campaign.bad.empty", fields=_braced(missing))))
+            bad.append((line, raw, Msg.of("file_send.bad.empty", fields=_braced(missing))))
             continue
         if number.msisdn in seen:
             duplicates += 1
@@ -256,11 +256,11 @@ def plan(sheet: Sheet, template: str) -> Campaign:
         seen.add(number.msisdn)
         rows.append(Row(line, number, text))
     personalised = len({r.text for r in rows}) > 1
-    return Campaign(tuple(rows), tuple(bad), duplicates, personalised)
+    return FileSendPlan(tuple(rows), tuple(bad), duplicates, personalised)
 
 
 def unknown_columns(unknown: list[str], columns: tuple[str, ...]) -> Msg:
-    return Msg.of("campaign.problem.no_column", names=_braced(unknown), columns=_braced(columns[:10]))
+    return Msg.of("file_send.problem.no_column", names=_braced(unknown), columns=_braced(columns[:10]))
 
 
 def _braced(names: Iterable[str]) -> str:

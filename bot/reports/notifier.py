@@ -1,6 +1,6 @@
 """Shows each send's story in Slack, from the stored state (design.md, data flow step 4).
 
-One pass: claim sends with news → render each home message from the database → one
+One pass: claim sends with news → render each channel message from the database → one
 `chat.update` per send → one thread reply with the failures not yet explained → clear the
 news, in that order, so a crash repeats an update instead of losing one. Slack's limits are
 spent from token buckets; a 429 blocks that bucket for `Retry-After` seconds; other failures
@@ -33,7 +33,7 @@ from bot.store.notify import (
     unannounced_failures,
 )
 from bot.store.sends import load_send
-from bot.views.channel_message import build_home_message
+from bot.views.channel_message import build_channel_message
 from bot.views.failures import MAX_PER_REPLY, build_failures_reply
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class Notifier:
             await defer(db, claim.send_id, now() + timedelta(seconds=1 / bucket.rate), failed=False)
             return
         t = self.services.languages.texts(send.ui_language)
-        fallback, blocks = build_home_message(t, view)
+        fallback, blocks = build_channel_message(t, view)
         try:
             await slack.chat_update(channel=send.channel_id, ts=ts, text=fallback, blocks=blocks)
             self.last_shown[claim.send_id] = time.monotonic()

@@ -51,7 +51,7 @@ LEASE = timedelta(seconds=10)
 """How long a run's hold on a send lasts without renewal (renewed four times as often): a crashed
 run's send is resumed by the next process's scheduler once it has lapsed."""
 PROGRESS_EVERY = 1.0
-"""Seconds between progress updates of the home message while a send goes out."""
+"""Seconds between progress updates of the channel message while a send goes out."""
 RECORD_DELAY = 0.05
 """Seconds a platform's answer may wait to be stored with others (it is off the requests' way)."""
 

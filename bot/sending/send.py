@@ -1,4 +1,4 @@
-"""A send, from a validated request to the platform and back into its home message."""
+"""A send, from a validated request to the platform and back into its channel message."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from bot.store.db import now
 from bot.store.models import NewSend, SendView
 from bot.store.reports import mark_dirty
 from bot.store.sends import create_send, finish_send, record_batch, send_row, set_origin_link, set_retry_link
-from bot.views.channel_message import build_home_message
+from bot.views.channel_message import build_channel_message
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def new_send(request: SendRequest, channel_id: str, estimate: Estimate | None) -
 
 
 def provisional_view(request: SendRequest, estimate: Estimate | None) -> SendView:
-    """The home message's first version, before anything is stored."""
+    """The channel message's first version, before anything is stored."""
     send = send_row(new_send(request, request.channel_id, estimate), None)
     single = request.numbers[0].msisdn if len(request.numbers) == 1 else None
     return SendView(
@@ -89,14 +89,14 @@ def provisional_view(request: SendRequest, estimate: Estimate | None) -> SendVie
 
 
 async def execute(services: Services, request: SendRequest, estimate: Estimate | None = None) -> SendResult:
-    """Post the home message, store the send, then submit it (unless it is scheduled).
+    """Post the channel message, store the send, then submit it (unless it is scheduled).
 
     Raises CannotPost before anything is stored or sent when the channel refuses the bot.
     """
     if estimate is None:
         estimate = await estimate_for(services, request)
     t = services.languages.texts(request.ui_language)
-    fallback, blocks = build_home_message(t, provisional_view(request, estimate))
+    fallback, blocks = build_channel_message(t, provisional_view(request, estimate))
     try:
         posted = await services.slack.chat_postMessage(
             channel=request.channel_id, text=fallback, blocks=blocks, unfurl_links=False
@@ -152,7 +152,7 @@ async def submit(services: Services, send_id: int, request: SendRequest) -> Send
 
 
 def _not_sent(exc: SantoError) -> Msg:
-    """Why a send was refused before any submit, for its home message."""
+    """Why a send was refused before any submit, for its channel message."""
     if isinstance(exc, SantoRejected):
         return Msg.of("send.detail.rejected", code=exc.code, meaning=exc.meaning)
     return Msg.of("send.detail.not_sent", reason=str(exc))

@@ -38,7 +38,7 @@ class NewSend:
 
 @dataclass
 class SendView:
-    """Everything the home message shows, read from the stored state."""
+    """Everything the channel message shows, read from the stored state."""
 
     send: Send
     counts: Counter[str] = field(default_factory=Counter)

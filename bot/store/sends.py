@@ -23,7 +23,7 @@ RESUMABLE_UNOWNED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def send_row(new: NewSend, message_ts: str | None) -> Send:
-    """The `sends` row for a new send (also the home message's first version, unsaved)."""
+    """The `sends` row for a new send (also the channel message's first version, unsaved)."""
     return Send(
         team_id=new.team_id,
         user_id=new.user_id,

@@ -106,7 +106,7 @@ def refresh_button(t: Texts) -> ButtonElement:
 def allowance_line(t: Texts, allowance: Allowance) -> str:
     used = allowance.used
     if allowance.max_recipients is None:
-        numbers = t("app_home.today.numbers", numbers=t.count("home.numbers", used.recipients))
+        numbers = t("app_home.today.numbers", numbers=t.count("channel_message.numbers", used.recipients))
     else:
         numbers = t("app_home.today.numbers_of", used=used.recipients, max=allowance.max_recipients)
     if allowance.max_cost is None:

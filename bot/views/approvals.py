@@ -38,7 +38,7 @@ def build_approval_message(
     head = t(
         f"approvals.request.{kind_key(kind)}",
         user=requester_id,
-        numbers=t.count("home.numbers", recipients),
+        numbers=t.count("channel_message.numbers", recipients),
         channel=channel_id,
         cost=money_or_unknown(t, cost),
     )

@@ -1,4 +1,4 @@
-"""The send's home message: one per send, updated in place as its story unfolds.
+"""The send's channel message: one per send, updated in place as its story unfolds.
 
 Written in the send's language (its sender's), whoever's action or report made it change."""
 
@@ -47,13 +47,13 @@ def recipients_text(t: Texts, view: SendView) -> str:
     """The one number, or how many."""
     if view.single_number:
         return display_msisdn(view.single_number)
-    return t.count("home.numbers", view.send.recipients)
+    return t.count("channel_message.numbers", view.send.recipients)
 
 
 def headline(t: Texts, view: SendView) -> str:
     send = view.send
     return t(
-        f"home.headline.{kind_key(send.kind)}",
+        f"channel_message.headline.{kind_key(send.kind)}",
         to=recipients_text(t, view),
         user=send.user_id,
         channel=send.channel_id,
@@ -65,7 +65,7 @@ def counts_line(t: Texts, view: SendView) -> str:
     for name, statuses in COUNTS:
         n = sum(view.counts[s] for s in statuses)
         if n or name in ALWAYS_COUNTED:
-            shown.append(t(f"home.counts.{name}", n=n))
+            shown.append(t(f"channel_message.counts.{name}", n=n))
     return " · ".join(shown)
 
 
@@ -75,24 +75,26 @@ def outcome_line(t: Texts, view: SendView) -> str | None:
     if state == SendState.SENDING or state == SendState.POSTING:
         waiting = view.counts[NumberStatus.QUEUED] + view.counts[NumberStatus.SUBMITTING]
         if send.submit_lease is not None and waiting < send.recipients:
-            return t("home.outcome.submitted", done=send.recipients - waiting, total=send.recipients)
-        return t("home.outcome.sending")
+            return t(
+                "channel_message.outcome.submitted", done=send.recipients - waiting, total=send.recipients
+            )
+        return t("channel_message.outcome.sending")
     if state == SendState.SCHEDULED and send.scheduled_at is not None:
-        return t("home.outcome.scheduled", when=slack_date(t, send.scheduled_at))
+        return t("channel_message.outcome.scheduled", when=slack_date(t, send.scheduled_at))
     if state == SendState.CANCELLED:
         if send.cancelled_by:
-            return t("home.outcome.cancelled_by", user=send.cancelled_by)
-        return t("home.outcome.cancelled")
+            return t("channel_message.outcome.cancelled_by", user=send.cancelled_by)
+        return t("channel_message.outcome.cancelled")
     if state == SendState.REJECTED:
         if send.detail and not _platform_codes(view):
             return detail_text(t, send.detail)  # refused by the app, not the platform: it says why
-        return t("home.outcome.rejected", reasons=_reasons(t, view))
+        return t("channel_message.outcome.rejected", reasons=_reasons(t, view))
     if state == SendState.PARTLY_ACCEPTED:
-        return t("home.outcome.partly_accepted", reasons=_reasons(t, view))
+        return t("channel_message.outcome.partly_accepted", reasons=_reasons(t, view))
     if state == SendState.UNKNOWN:
         if view.msgids:
-            return t("home.outcome.unknown_msgid", msgid=view.msgids[0])
-        return t("home.outcome.unknown")
+            return t("channel_message.outcome.unknown_msgid", msgid=view.msgids[0])
+        return t("channel_message.outcome.unknown")
     if send.detail:
         return detail_text(t, send.detail)
     return None
@@ -106,8 +108,10 @@ def _platform_codes(view: SendView) -> list[str]:
 def _reasons(t: Texts, view: SendView) -> str:
     codes = _platform_codes(view)
     if not codes:
-        return detail_text(t, view.send.detail) if view.send.detail else t("home.outcome.unreachable")
-    return t("home.outcome.separator").join(
+        return (
+            detail_text(t, view.send.detail) if view.send.detail else t("channel_message.outcome.unreachable")
+        )
+    return t("channel_message.outcome.separator").join(
         f"{c} — {t.render(request_error_meaning(c))}" for c in codes[:MAX_REASONS_SHOWN]
     )
 
@@ -118,43 +122,43 @@ def failure_summary(t: Texts, view: SendView) -> str | None:
     if not reasons:
         return None
     listed = " · ".join(
-        t("home.failure_reasons.reason", meaning=report_meaning("400", c), code=c, n=n)
+        t("channel_message.failure_reasons.reason", meaning=report_meaning("400", c), code=c, n=n)
         for c, n in reasons[:MAX_REASONS_SHOWN]
     )
-    return t("home.failure_reasons.summary", reasons=listed)
+    return t("channel_message.failure_reasons.summary", reasons=listed)
 
 
 def context_line(t: Texts, view: SendView) -> str:
     send = view.send
     bits = []
     if send.state in (SendState.ACCEPTED, SendState.PARTLY_ACCEPTED):
-        bits.append(t("home.context.accepted"))
+        bits.append(t("channel_message.context.accepted"))
     if send.sender_id:
-        bits.append(t("home.context.sender", sender=code(send.sender_id)))
+        bits.append(t("channel_message.context.sender", sender=code(send.sender_id)))
     if send.kind == SendKind.VOICE:
-        bits.append(t("home.context.voice", lang=send.lang or "zh-cn"))
+        bits.append(t("channel_message.context.voice", lang=send.lang or "zh-cn"))
     else:
-        bits.append(t.count("home.context.parts", send.parts, encoding=send.encoding))
+        bits.append(t.count("channel_message.context.parts", send.parts, encoding=send.encoding))
     if send.estimated_cost is not None:
         bits.append(f"≈ {money(send.estimated_cost)}")
     if send.retry_of is not None:
         if send.origin_link:
-            bits.append(t("home.context.retry_of_link", link=send.origin_link))
+            bits.append(t("channel_message.context.retry_of_link", link=send.origin_link))
         else:
-            bits.append(t("home.context.retry_of"))
+            bits.append(t("channel_message.context.retry_of"))
     if view.msgids:
         ids = ", ".join(view.msgids[:MAX_MSGIDS_SHOWN])
         more = len(view.msgids) - MAX_MSGIDS_SHOWN
         if more > 0:
-            bits.append(t("home.context.msgids_more", ids=ids, more=more))
+            bits.append(t("channel_message.context.msgids_more", ids=ids, more=more))
         else:
-            bits.append(t("home.context.msgids", ids=ids))
+            bits.append(t("channel_message.context.msgids", ids=ids))
     return " · ".join(bits)
 
 
 def slack_date(t: Texts, at: datetime) -> str:
     """A time each reader sees in their own Slack timezone."""
-    shown = t("home.date", date="{date_long_pretty}", time="{time}")
+    shown = t("channel_message.date", date="{date_long_pretty}", time="{time}")
     return f"<!date^{int(at.timestamp())}^{shown}|{at:%Y-%m-%d %H:%M} UTC>"
 
 
@@ -165,7 +169,7 @@ def action_buttons(t: Texts, view: SendView) -> list[ButtonElement]:
     if send.state == SendState.SCHEDULED:
         return [
             ButtonElement(
-                text=t("home.buttons.cancel"),
+                text=t("channel_message.buttons.cancel"),
                 action_id=ActionId.CANCEL_SCHEDULED,
                 value=str(send.id),
                 style="danger",
@@ -175,13 +179,15 @@ def action_buttons(t: Texts, view: SendView) -> list[ButtonElement]:
     if failed and send.retry_send_id is None:
         return [
             ButtonElement(
-                text=t("home.buttons.retry", n=failed), action_id=ActionId.RETRY_FAILED, value=str(send.id)
+                text=t("channel_message.buttons.retry", n=failed),
+                action_id=ActionId.RETRY_FAILED,
+                value=str(send.id),
             )
         ]
     return []
 
 
-def build_home_message(t: Texts, view: SendView) -> tuple[str, list[Block]]:
+def build_channel_message(t: Texts, view: SendView) -> tuple[str, list[Block]]:
     """(fallback text, blocks) for the send's message, from its stored state, in `t`'s language
     (the send's: `services.languages.texts(send.ui_language)`)."""
     blocks: list[Block] = [
@@ -198,6 +204,8 @@ def build_home_message(t: Texts, view: SendView) -> tuple[str, list[Block]]:
     if buttons:
         blocks.append(ActionsBlock(elements=buttons))
     fallback = t(
-        f"home.fallback.{kind_key(view.send.kind)}", n=view.send.recipients, counts=counts_line(t, view)
+        f"channel_message.fallback.{kind_key(view.send.kind)}",
+        n=view.send.recipients,
+        counts=counts_line(t, view),
     )
     return fallback.replace("*", ""), blocks

@@ -1,6 +1,6 @@
 """The thread reply that explains failed numbers, one line each, within Slack's limits.
 
-Written in the send's language, like its home message."""
+Written in the send's language, like its channel message."""
 
 from __future__ import annotations
 

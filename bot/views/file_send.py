@@ -19,7 +19,7 @@ from bot.domain.money import Estimate, money
 from bot.domain.mrkdwn import code, escape, quote
 from bot.domain.numbers import country_name, flag
 from bot.domain.send_request import SendRequest
-from bot.domain.spreadsheet import MAX_ROWS, PHONE_HEADERS, Campaign
+from bot.domain.spreadsheet import MAX_ROWS, PHONE_HEADERS, FileSendPlan
 from bot.i18n import Texts
 from bot.views.confirm import cost_blocks, form_line, join_limited
 from bot.views.ids import ActionId, BlockId
@@ -53,31 +53,31 @@ class FileInputElement(InputInteractiveElement):
 def build_file_block(t: Texts) -> InputBlock:
     return InputBlock(
         block_id=BlockId.FILE,
-        label=t("campaign.field.label"),
+        label=t("file_send.field.label"),
         optional=True,
-        hint=t("campaign.field.hint", rows=MAX_ROWS, headers=", ".join(PHONE_HEADERS)),
+        hint=t("file_send.field.hint", rows=MAX_ROWS, headers=", ".join(PHONE_HEADERS)),
         element=FileInputElement(action_id=ActionId.FILE, filetypes=["csv", "xlsx"], max_files=1),
     )
 
 
 def build_file_confirmation_blocks(
-    t: Texts, request: SendRequest, campaign: Campaign, estimate: Estimate, balance: Decimal | None
+    t: Texts, request: SendRequest, plan: FileSendPlan, estimate: Estimate, balance: Decimal | None
 ) -> list[Block]:
     head = t.count(
-        "campaign.confirm.head_personalised" if campaign.personalised else "campaign.confirm.head",
+        "file_send.confirm.head_personalised" if plan.personalised else "file_send.confirm.head",
         len(request.numbers),
-        file=code(request.from_file) if request.from_file else t("campaign.confirm.the_file"),
+        file=code(request.from_file) if request.from_file else t("file_send.confirm.the_file"),
         channel=request.channel_id,
     )
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head))]
-    if campaign.personalised:
-        template = f"{t('campaign.confirm.template')}\n{quote(request.text, 1000)}"
+    if plan.personalised:
+        template = f"{t('file_send.confirm.template')}\n{quote(request.text, 1000)}"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=template)))
-    for i, row in enumerate(campaign.rows[:SAMPLES]):
-        title = t("campaign.confirm.sample", i=i + 1, line=row.line, number=escape(row.number.display))
+    for i, row in enumerate(plan.rows[:SAMPLES]):
+        title = t("file_send.confirm.sample", i=i + 1, line=row.line, number=escape(row.number.display))
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{title}\n{quote(row.text, 1200)}")))
     info = request.text_info
-    parts_key = "campaign.confirm.longest" if campaign.personalised else "send.confirm.parts"
+    parts_key = "file_send.confirm.longest" if plan.personalised else "send.confirm.parts"
     blocks.append(form_line(t, request, t.count(parts_key, info.parts, encoding=info.encoding)))
 
     regions = Counter(n.region for n in request.numbers)
@@ -88,30 +88,30 @@ def build_file_confirmation_blocks(
         each = (
             t("send.confirm.no_price")
             if price is None
-            else t("campaign.confirm.per_part", price=money(price))
+            else t("file_send.confirm.per_part", price=money(price))
         )
         country = escape(country_name(region, t.language))
-        lines.append(t("campaign.confirm.country", flag=flag(region), country=country, n=n, each=each))
+        lines.append(t("file_send.confirm.country", flag=flag(region), country=country, n=n, each=each))
     if lines:
         text = join_limited(t, lines, MAX_COUNTRY_LINES, "send.confirm.more_countries")
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{t('send.confirm.by_country')}\n{text}")))
 
-    if campaign.bad:
-        empty = t("campaign.confirm.empty_cell")
+    if plan.bad:
+        empty = t("file_send.confirm.empty_cell")
         bad = [
             t(
-                "campaign.confirm.bad_line",
+                "file_send.confirm.bad_line",
                 line=line,
                 raw=code(raw[:40]) if raw else empty,
                 why=escape(t.render(why)),
             )
-            for line, raw, why in campaign.bad
+            for line, raw, why in plan.bad
         ]
-        text = join_limited(t, bad, MAX_BAD_LINES, "campaign.confirm.more_rows")
-        title = t.count("campaign.confirm.bad", len(campaign.bad))
+        text = join_limited(t, bad, MAX_BAD_LINES, "file_send.confirm.more_rows")
+        title = t.count("file_send.confirm.bad", len(plan.bad))
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{title}\n{text}")))
-    if campaign.duplicates:
-        dropped = t("campaign.confirm.duplicates", n=campaign.duplicates)
+    if plan.duplicates:
+        dropped = t("file_send.confirm.duplicates", n=plan.duplicates)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=dropped)]))
 
     return [*blocks, *cost_blocks(t, estimate, balance)]

@@ -14,7 +14,7 @@ from bot.domain.spreadsheet import (
     parse_csv,
     parse_file,
     placeholders,
-    plan,
+    plan_messages,
     render,
     unknown_placeholders,
 )
@@ -67,12 +67,12 @@ def test_placeholders_render_and_report_missing_cells() -> None:
 
 def test_plan_keeps_good_rows_and_lists_bad_ones_with_line_numbers() -> None:
     data = "phone,name\n8613910825657,Ann\nabc,Bob\n447400123456,\n8613910825657,Ann again\n,Nobody\n"
-    campaign = plan(parse_csv(data.encode()), "Hi {name}")
-    assert [(r.line, r.number.msisdn, r.text) for r in campaign.rows] == [(2, "8613910825657", "Hi Ann")]
-    assert [line for line, _raw, _why in campaign.bad] == [3, 4, 6]
-    assert "{name}" in str(campaign.bad[1][2]) and campaign.duplicates == 1
+    plan = plan_messages(parse_csv(data.encode()), "Hi {name}")
+    assert [(r.line, r.number.msisdn, r.text) for r in plan.rows] == [(2, "8613910825657", "Hi Ann")]
+    assert [line for line, _raw, _why in plan.bad] == [3, 4, 6]
+    assert "{name}" in str(plan.bad[1][2]) and plan.duplicates == 1
     with pytest.raises(FileProblem, match=r"no column for \{city\}"):
-        plan(parse_csv(data.encode()), "Hi {city}")
+        plan_messages(parse_csv(data.encode()), "Hi {city}")
 
 
 def test_problems_and_left_out_rows_read_in_either_language() -> None:
@@ -84,18 +84,18 @@ def test_problems_and_left_out_rows_read_in_either_language() -> None:
         == str(caught.value)
         == ("The file has 4 rows; at most 3 can be sent at once.")
     )
-    assert chinese.render(caught.value.message) == chinese("campaign.problem.rows", n=4, most=3)
-    campaign = plan(parse_csv(b"phone,name\n,Ann\n447400123456,\n"), "Hi {name}")
-    assert [chinese.render(why) for _line, _raw, why in campaign.bad] == [
-        chinese("campaign.bad.no_number"),
-        chinese("campaign.bad.empty", fields="{name}"),
+    assert chinese.render(caught.value.message) == chinese("file_send.problem.rows", n=4, most=3)
+    plan = plan_messages(parse_csv(b"phone,name\n,Ann\n447400123456,\n"), "Hi {name}")
+    assert [chinese.render(why) for _line, _raw, why in plan.bad] == [
+        chinese("file_send.bad.no_number"),
+        chinese("file_send.bad.empty", fields="{name}"),
     ]
-    assert [english.render(why) for _line, _raw, why in campaign.bad] == ["no number", "empty {name}"]
+    assert [english.render(why) for _line, _raw, why in plan.bad] == ["no number", "empty {name}"]
 
 
 def test_identical_messages_are_not_personalised() -> None:
-    campaign = plan(parse_csv(b"phone,x\n8613910825657,1\n447400123456,2\n"), "Same for all")
-    assert not campaign.personalised and campaign.longest_parts == 1
+    plan = plan_messages(parse_csv(b"phone,x\n8613910825657,1\n447400123456,2\n"), "Same for all")
+    assert not plan.personalised and plan.longest_parts == 1
 
 
 cells = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=20).map(str.strip)

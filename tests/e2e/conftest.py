@@ -59,7 +59,7 @@ class World:
         status, body = await self.slack.command(text, **kwargs)
         assert status == 200, body
 
-    async def home_message(self, channel: str = CHANNEL, settled: bool = True) -> Message:
+    async def channel_message(self, channel: str = CHANNEL, settled: bool = True) -> Message:
         """The send's message in `channel`, once it shows the platform's outcome."""
 
         def ready() -> bool:
@@ -68,7 +68,7 @@ class World:
                 not settled or "Sending to the platform" not in blocks_text(message.blocks)
             )
 
-        await self.standin.wait_for(ready, what=f"a settled home message in {channel}")
+        await self.standin.wait_for(ready, what=f"a settled channel message in {channel}")
         message = self.standin.last_message(channel)
         assert message is not None
         return message
@@ -87,7 +87,7 @@ class World:
             message = self.standin.last_message(channel)
             return message is not None and text in blocks_text(message.blocks)
 
-        await self.standin.wait_for(showing, timeout=within, what=f"{text!r} in the home message")
+        await self.standin.wait_for(showing, timeout=within, what=f"{text!r} in the channel message")
         message = self.standin.last_message(channel)
         assert message is not None
         return message

@@ -228,7 +228,7 @@ async def test_a_chinese_user_sees_the_home_tab_in_chinese(make_world: MakeWorld
         sms_admins=WEI, sms_user_daily_recipients=100, public_url="https://sms.example.com/"
     )
     await world.send("send 8613910825657 你好", user=WEI)
-    await world.shows(ZH("home.counts.delivered", n=1))
+    await world.shows(ZH("channel_message.counts.delivered", n=1))
     await world.quiet()
     home = await open_home(world, WEI)
     text = blocks_text(home.blocks)
@@ -245,7 +245,7 @@ async def test_a_chinese_user_sees_the_home_tab_in_chinese(make_world: MakeWorld
     message = world.standin.last_message(CHANNEL)
     assert message is not None
     link = f"https://santo-test.slack.com/archives/{CHANNEL}/p{message.ts.replace('.', '')}"
-    assert ZH("home.counts.delivered", n=1) in text and ZH("app_home.sends.open", link=link) in text
+    assert ZH("channel_message.counts.delivered", n=1) in text and ZH("app_home.sends.open", link=link) in text
     assert ZH("app_home.health.title") in text and ZH("app_home.health.platform_ok") in text
     assert ZH("app_home.health.pending", n=0) in text
     for english in ("Balance", "Today", "Your last sends", "Delivered", "Refresh", "Setup health", "Reports"):

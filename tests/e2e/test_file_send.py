@@ -161,7 +161,7 @@ async def test_a_restart_half_way_sends_each_row_exactly_once(make_world: MakeWo
     confirmation = await review(first, view, with_file(first, csv, "Ticket {n}"))
     await send_it(first, confirmation)
     await first.standin.wait_for(lambda: len(first.sandbox.messages) >= 150, timeout=20, what="a part sent")
-    await first.shows("submitted")  # progress in the home message
+    await first.shows("submitted")  # progress in the channel message
     first.services.stopping.set()  # this process stops working (its loops end)
     await first.idle()
     before = len(first.sandbox.messages)
@@ -288,21 +288,21 @@ async def test_a_chinese_user_sees_file_problems_in_chinese(world: World) -> Non
     view = await open_modal(world, user=WEI)
     unknown = with_file(world, "phone,name\n8613910825657,A\n", "你好 {nme}", user=WEI)
     answer = await world.slack.submit_view(view, unknown, user=WEI)
-    no_column = Msg.of("campaign.problem.no_column", names="{nme}", columns="{phone}, {name}")
+    no_column = Msg.of("file_send.problem.no_column", names="{nme}", columns="{phone}, {name}")
     assert answer["errors"][BlockId.FILE] == ZH.render(no_column)
 
     no_valid = with_file(world, "phone,name\nabc,A\n,B\n", "你好", user=WEI)
     answer = await world.slack.submit_view(view, no_valid, user=WEI)
     rows = [
-        ZH("campaign.problem.bad_row", line=2, why=number_problem("abc")),
-        ZH("campaign.problem.bad_row", line=3, why=Msg.of("campaign.bad.no_number")),
+        ZH("file_send.problem.bad_row", line=2, why=number_problem("abc")),
+        ZH("file_send.problem.bad_row", line=3, why=Msg.of("file_send.bad.no_number")),
     ]
-    shown = {Language.ZH_HANS.value: ZH("campaign.problem.separator").join(rows)}
-    assert answer["errors"][BlockId.FILE] == ZH("campaign.problem.no_valid_row", shown=shown)
+    shown = {Language.ZH_HANS.value: ZH("file_send.problem.separator").join(rows)}
+    assert answer["errors"][BlockId.FILE] == ZH("file_send.problem.no_valid_row", shown=shown)
 
     wrong = with_file(world, "phone\n8613910825657\n", "你好", name="名单.pdf", user=WEI)
     answer = await world.slack.submit_view(view, wrong, user=WEI)
-    assert answer["errors"][BlockId.FILE] == ZH("campaign.problem.wrong_type")
+    assert answer["errors"][BlockId.FILE] == ZH("file_send.problem.wrong_type")
     assert not world.sandbox.messages
 
 
@@ -319,14 +319,14 @@ async def test_a_chinese_users_file_send_is_confirmed_and_shown_in_chinese(make_
     values = with_file(world, csv, "{姓名}，您的验证码是 {验证码}", name="名单.csv", user=WEI)
     confirmation = await review(world, view, values, user=WEI)
     text = blocks_text(confirmation.blocks)
-    assert ZH.count("campaign.confirm.head_personalised", 2, file="`名单.csv`", channel=CHANNEL) in text
-    assert ZH("campaign.confirm.sample", i=1, line=2, number="+86 139 1082 5657") in text
+    assert ZH.count("file_send.confirm.head_personalised", 2, file="`名单.csv`", channel=CHANNEL) in text
+    assert ZH("file_send.confirm.sample", i=1, line=2, number="+86 139 1082 5657") in text
     assert "王伟，您的验证码是 4821" in text
-    assert ZH.count("campaign.confirm.longest", 1, encoding="UCS-2") in text
-    assert ZH.count("campaign.confirm.bad", 2) in text
-    assert ZH("campaign.confirm.bad_line", line=3, raw="`abc`", why=number_problem("abc")) in text
-    empty = Msg.of("campaign.bad.empty", fields="{验证码}")
-    assert ZH("campaign.confirm.bad_line", line=4, raw="`+44 7400 123456`", why=empty) in text
+    assert ZH.count("file_send.confirm.longest", 1, encoding="UCS-2") in text
+    assert ZH.count("file_send.confirm.bad", 2) in text
+    assert ZH("file_send.confirm.bad_line", line=3, raw="`abc`", why=number_problem("abc")) in text
+    empty = Msg.of("file_send.bad.empty", fields="{验证码}")
+    assert ZH("file_send.confirm.bad_line", line=4, raw="`+44 7400 123456`", why=empty) in text
     assert country_name("CN", Language.ZH_HANS) in text
     for english in ("personalised", "Sample", "row", "left out", "at the longest", "Estimated cost"):
         assert english not in text
@@ -334,6 +334,6 @@ async def test_a_chinese_users_file_send_is_confirmed_and_shown_in_chinese(make_
     await world.slack.submit_view(confirmation, {}, user=WEI)
     await world.standin.wait_for(lambda: len(world.sandbox.messages) == 2, what="two messages")
     assert texts(world)["8613910825657"] == "王伟，您的验证码是 4821"
-    message = await world.home_message()
-    headline = ZH("home.headline.sms", to=ZH.count("home.numbers", 2), user=WEI, channel=CHANNEL)
+    message = await world.channel_message()
+    headline = ZH("channel_message.headline.sms", to=ZH.count("channel_message.numbers", 2), user=WEI, channel=CHANNEL)
     assert headline in blocks_text(message.blocks)

@@ -222,7 +222,7 @@ async def test_a_chinese_users_approval_request_and_its_answers_are_in_chinese(m
     assert request is not None
     text = blocks_text(request.blocks)
     cost = money(Decimal("0.16"))
-    numbers = ZH.count("home.numbers", 2)
+    numbers = ZH.count("channel_message.numbers", 2)
     assert ZH("approvals.request.sms", user=WEI, numbers=numbers, channel=CHANNEL, cost=cost) in text
     assert ZH("approvals.request.approve") in text and ZH("approvals.request.only_admins") in text
     assert request.text == ZH("approvals.request.fallback", n=2, cost=cost)
@@ -236,7 +236,7 @@ async def test_a_chinese_users_approval_request_and_its_answers_are_in_chinese(m
     await world.slack.click(ActionId.APPROVE, approval_id, user=ADMIN, channel="C0OPS")
     decided = ZH("approvals.decided.approved", user=ADMIN)
     await world.standin.wait_for(lambda: decided in blocks_text(request.blocks))
-    await world.shows(ZH("home.context.accepted"))
+    await world.shows(ZH("channel_message.context.accepted"))
     told = ZH("approvals.told.approved", admin=ADMIN, n=2, channel=CHANNEL)
     await world.standin.wait_for(lambda: any(m.text == told for m in world.standin.messages.values()))
     await world.slack.click(ActionId.APPROVE, approval_id, user=SECOND_ADMIN, channel="C0OPS")

@@ -79,7 +79,7 @@ async def test_help_and_unknown_subcommands(world: World) -> None:
 
 async def test_status_merges_platform_and_app(world: World) -> None:
     await world.send("send 8613910825657,8613910820402 hello")
-    message = await world.home_message()
+    message = await world.channel_message()
     msgid = (await world.recipients())[0].msgid
     assert msgid and msgid in str(message.blocks)
     await world.sandbox.drain()
@@ -122,7 +122,7 @@ async def test_a_chinese_speaker_is_told_in_chinese_what_country_to_type(world: 
 
 async def test_a_chinese_speaker_reads_a_status_in_chinese(world: World) -> None:
     await world.send("send 8613910825657,8613910820402 hello")
-    await world.home_message()
+    await world.channel_message()
     msgid = (await world.recipients())[0].msgid
     await world.sandbox.drain()
     await world.quiet()

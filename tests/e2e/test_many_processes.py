@@ -202,7 +202,7 @@ async def store_sends(
     db: Database, slack: AsyncWebClient, count: int, size: int, tag: str
 ) -> list[StoredSend]:
     """`count` sends of `size` numbers each, as the send pipeline stores them after the platform
-    accepted each with one msgid; each has a real home message in the stand-in."""
+    accepted each with one msgid; each has a real channel message in the stand-in."""
     sends = []
     for s in range(count):
         numbers = tuple(number(s, i) for i in range(size))

@@ -1,4 +1,4 @@
-"""`/sms send` and `/sms voice`: the home message, the platform, the store, the errors."""
+"""`/sms send` and `/sms voice`: the channel message, the platform, the store, the errors."""
 
 from bot.domain.numbers import country_name
 from bot.domain.states import NumberStatus, SendState
@@ -14,7 +14,7 @@ WEI = "U0WEI"
 
 async def test_quick_send_to_one_number(world: World) -> None:
     await world.send("send +8613910825657 Your code is 4821")
-    message = await world.home_message()
+    message = await world.channel_message()
     text = blocks_text(message.blocks)
     assert "SMS to +86 139 1082 5657" in text
     assert "<@U0ALICE>" in text and f"<#{CHANNEL}>" in text
@@ -32,7 +32,7 @@ async def test_quick_send_to_one_number(world: World) -> None:
 
 async def test_quick_send_to_several_numbers_shows_counts(world: World) -> None:
     await world.send("send 8613910825657,+447400123456,008613910825657 hello")
-    message = await world.home_message()
+    message = await world.channel_message()
     text = blocks_text(message.blocks)
     assert "SMS to 2 numbers" in text  # the duplicate is dropped
     assert "*Pending* 2" in text or "*Delivered* 2" in text
@@ -42,7 +42,7 @@ async def test_quick_send_to_several_numbers_shows_counts(world: World) -> None:
 
 async def test_outside_text_is_escaped(world: World) -> None:
     await world.send("send 8613910825657 <!channel> click <https://evil.example|here> <@U0BOB>")
-    message = await world.home_message()
+    message = await world.channel_message()
     text = blocks_text(message.blocks)
     assert "<!channel>" not in text and "<https://evil" not in text and "<@U0BOB>" not in text
     assert "&lt;!channel&gt;" in text
@@ -67,7 +67,7 @@ async def test_bad_quick_sends_send_nothing(world: World) -> None:
 
 async def test_voice_call_with_language(world: World) -> None:
     await world.send("voice 8613910825657 en-us Your code is 4821")
-    message = await world.home_message()
+    message = await world.channel_message()
     text = blocks_text(message.blocks)
     assert "Voice call to +86 139 1082 5657" in text and "voice en-us" in text
     [sent] = world.sandbox.messages.values()
@@ -94,7 +94,7 @@ async def test_cannot_post_tells_the_user_and_sends_nothing(world: World) -> Non
 async def test_rejected_send_shows_the_code_meaning(world: World) -> None:
     world.sandbox.set_balance("Acme01", 0)
     await world.send("send 8613910825657 hello")
-    message = await world.home_message()
+    message = await world.channel_message()
     text = blocks_text(message.blocks)
     assert "Rejected" in text and "0107 — insufficient balance or credit" in text
     [send] = await world.sends()
@@ -107,7 +107,7 @@ async def test_unknown_outcome_is_said_and_not_retried(make_world: MakeWorld) ->
     await world.command("price CN")  # the price is cached; from now on the platform is too slow
     world.sandbox.config.latency = 1.5
     await world.send("send 8613910825657 hello")
-    message = await world.home_message()
+    message = await world.channel_message()
     text = blocks_text(message.blocks)
     assert "Outcome unknown" in text and "Don't resend" in text
     [send] = await world.sends()
@@ -126,7 +126,7 @@ async def test_above_the_recipient_threshold_a_quick_send_asks_first(make_world:
     responses = len(world.standin.responses)
     status, _ = await world.slack.click(ActionId.CONFIRM_SEND, draft)
     assert status == 200
-    await world.home_message()
+    await world.channel_message()
     await world.idle()
     status, _ = await world.slack.click(ActionId.CONFIRM_SEND, draft)
     await world.standin.wait_for(lambda: "already sent" in world.standin.responses[-1].text)
@@ -154,13 +154,13 @@ async def test_a_chinese_speakers_send_reads_chinese_in_the_channel_and_an_engli
     world: World,
 ) -> None:
     await world.send("send +8613910825657 您好，您的验证码是 4821", user=WEI)
-    message = await world.shows(ZH("home.counts.delivered", n=1))
+    message = await world.shows(ZH("channel_message.counts.delivered", n=1))
     text = blocks_text(message.blocks)
-    assert ZH("home.context.accepted") in text and "<@U0WEI>" in text
+    assert ZH("channel_message.context.accepted") in text and "<@U0WEI>" in text
     assert "sent by" not in text and "Delivered" not in text
     await world.send("send +8613910825658 Your code is 4821")
     english = blocks_text((await world.shows("*Delivered* 1")).blocks)
-    assert "sent by <@U0ALICE>" in english and ZH("home.context.accepted") not in english
+    assert "sent by <@U0ALICE>" in english and ZH("channel_message.context.accepted") not in english
     assert [send.ui_language for send in await world.sends()] == ["zh-Hans", "en"]
 
 
@@ -188,7 +188,7 @@ async def test_a_chinese_speakers_confirmation_and_its_buttons_read_chinese(make
     await world.standin.wait_for(
         lambda: any(r.text == ZH.count("quick.confirm.sending", 2) for r in world.standin.responses)
     )
-    await world.shows(ZH("home.counts.delivered", n=2))
+    await world.shows(ZH("channel_message.counts.delivered", n=2))
     await world.slack.click(ActionId.CANCEL_SEND, draft, user=WEI)
     await world.standin.wait_for(lambda: world.standin.responses[-1].text == ZH("quick.confirm.gone"))
     assert len(world.sandbox.messages) == 1

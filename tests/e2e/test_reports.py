@@ -232,19 +232,19 @@ async def test_a_chinese_senders_message_and_thread_are_in_chinese(world: World)
     zh = TEXTS[Language.ZH_HANS]
     await world.send("send 8613910825657,8613910820402 你好", user="U0WEI", channel="C0RANDOM")
     await world.send("send 8613910825657,8613910820402 hello")
-    counts = [zh("home.counts.delivered", n=1), zh("home.counts.failed", n=1), zh("home.counts.pending", n=0)]
+    counts = [zh("channel_message.counts.delivered", n=1), zh("channel_message.counts.failed", n=1), zh("channel_message.counts.pending", n=0)]
     wei = await world.shows(" · ".join(counts), channel="C0RANDOM")
     alice = await world.shows("*Delivered* 1 · *Failed* 1 · *Pending* 0")
     await world.standin.wait_for(lambda: bool(world.standin.thread("C0RANDOM", wei.ts)), what="Wei's thread")
     wei = world.standin.messages[("C0RANDOM", wei.ts)]
 
     text = blocks_text(wei.blocks)
-    to = zh.count("home.numbers", 2)
-    assert zh("home.headline.sms", to=to, user="U0WEI", channel="C0RANDOM") in text
-    reason = zh("home.failure_reasons.reason", meaning=Msg.of("codes.report.402"), code="402", n=1)
-    assert zh("home.failure_reasons.summary", reasons=reason) in text
-    assert zh("home.context.accepted") in text and zh("home.buttons.retry", n=1) in text
-    assert wei.text == zh("home.fallback.sms", n=2, counts=" · ".join(counts)).replace("*", "")
+    to = zh.count("channel_message.numbers", 2)
+    assert zh("channel_message.headline.sms", to=to, user="U0WEI", channel="C0RANDOM") in text
+    reason = zh("channel_message.failure_reasons.reason", meaning=Msg.of("codes.report.402"), code="402", n=1)
+    assert zh("channel_message.failure_reasons.summary", reasons=reason) in text
+    assert zh("channel_message.context.accepted") in text and zh("channel_message.buttons.retry", n=1) in text
+    assert wei.text == zh("channel_message.fallback.sms", n=2, counts=" · ".join(counts)).replace("*", "")
     for word in ("Delivered", "Failed", "Pending", "sent by", "Accepted", "part", "Retry", "keyword"):
         assert word not in text
 

@@ -92,8 +92,8 @@ async def schedule(world: World, text: str = "later", user: str = "U0ALICE") -> 
     confirmation = await review(world, view, values, user)
     assert t("send.confirm.scheduled", when="<!date^") in blocks_text(confirmation.blocks)
     await world.slack.submit_view(confirmation, {}, user=user)
-    message = await world.shows(t("home.outcome.scheduled", when="<!date^"))
-    assert t("home.date", date="{date_long_pretty}", time="{time}") in blocks_text(message.blocks)
+    message = await world.shows(t("channel_message.outcome.scheduled", when="<!date^"))
+    assert t("channel_message.date", date="{date_long_pretty}", time="{time}") in blocks_text(message.blocks)
     await world.standin.wait_for(
         lambda: bool(button(world, ActionId.CANCEL_SCHEDULED)), what="the Cancel button"
     )
@@ -186,7 +186,7 @@ async def test_a_chinese_user_retries_in_chinese(world: World) -> None:
     """Wei (zh-CN) retries his failed number: the confirmation, the answers to his clicks and the
     retry's message are in Chinese; Alice, pressing the same button, is answered in English."""
     await world.send("send 8613910825657,8613910820402 你好", user=WEI)
-    first = await world.shows(ZH("home.buttons.retry", n=1))
+    first = await world.shows(ZH("channel_message.buttons.retry", n=1))
     send_id = button(world, ActionId.RETRY_FAILED)
     assert send_id
     await world.slack.click(ActionId.RETRY_FAILED, send_id, user=WEI)
@@ -202,7 +202,7 @@ async def test_a_chinese_user_retries_in_chinese(world: World) -> None:
         lambda: last_response(world) == "<@U0WEI> is already preparing a retry of this send."
     )
     await world.slack.click(ActionId.RETRY_FAILED, "424242", user=WEI)
-    await world.standin.wait_for(lambda: last_response(world) == ZH("home.unknown_send"))
+    await world.standin.wait_for(lambda: last_response(world) == ZH("channel_message.unknown_send"))
 
     await world.slack.submit_view(confirmation, {}, user=WEI)
     await world.standin.wait_for(lambda: len(world.sandbox.messages) == 2, what="the retry's submit")
@@ -212,7 +212,7 @@ async def test_a_chinese_user_retries_in_chinese(world: World) -> None:
     retry = world.standin.last_message(CHANNEL)
     assert retry is not None and retry.ts != first.ts
     shown = blocks_text(retry.blocks)
-    assert ZH("home.context.retry_of_link", link=sends[1].origin_link) in shown and "retry of" not in shown
+    assert ZH("channel_message.context.retry_of_link", link=sends[1].origin_link) in shown and "retry of" not in shown
     await world.slack.click(ActionId.RETRY_FAILED, send_id, user=WEI)
     await world.standin.wait_for(lambda: last_response(world) == ZH("retry.already_retried"))
 
@@ -221,7 +221,7 @@ async def test_a_retry_is_in_the_language_of_whoever_retries(world: World) -> No
     """Alice retries Wei's send: her confirmation and the retry's message are English, while
     Wei's first message stays Chinese."""
     await world.send("send 8613910825657,8613910820402 你好", user=WEI)
-    first = await world.shows(ZH("home.buttons.retry", n=1))
+    first = await world.shows(ZH("channel_message.buttons.retry", n=1))
     send_id = button(world, ActionId.RETRY_FAILED)
     assert send_id
     await world.slack.click(ActionId.RETRY_FAILED, send_id)
@@ -234,7 +234,7 @@ async def test_a_retry_is_in_the_language_of_whoever_retries(world: World) -> No
     retry = world.standin.last_message(CHANNEL)
     assert retry is not None and "retry of <" in blocks_text(retry.blocks)
     original = blocks_text(world.standin.messages[(CHANNEL, first.ts)].blocks)
-    assert ZH("home.counts.failed", n=1) in original and "Failed" not in original
+    assert ZH("channel_message.counts.failed", n=1) in original and "Failed" not in original
 
 
 async def test_a_chinese_users_scheduled_send_and_its_cancel(make_world: MakeWorld) -> None:
@@ -251,10 +251,10 @@ async def test_a_chinese_users_scheduled_send_and_its_cancel(make_world: MakeWor
     message = world.standin.last_message(CHANNEL)
     assert message is not None
     actions = next(b for b in message.blocks if b["type"] == "actions")
-    assert actions["elements"][0]["text"]["text"] == ZH("home.buttons.cancel")
+    assert actions["elements"][0]["text"]["text"] == ZH("channel_message.buttons.cancel")
     assert "Scheduled" not in blocks_text(message.blocks) and " at " not in blocks_text(message.blocks)
     await world.slack.click(ActionId.CANCEL_SCHEDULED, weis, user=WEI)
-    await world.shows(ZH("home.outcome.cancelled_by", user=WEI))
+    await world.shows(ZH("channel_message.outcome.cancelled_by", user=WEI))
     await world.slack.click(ActionId.CANCEL_SCHEDULED, weis, user=WEI)
     await world.standin.wait_for(lambda: last_response(world) == ZH("scheduled.too_late"))
     await world.idle()

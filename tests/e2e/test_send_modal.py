@@ -85,7 +85,7 @@ async def test_round_trip_from_form_to_channel(world: World) -> None:
         lambda: any("Sent — follow it in" in blocks_text(v.blocks) for v in world.standin.views.values()),
         what="the sent notice",
     )
-    message = await world.home_message()
+    message = await world.channel_message()
     assert "SMS to 2 numbers" in blocks_text(message.blocks) and "Sender `ACME`" in blocks_text(
         message.blocks
     )
@@ -118,7 +118,7 @@ async def test_two_hundred_numbers_go_in_batches_and_fit_slack_limits(make_world
     text = blocks_text(confirmation.blocks)
     assert "Send this SMS to 200 numbers" in text and "2 parts per message" in text
     await world.slack.submit_view(confirmation, {})
-    message = await world.home_message()
+    message = await world.channel_message()
     await world.idle()
     assert len(world.sandbox.messages) == 2  # MULTI_MT_REQUEST batches of 100
     assert {len(m.recipients) for m in world.sandbox.messages.values()} == {100}
@@ -155,7 +155,7 @@ async def test_a_chinese_user_gets_the_form_its_errors_and_the_confirmation_in_c
     assert view.payload["submit"]["text"] == ZH("send.modal.submit")
     labels = {b["block_id"]: b["label"]["text"] for b in view.blocks if b["type"] == "input"}
     assert labels[BlockId.RECIPIENTS] == ZH("send.modal.recipients")
-    assert labels[BlockId.FILE] == ZH("campaign.field.label")
+    assert labels[BlockId.FILE] == ZH("file_send.field.label")
     kinds = next(b for b in view.blocks if b["block_id"] == BlockId.KIND)["element"]["options"]
     assert [o["text"]["text"] for o in kinds] == [ZH("send.modal.sms"), ZH("send.modal.voice")]
 
@@ -181,8 +181,8 @@ async def test_a_chinese_user_gets_the_form_its_errors_and_the_confirmation_in_c
     await world.standin.wait_for(
         lambda: ZH("send.notice.sent", channel=CHANNEL) in texts_of_views(world), what="the sent notice"
     )
-    message = await world.home_message()  # in the channel, in its sender's language
-    headline = ZH("home.headline.sms", to=ZH.count("home.numbers", 2), user=WEI, channel=CHANNEL)
+    message = await world.channel_message()  # in the channel, in its sender's language
+    headline = ZH("channel_message.headline.sms", to=ZH.count("channel_message.numbers", 2), user=WEI, channel=CHANNEL)
     assert headline in blocks_text(message.blocks)
     [send] = await world.sends()
     assert send.ui_language == Language.ZH_HANS.value

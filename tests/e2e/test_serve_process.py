@@ -63,7 +63,7 @@ async def test_sigterm_finishes_a_send_in_flight(serve: Serve, database_url: str
         await standin.wait_for(lambda: bool(standin.responses))
         status, _ = await slack.command("send 8613910825657 hello")
         assert status == 200
-        await standin.wait_for(lambda: bool(standin.calls_to("chat.postMessage")), what="the home message")
+        await standin.wait_for(lambda: bool(standin.calls_to("chat.postMessage")), what="the channel message")
         process.send_signal(signal.SIGTERM)  # the submit is still waiting on the slow platform
         assert await asyncio.wait_for(process.wait(), timeout=15) == 0
     finally:

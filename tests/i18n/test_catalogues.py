@@ -152,9 +152,9 @@ def test_chinese_texts_are_chinese() -> None:
 
 def test_a_count_picks_its_form() -> None:
     english, chinese = TEXTS[Language.EN], TEXTS[Language.ZH_HANS]
-    assert english.count("home.numbers", 1) == "1 number"
-    assert english.count("home.numbers", 2_000) == "2,000 numbers"
-    assert chinese.count("home.numbers", 1) == "1 个号码"
+    assert english.count("channel_message.numbers", 1) == "1 number"
+    assert english.count("channel_message.numbers", 2_000) == "2,000 numbers"
+    assert chinese.count("channel_message.numbers", 1) == "1 个号码"
 
 
 def test_a_stored_text_renders_later_in_either_language() -> None:
@@ -190,6 +190,6 @@ def test_the_checker_finds_hard_coded_texts() -> None:
         'x = f"Sent to {n} numbers"\n'
         'b = Button(text="Cancel")\n'
         'log.info("sent to %d numbers", n)\n'
-        'y = t("home.sent", n=n)\n'
+        'y = t("channel_message.sent", n=n)\n'
     )
     assert [line for line, _ in hard_coded(source)] == [1, 2]

@@ -12,7 +12,7 @@ from bot.domain.states import NumberStatus, SendKind, SendState
 from bot.i18n import TEXTS, Language, Msg
 from bot.store.models import Failure, SendView
 from bot.store.tables import Send
-from bot.views.channel_message import build_home_message
+from bot.views.channel_message import build_channel_message
 from bot.views.confirm import build_confirmation_blocks, build_confirmation_message
 from bot.views.failures import MAX_PER_REPLY, build_failures_reply
 
@@ -56,7 +56,7 @@ def test_home_message_of_a_10000_number_send() -> None:
         msgids=[f"{i:020d}" for i in range(100)],
         failure_reasons=Counter({"402": 400, "404": 200, "403": 50, "401": 30, "501": 20}),
     )
-    _fallback, blocks = build_home_message(TEXTS[Language.EN], view)
+    _fallback, blocks = build_channel_message(TEXTS[Language.EN], view)
     text = within_limits(blocks)
     assert "10,000 numbers" in text and "*Delivered* 9,000" in text and "*Failed* 700" in text
     assert "(+97 more)" in text  # msgids are summarised

@@ -156,7 +156,7 @@ def test_with_a_chinese_locale_the_console_speaks_chinese(tmp_path: Path) -> Non
 
     quick = after(out, f"{PROMPT}{ZH_QUICK}\n").split(PROMPT)[0]
     assert quick.startswith(f"{head()}\n") and f"{head('updated')}\n" in quick
-    headline = ZH("home.headline.sms", to=ZH.count("home.numbers", 2), user="U0ALICE", channel="C0GENERAL")
+    headline = ZH("channel_message.headline.sms", to=ZH.count("channel_message.numbers", 2), user="U0ALICE", channel="C0GENERAL")
     thread = ZH("console.head.thread", author="Santo", parent=mrkdwn(headline, NAMES), marks="")
     assert f"  └ {thread}\n" in quick and ZH("codes.report.402") in after(quick, thread)
 
