@@ -9,11 +9,15 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.i18n import TEXTS, Language, Msg
+from bot.notifier import LEASE
 from bot.numbers import parse_number
 from bot.sandbox import SandboxConfig
 from bot.santo.models import BatchOutcome, SubmitResult
+from bot.store.db import now
+from bot.store.notify import claim_inbound
 from bot.store.sends import NewSend, create_send, finish_send, record_batch
 from bot.store.tables import BadCallback, Inbound, NumberStatus, Report, SendKind
+from bot.web import NOTIFIER
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
 
 MANUAL_43 = (
@@ -270,3 +274,30 @@ async def test_the_inbox_is_written_in_the_default_language(make_world: MakeWorl
     assert posted is not None
     heading = TEXTS[Language.ZH_HANS]("inbox.message", command="MO_REQUEST", raw="")
     assert posted.text.startswith(heading) and "Inbound" not in posted.text
+
+
+async def test_inbound_callbacks_arriving_together_are_each_posted_once(make_world: MakeWorld) -> None:
+    world = await make_world(santo_inbox_channel="C0INBOX")
+    queries = [f"?command=MO_REQUEST&da=8613910825657&sm=hello-{i}" for i in range(5)] + [
+        "?command=MO_PING&seq=ping-5",
+        "?command=MO_REQUEST&da=8613910825657&sm=nul%00-6",
+        "?command=" + "X" * 40 + "&seq=long-7",
+    ]
+    answers = await asyncio.gather(*(get(world.report_url + q) for q in queries))
+    assert [status for status, _ in answers] == [200] * len(queries)
+
+    def posted() -> list[str]:
+        return [m.text for m in world.standin.channel_messages("C0INBOX")]
+
+    await world.standin.wait_for(lambda: len(posted()) >= len(queries), what="every inbound message posted")
+    notifier = world.app[NOTIFIER]
+    for _ in range(3):
+        await notifier.pass_once()
+    await asyncio.sleep(1.5)  # the notifier's own passes too
+    # Once the claims' lease is over, nothing is left to post either.
+    assert await claim_inbound(world.services.db, 10, LEASE, now() + 3 * LEASE) == []
+    texts = posted()
+    assert len(texts) == len(queries)
+    for i in range(len(queries)):
+        assert len([t for t in texts if f"-{i}" in t]) == 1, (i, texts)
+    assert any("MO_PING" in t for t in texts) and any("X" * 32 in t for t in texts)
