@@ -20,7 +20,7 @@ from bot.santo.codes import Command
 from bot.santo.reports import ReportError, parse_report
 from bot.services import Services
 from bot.store.db import now
-from bot.store.reports import Callback, store_callbacks
+from bot.store.reports import REPORT_LENGTHS, Callback, store_callbacks
 
 log = logging.getLogger(__name__)
 
@@ -161,9 +161,9 @@ def _understood(params: dict[str, str], raw: str) -> tuple[Callback, web.Respons
     command = params.get("command", "").strip().upper()
     if command and command != Command.RT_REQUEST:
         answer = f"command={quote(command)}&rtstat=ACCEPTD&rterrcode=000"
-        return Callback(raw=raw, command=command[:32]), web.Response(text=answer)
+        return Callback(raw=raw, command=command), web.Response(text=answer)
     try:
-        report = parse_report(params)
+        report = parse_report(params, REPORT_LENGTHS)
     except ReportError as exc:
         log.warning("malformed report (%s): %s", exc, raw[:500])
         return (
