@@ -13,8 +13,10 @@ from bot.notifier import LEASE
 from bot.numbers import parse_number
 from bot.sandbox import SandboxConfig
 from bot.santo.models import BatchOutcome, SubmitResult
+from bot.santo.reports import StatusReport
 from bot.store.db import now
 from bot.store.notify import claim_inbound
+from bot.store.reports import Callback
 from bot.store.sends import NewSend, create_send, finish_send, record_batch
 from bot.store.tables import BadCallback, Inbound, NumberStatus, Report, SendKind
 from bot.web import NOTIFIER
@@ -306,6 +308,37 @@ async def test_reports_too_long_for_the_store_are_refused_alone_in_a_burst(world
     await world.shows("*Delivered* 100 · *Failed* 0 · *Pending* 0")
     assert await count(world, Report) == 100
     assert await count(world, BadCallback) == len(bad)
+
+
+async def test_a_batch_failing_in_the_database_still_stores_its_good_reports(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A report the database refuses for a reason the route did not see (here: text no driver
+    encodes, and on PostgreSQL a NUL character; the route refuses both, so they are handed to
+    the writer directly) fails alone: the reports committed with it are retried one by one."""
+    numbers = [f"86139108{i:05d}" for i in range(20)]
+    await store_send(world, "m-mixed", *numbers)
+
+    def callback(msgid: str, number: str) -> Callback:
+        content = f"{msgid}|0|DELIVRD||"
+        raw = f"command=RT_REQUEST&msgid={msgid}&da={number}&rsm={content}"
+        return Callback(raw=raw, report=StatusReport(msgid, number, "0", "DELIVRD", content))
+
+    surrogate = callback("m-\ud800", "8613910899999")  # no database driver encodes a lone surrogate
+    nul = callback("m-\x00", "8613910899998")  # PostgreSQL refuses NUL in text; SQLite keeps it
+    good = [callback("m-mixed", number) for number in numbers]
+    writer = world.writer()
+    with caplog.at_level(logging.WARNING, logger="bot.intake"):
+        # Queued before the writer runs again: one batch.
+        answers = [writer.submit(c) for c in [*good[:10], surrogate, nul, *good[10:]]]
+        results = await asyncio.gather(*answers, return_exceptions=True)
+    assert results[:10] + results[12:] == [None] * 20
+    assert isinstance(results[10], Exception)
+    postgresql = not world.services.db.is_sqlite
+    assert isinstance(results[11], Exception) if postgresql else results[11] is None
+    assert any("storing them one by one" in r.getMessage() for r in caplog.records)
+    await world.shows("*Delivered* 20 · *Failed* 0 · *Pending* 0")
+    assert await count(world, Report) == 20 if postgresql else 21
 
 
 async def test_inbound_callbacks_arriving_together_are_each_posted_once(make_world: MakeWorld) -> None:
