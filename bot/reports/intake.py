@@ -19,8 +19,8 @@ from bot.santo.codes import Command
 from bot.santo.redact import mask_passwords
 from bot.santo.reports import ReportError, parse_report
 from bot.services import Services
-from bot.store.db import now
-from bot.store.reports import Callback, store_callbacks
+from bot.store.db import now, unavailable
+from bot.store.reports import REPORT_LENGTHS, Callback, store_callbacks
 
 log = logging.getLogger(__name__)
 
@@ -72,19 +72,46 @@ class ReportWriter:
         await self.flush()
 
     async def _commit(self, batch: list[tuple[Callback, asyncio.Future[None]]]) -> None:
+        """Commit `batch` and answer its requests. If it fails for what one of its callbacks
+        holds, the others must not fail with it (the platform would send them all again, to
+        fail together again): each is then committed on its own, and only those failing alone
+        are answered with the error. A database that is away fails the whole batch at once."""
+        failed = await self._store(batch)
+        if failed is None or len(batch) == 1 or unavailable(failed):
+            self._answer(batch, failed)
+            return
+        log.warning(
+            "a batch of %d callbacks failed (%s); storing them one by one", len(batch), _first_line(failed)
+        )
+        for index, item in enumerate(batch):
+            failed = await self._store([item])
+            if failed is not None and unavailable(failed):
+                self._answer(batch[index:], failed)
+                return
+            self._answer([item], failed)
+
+    async def _store(self, batch: list[tuple[Callback, asyncio.Future[None]]]) -> Exception | None:
+        """Commit the batch's callbacks in one transaction; the error if that failed."""
         try:
             await store_callbacks(self.services.db, [callback for callback, _ in batch], now())
         except Exception as exc:
-            log.exception("could not store %d callback(s); the platform is told to try again", len(batch))
-            for _, done in batch:
-                if not done.done():
-                    done.set_exception(exc)
-            return
+            return exc
         self.batches += 1
-        for _, done in batch:
-            if not done.done():
-                done.set_result(None)
         self.services.wake_notifier()
+        return None
+
+    @staticmethod
+    def _answer(batch: list[tuple[Callback, asyncio.Future[None]]], failed: Exception | None) -> None:
+        if failed is not None:
+            what = f"{len(batch)} callbacks" if len(batch) > 1 else f"a callback ({batch[0][0].raw[:200]!r})"
+            log.error("could not store %s; the platform is told to try again", what, exc_info=failed)
+        for _, done in batch:
+            if done.done():  # its request was cancelled
+                continue
+            if failed is None:
+                done.set_result(None)
+            else:
+                done.set_exception(failed)
 
     async def flush(self) -> None:
         """Commit what is still queued (at shutdown, after the server stopped taking requests)."""
@@ -100,6 +127,10 @@ class ReportWriter:
             self._token = (secret, None if secret is None else secret.get_secret_value().encode())
         expected = self._token[1]
         return expected is not None and hmac.compare_digest(given.encode(), expected)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:300]
 
 
 WRITER = web.AppKey("report_writer", ReportWriter)
@@ -161,9 +192,9 @@ def _understood(params: dict[str, str], raw: str) -> tuple[Callback, web.Respons
     command = params.get("command", "").strip().upper()
     if command and command != Command.RT_REQUEST:
         answer = f"command={quote(command)}&rtstat=ACCEPTD&rterrcode=000"
-        return Callback(raw=raw, command=command[:32]), web.Response(text=answer)
+        return Callback(raw=raw, command=command), web.Response(text=answer)
     try:
-        report = parse_report(params)
+        report = parse_report(params, REPORT_LENGTHS)
     except ReportError as exc:
         log.warning("malformed report (%s): %s", exc, raw[:500])
         return (

@@ -6,6 +6,7 @@ import binascii
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from bot.i18n import Msg
 from bot.santo.codes import Command, report_meaning
@@ -13,7 +14,7 @@ from bot.santo.codes import Command, report_meaning
 CODINGS = {"15": "gbk", "8": "utf-16-be", "0": "iso-8859-1"}
 """`dc` values the manual and public clients use."""
 
-_CONTENT = re.compile(r"^(?P<msgid>[^|]*)\|(?P<value>\d+)\|(?P<code>[^|]*)\|\|?\s*$")
+_CONTENT = re.compile(r"^(?P<msgid>[^|]*)\|(?P<value>[0-9]+)\|(?P<code>[^|]*)\|\|?\s*$")
 
 
 class ReportError(ValueError):
@@ -57,11 +58,18 @@ def decode_sm(sm: str, dc: str) -> str:
         raise ReportError(f"sm is not valid {coding} text") from None
 
 
-def parse_report(params: Mapping[str, str]) -> StatusReport:
-    """Parse an RT_REQUEST's parameters; `rsm` wins when present, else `sm` is decoded by `dc`."""
+def parse_report(
+    params: Mapping[str, str], max_lengths: Mapping[str, int] = MappingProxyType({})
+) -> StatusReport:
+    """Parse an RT_REQUEST's parameters; `rsm` wins when present, else `sm` is decoded by `dc`.
+
+    `max_lengths`: the most characters each of msgid, da, value and code may have (where the
+    report is to be kept); a longer one is refused, said by its name."""
     msgid = params.get("msgid", "").strip()
     if not msgid:
         raise ReportError("missing msgid")
+    if not msgid.isprintable():
+        raise ReportError("msgid has a character that is not printable")
     number = params.get("da", "").strip().lstrip("+")
     if not number:
         raise ReportError("missing da (the destination number)")
@@ -80,4 +88,11 @@ def parse_report(params: Mapping[str, str]) -> StatusReport:
     code = match["code"].strip()
     if not code:
         raise ReportError("content has no status code")
-    return StatusReport(msgid=msgid, number=number, value=match["value"], code=code, content=content)
+    if not code.isprintable():
+        raise ReportError("the status code has a character that is not printable")
+    value = match["value"]
+    for name, given in (("msgid", msgid), ("da", number), ("value", value), ("code", code)):
+        limit = max_lengths.get(name)
+        if limit is not None and len(given) > limit:
+            raise ReportError(f"{name} is too long: {len(given)} characters, at most {limit}")
+    return StatusReport(msgid=msgid, number=number, value=value, code=code, content=content)

@@ -14,6 +14,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -33,6 +34,17 @@ SQLITE_TIMEOUT = 10.0
 """Seconds a SQLite connection waits for another one's write lock."""
 
 T = TypeVar("T")
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether a failed write failed for the database's sake (unreachable, connection lost,
+    locked, disk trouble), not for what was written: the same write is likely to fail again
+    at once, whatever it holds."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(
+        exc, OperationalError | InterfaceError | sqlite3.OperationalError | sqlite3.InterfaceError | OSError
+    )
 
 
 def alembic_config(url: str) -> Config:

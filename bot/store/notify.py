@@ -104,7 +104,10 @@ _CLAIM_INBOUND = (
     .values(claimed_until=bindparam("until"))
     .returning(_inbound.c.id)
 )
-_INBOUND_POSTED = update(_inbound).where(_inbound.c.id == bindparam("id")).values(posted_at=bindparam("at"))
+# Bind names are not column names: an UPDATE reserves those for its SET clause.
+_INBOUND_POSTED = (
+    update(_inbound).where(_inbound.c.id == bindparam("inbound_id")).values(posted_at=bindparam("at"))
+)
 
 
 async def claim_dirty(db: Database, limit: int, lease: timedelta, now: datetime) -> list[Claim]:
@@ -168,7 +171,7 @@ async def claim_inbound(db: Database, limit: int, lease: timedelta, now: datetim
 
 
 async def mark_inbound_posted(db: Database, inbound_id: int, now: datetime) -> None:
-    params = {"id": inbound_id, "at": now}
+    params = {"inbound_id": inbound_id, "at": now}
     await db.write(lambda connection: connection.execute(_INBOUND_POSTED, params), durable=False)
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from types import MappingProxyType
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import DateTime, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import Column, DateTime, String, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -31,6 +32,30 @@ _sends = cast(Table, Send.__table__)
 _reports = cast(Table, Report.__table__)
 _bad = cast(Table, BadCallback.__table__)
 _inbound = cast(Table, Inbound.__table__)
+
+
+def _length(*columns: Column[Any]) -> int:
+    """The most characters every one of these columns holds."""
+    return min(cast(int, cast(String, column.type).length) for column in columns)
+
+
+REPORT_LENGTHS: Mapping[str, int] = MappingProxyType(
+    {
+        "msgid": _length(_reports.c.msgid, _recipients.c.msgid),
+        "da": _length(_reports.c.number, _recipients.c.number),
+        "value": _length(_reports.c.value),
+        "code": _length(_reports.c.code, _recipients.c.code),
+    }
+)
+"""The most characters each field of a report may have to be kept (`parse_report`'s
+`max_lengths`): a longer one would fail its whole batch where the database holds to them."""
+_COMMAND_LENGTH = _length(_inbound.c.command)
+
+
+def _storable(text: str) -> str:
+    """Text as every database keeps it: PostgreSQL refuses NUL characters."""
+    return text.replace("\x00", "\ufffd")
+
 
 # Built once: a report batch runs these on every commit.
 _APPLY = (
@@ -93,15 +118,17 @@ class _Batch:
 
     @classmethod
     def of(cls, callbacks: Sequence[Callback]) -> _Batch:
+        """The callbacks' rows; their free text made storable (the command cut to its column)."""
         batch = cls()
         for c in callbacks:
+            raw = _storable(c.raw)
             if c.report is not None:
                 r = c.report
-                batch.reports.setdefault((r.msgid, r.number, r.value, r.code), c.raw)
+                batch.reports.setdefault((r.msgid, r.number, r.value, r.code), raw)
             if c.bad_reason:
-                batch.bad.append((c.raw, c.bad_reason))
+                batch.bad.append((raw, _storable(c.bad_reason)))
             if c.command:
-                batch.inbound.append((c.raw, c.command))
+                batch.inbound.append((raw, _storable(c.command)[:_COMMAND_LENGTH]))
         return batch
 
     def keyed(self) -> list[tuple[tuple[str, str, str, str], str]]:

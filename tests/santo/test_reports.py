@@ -74,6 +74,12 @@ def test_each_data_coding(dc: str, codec: str) -> None:
         ({**EXAMPLE, "rsm": "other|0|DELIVRD||"}, "is for msgid"),
         ({**EXAMPLE, "rsm": "", "sm": ""}, "missing report content"),
         ({**EXAMPLE, "rsm": "", "dc": "8", "sm": "d800"}, "not valid utf-16-be"),
+        (
+            {**EXAMPLE, "msgid": "05\x0013", "rsm": "|0|DELIVRD||"},
+            "msgid has a character that is not printable",
+        ),
+        ({**EXAMPLE, "rsm": "0513594772db8c|0|DELI\x00VRD||"}, "status code has a character that is not"),
+        ({**EXAMPLE, "rsm": "0513594772db8c|\u0660|DELIVRD||"}, "not of the form"),  # an Arabic-Indic 0
     ],
 )
 def test_malformed_reports_say_what_is_wrong(params: dict[str, str], reason: str) -> None:
@@ -90,3 +96,28 @@ def test_arbitrary_parameters_parse_or_raise_report_error(params: dict[str, str]
     except ReportError:
         return
     assert report.msgid and report.number.isdigit()
+
+
+LENGTHS = {"msgid": 14, "da": 13, "value": 3, "code": 7}
+
+
+def test_reports_within_the_lengths_given_parse() -> None:
+    assert parse_report({**EXAMPLE, "rsm": "0513594772db8c|400|DELIVRD||"}, LENGTHS).value == "400"
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        (
+            {**EXAMPLE, "msgid": "0513594772db8cX", "rsm": "|0|DELIVRD||"},
+            "msgid is too long: 15 characters, at most 14",
+        ),
+        ({**EXAMPLE, "da": "+86186888888881"}, "da is too long: 14 characters, at most 13"),
+        ({**EXAMPLE, "rsm": "0513594772db8c|4000|402||"}, "value is too long: 4 characters, at most 3"),
+        ({**EXAMPLE, "rsm": "0513594772db8c|0|DELIVRDX||"}, "code is too long: 8 characters, at most 7"),
+    ],
+)
+def test_fields_longer_than_given_are_refused_by_name(params: dict[str, str], reason: str) -> None:
+    parse_report(params)  # no lengths given: any length
+    with pytest.raises(ReportError, match=reason):
+        parse_report(params, LENGTHS)

@@ -176,10 +176,38 @@ async def test_concurrent_batches_and_notifier_writes_all_land(db: Database) -> 
 async def test_a_failed_batch_leaves_nothing_and_the_next_one_lands(db: Database) -> None:
     """A batch is one transaction: if any of it fails, none of it stays (and no 200 is given)."""
     send_id = await new_send(db, "m-fail")
-    broken = Callback(raw=None, bad_reason="unreadable")  # type: ignore[arg-type]  # NOT NULL
-    with pytest.raises(Exception, match=r"(?i)not null|null value"):
+    broken = Callback(raw="\ud800", bad_reason="unreadable")  # no driver encodes a lone surrogate
+    with pytest.raises(Exception, match="surrogates not allowed"):
         await store_callbacks(db, [report("m-fail", NUMBERS[0]), broken], now())
     assert await count(db, Report) == 0
     assert (await statuses(db, send_id))[NUMBERS[0]] == (NumberStatus.PENDING, None)
     await store_callbacks(db, [report("m-fail", NUMBERS[0])], now())
     assert (await statuses(db, send_id))[NUMBERS[0]] == (NumberStatus.DELIVERED, "DELIVRD")
+
+
+async def test_free_text_is_kept_whatever_it_holds(db: Database) -> None:
+    """A callback's raw text, reason and command may hold anything the platform (or anyone with
+    the URL) sent: NUL characters (PostgreSQL refuses them in text) are kept as U+FFFD, and the
+    command is cut to its column, so none of them fails the batch it shares."""
+    send_id = await new_send(db, "m-text")
+    command = "MO_\x00" + "X" * 40
+    await store_callbacks(
+        db,
+        [
+            Callback(raw="command=RT_REQUEST&x=\x00", bad_reason="missing msgid \x00"),
+            report("m-text", NUMBERS[0])._replace(raw="command=RT_REQUEST&note=\x00"),
+            Callback(raw="command=MO_\x00&sm=\x00", command=command),
+        ],
+        now(),
+    )
+    assert (await statuses(db, send_id))[NUMBERS[0]][0] == NumberStatus.DELIVERED
+    async with db.session() as session:
+        assert list((await session.execute(select(BadCallback.raw, BadCallback.reason))).all()) == [
+            ("command=RT_REQUEST&x=\ufffd", "missing msgid \ufffd")
+        ]
+        assert list(await session.scalars(select(Report.raw))) == ["command=RT_REQUEST&note=\ufffd"]
+        [inbound] = list(await session.scalars(select(Inbound)))
+    assert (inbound.command, inbound.raw) == (
+        command.replace("\x00", "\ufffd")[:32],
+        "command=MO_\ufffd&sm=\ufffd",
+    )
