@@ -16,7 +16,6 @@ from slack_sdk.models.views import View
 
 from bot.guard import is_admin, lookup_refusal, start_of_day
 from bot.i18n import Texts, texts_of
-from bot.mrkdwn import escape
 from bot.santo.errors import SantoError
 from bot.santo.models import Balance
 from bot.services import Services
@@ -87,7 +86,7 @@ async def _balance(services: Services, t: Texts) -> tuple[Balance | None, str | 
     try:
         return await services.santo.balance(), None
     except SantoError as exc:
-        return None, escape(explain(t, exc))  # its text may quote the platform's answer
+        return None, explain(t, exc)  # what it quotes of the platform's answer is escaped
 
 
 async def allowances(services: Services, t: Texts, team_id: str, user_id: str) -> list[Allowance]:

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.i18n import Texts
-from bot.mrkdwn import SECTION_LIMIT, code, cut, escape, quote
+from bot.mrkdwn import CODE_SHOWN, SECTION_LIMIT, code, cut, escape, quote
 from bot.pricing import money
 from bot.santo.models import Balance
 from bot.store.audit import Usage
@@ -95,7 +95,11 @@ def _section(text: str) -> SectionBlock:
 
 def balance_block(t: Texts, facts: HomeFacts) -> SectionBlock:
     if facts.balance is not None:
-        text = t("app_home.balance.known", amount=money(facts.balance.amount), cpid=code(facts.balance.cpid))
+        text = t(
+            "app_home.balance.known",
+            amount=money(facts.balance.amount),
+            cpid=code(facts.balance.cpid, CODE_SHOWN),
+        )
     else:
         text = t("app_home.balance.unknown", problem=facts.balance_problem or t("app_home.balance.no_answer"))
     return SectionBlock(text=MarkdownTextObject(text=cut(text, SECTION_LIMIT)), accessory=refresh_button(t))
