@@ -14,7 +14,6 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
-from bot.domain.mrkdwn import escape
 from bot.i18n import Texts, texts_of
 from bot.santo.errors import SantoError
 from bot.santo.models import Balance
@@ -87,7 +86,7 @@ async def _balance(services: Services, t: Texts) -> tuple[Balance | None, str | 
     try:
         return await services.santo.balance(), None
     except SantoError as exc:
-        return None, escape(explain(t, exc))  # its text may quote the platform's answer
+        return None, explain(t, exc)  # what it quotes of the platform's answer is escaped
 
 
 async def allowances(services: Services, t: Texts, team_id: str, user_id: str) -> list[Allowance]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot.domain.mrkdwn import escape
+from bot.domain.mrkdwn import CODE_SHOWN, outside
 from bot.i18n import Texts, texts_of
 from bot.santo.errors import InvalidRequest, OutcomeUnknown, SantoError, SantoRejected, SantoUnavailable
 from bot.services import Services
@@ -46,18 +46,24 @@ class Actor:
         )
 
 
+EXPLAIN_DETAIL = 500
+"""Characters of an error's own words shown in an explanation."""
+
+
 def explain(t: Texts, exc: SantoError) -> str:
-    """A platform problem in plain words, with what to do about it."""
+    """A platform problem in plain words, with what to do about it (what the platform said in
+    it is escaped and cut: the text can go in any Slack message)."""
     if isinstance(exc, SantoRejected):
         advice = t(f"common.advice.{exc.code}") if t.has(f"common.advice.{exc.code}") else ""
-        return t("common.explain.rejected", code=exc.code, meaning=exc.meaning, advice=advice).strip()
+        code = outside(exc.code, CODE_SHOWN)
+        return t("common.explain.rejected", code=code, meaning=exc.meaning, advice=advice).strip()
     if isinstance(exc, SantoUnavailable):
-        return t("common.explain.unavailable", detail=escape(str(exc)))
+        return t("common.explain.unavailable", detail=outside(str(exc), EXPLAIN_DETAIL))
     if isinstance(exc, OutcomeUnknown):
-        return t("common.explain.unknown", detail=escape(exc.reason))
+        return t("common.explain.unknown", detail=outside(exc.reason, EXPLAIN_DETAIL))
     if isinstance(exc, InvalidRequest):
-        return t("common.explain.invalid", detail=escape(str(exc)))
-    return t("common.explain.failed", detail=escape(str(exc)))
+        return t("common.explain.invalid", detail=outside(str(exc), EXPLAIN_DETAIL))
+    return t("common.explain.failed", detail=outside(str(exc), EXPLAIN_DETAIL))
 
 
 def incident_text(t: Texts) -> str:

@@ -6,7 +6,7 @@ import re
 
 from bot.domain.countries import CountryError, resolve_country
 from bot.domain.money import money
-from bot.domain.mrkdwn import code, escape
+from bot.domain.mrkdwn import CODE_SHOWN, code, escape, outside
 from bot.domain.numbers import NumberError, country_name, display_msisdn, flag, parse_number
 from bot.domain.states import NumberStatus
 from bot.i18n import Texts
@@ -44,7 +44,7 @@ async def balance_text(services: Services, t: Texts) -> str:
         balance = await services.santo.balance()
     except SantoError as exc:
         return explain(t, exc)
-    return t("lookups.balance", amount=money(balance.amount), account=code(balance.cpid))
+    return t("lookups.balance", amount=money(balance.amount), account=code(balance.cpid, CODE_SHOWN))
 
 
 async def price_text(services: Services, t: Texts, query: str) -> str:
@@ -56,7 +56,7 @@ async def price_text(services: Services, t: Texts, query: str) -> str:
         price = await services.prices.price(region)
     except SantoError as exc:
         return explain(t, exc)
-    prefix = t("lookups.price.prefix", prefix=escape(price.prefix)) if price.prefix else ""
+    prefix = t("lookups.price.prefix", prefix=outside(price.prefix, CODE_SHOWN)) if price.prefix else ""
     country = f"{flag(region)} *{escape(country_name(region, t.language))}*{prefix}"
     return t("lookups.price.text", country=country, price=money(price.price))
 
@@ -76,7 +76,7 @@ async def verify_text(services: Services, t: Texts, typed: str) -> str:
         return t("lookups.verify.check_failed", number=local, problem=explain(t, exc))
     verdict = t("lookups.verify.valid" if check.valid else "lookups.verify.not_valid")
     if check.region:
-        where = escape(country_name(check.region, t.language))
+        where = outside(country_name(check.region, t.language), 100)  # the platform's region
         verdict = t("lookups.verify.valid_in", verdict=verdict, country=where)
     return t("lookups.verify.says", number=local, verdict=verdict)
 
@@ -116,9 +116,11 @@ async def status_text(services: Services, t: Texts, args: str) -> str:
             else ""
         )
         reason = ""
-        if n in stored and stored[n].status == NumberStatus.FAILED and stored[n].code:
-            reason = t("lookups.status.reason", meaning=report_meaning("400", stored[n].code or ""))
-        lines.append(f"{display_msisdn(n)} — *{ours}*{reason}{theirs}")
+        failed_code = stored[n].code if n in stored and stored[n].status == NumberStatus.FAILED else None
+        if failed_code:
+            meaning = report_meaning("400", failed_code)
+            reason = t("lookups.status.reason", meaning=meaning, code=outside(failed_code, CODE_SHOWN))
+        lines.append(f"{outside(display_msisdn(n), CODE_SHOWN)} — *{ours}*{reason}{theirs}")
     if len(numbers) > MAX_STATUS_LINES:
         lines.append(t.count("lookups.status.more", len(numbers) - MAX_STATUS_LINES))
     head = t.count("lookups.status.head", len(numbers), msgid=code(msgid))

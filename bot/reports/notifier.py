@@ -17,10 +17,12 @@ from datetime import timedelta
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.mrkdwn import code, cut, escape
+from bot.domain.mrkdwn import code, outside
 from bot.domain.ratelimit import Buckets
+from bot.i18n import Texts
 from bot.services import Services
 from bot.store.db import now
+from bot.store.models import Failure, SendView
 from bot.store.notify import (
     Claim,
     attempts,
@@ -33,12 +35,16 @@ from bot.store.notify import (
     unannounced_failures,
 )
 from bot.store.sends import load_send
-from bot.views.channel_message import build_channel_message
+from bot.views.channel_message import build_channel_message, build_minimal_message
 from bot.views.failures import MAX_PER_REPLY, build_failures_reply
 
 log = logging.getLogger(__name__)
 
 PERMANENT = {"message_not_found", "channel_not_found", "not_in_channel", "is_archived", "cant_update_message"}
+REFUSED_DRAWING = {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "invalid_attachments"}
+"""Slack's answers to a message it cannot show as drawn: sending it again would not help."""
+INBOX_COMMAND_SHOWN = 64
+INBOX_RAW_SHOWN = 2500
 CLAIMS_PER_PASS = 20
 PASS_GAP = 0.2
 """Seconds between passes: changes arriving meanwhile are shown together."""
@@ -56,6 +62,8 @@ class Notifier:
         self.posts = Buckets(rate=1.0, burst=3)  # chat.postMessage: about 1/s per channel
         self.last_shown: dict[int, float] = {}
         self._warned_inbox = False
+        self._undrawable: set[int] = set()
+        """Sends whose message could not be drawn in full, already logged with a traceback."""
 
     async def run(self) -> None:
         services = self.services
@@ -72,9 +80,48 @@ class Notifier:
 
     async def pass_once(self) -> int:
         claims = await claim_dirty(self.services.db, CLAIMS_PER_PASS, LEASE, now())
-        await asyncio.gather(*(self.show(claim) for claim in claims))
+        await asyncio.gather(*(self.show_guarded(claim) for claim in claims))
         await self.post_inbound()
         return len(claims)
+
+    async def show_guarded(self, claim: Claim) -> None:
+        """`show`, where a surprise stays with its send: logged, that send tried again later,
+        the other sends of the pass shown meanwhile."""
+        try:
+            await self.show(claim)
+        except Exception:
+            log.warning(
+                "send %d could not be shown; trying again later",
+                claim.send_id,
+                exc_info=self._first(claim.send_id),
+            )
+            await self._back_off(claim)
+
+    def _first(self, send_id: int) -> bool:
+        """Whether this is the first problem drawing this send (logged with its traceback then,
+        on one line after that)."""
+        first = send_id not in self._undrawable
+        self._undrawable.add(send_id)
+        return first
+
+    def draw(self, t: Texts, view: SendView) -> tuple[str, list[dict[str, object]]]:
+        """(fallback text, blocks) of the send's message; its counts only if it cannot be drawn
+        in full (the blocks are checked by slack_sdk here, not in the middle of the call)."""
+        try:
+            fallback, blocks = build_channel_message(t, view)
+            return fallback, [block.to_dict() for block in blocks]
+        except Exception:
+            log.warning(
+                "send %s's message could not be drawn; showing its counts",
+                view.send.id,
+                exc_info=self._first(view.send.id or 0),
+            )
+            return self.draw_minimal(t, view)
+
+    @staticmethod
+    def draw_minimal(t: Texts, view: SendView) -> tuple[str, list[dict[str, object]]]:
+        fallback, blocks = build_minimal_message(t, view)
+        return fallback, [block.to_dict() for block in blocks]
 
     async def show(self, claim: Claim) -> None:
         db, slack = self.services.db, self.services.slack
@@ -93,9 +140,20 @@ class Notifier:
             await defer(db, claim.send_id, now() + timedelta(seconds=1 / bucket.rate), failed=False)
             return
         t = self.services.languages.texts(send.ui_language)
-        fallback, blocks = build_channel_message(t, view)
+        fallback, blocks = self.draw(t, view)
         try:
-            await slack.chat_update(channel=send.channel_id, ts=ts, text=fallback, blocks=blocks)
+            try:
+                await slack.chat_update(channel=send.channel_id, ts=ts, text=fallback, blocks=blocks)
+            except SlackApiError as exc:
+                if exc.response.get("error") not in REFUSED_DRAWING:
+                    raise
+                log.warning(
+                    "Slack refused send %d's message (%s); showing its counts only",
+                    claim.send_id,
+                    exc.response.get("error"),
+                )
+                fallback, blocks = self.draw_minimal(t, view)
+                await slack.chat_update(channel=send.channel_id, ts=ts, text=fallback, blocks=blocks)
             self.last_shown[claim.send_id] = time.monotonic()
             failures = await unannounced_failures(db, claim.send_id, MAX_PER_REPLY + 1)
             more = len(failures) > MAX_PER_REPLY
@@ -105,8 +163,7 @@ class Notifier:
                 if not channel.take():
                     await defer(db, claim.send_id, now() + timedelta(seconds=1), failed=False)
                     return
-                text, reply = build_failures_reply(t, failures)
-                await slack.chat_postMessage(channel=send.channel_id, thread_ts=ts, text=text, blocks=reply)
+                await self.reply_failures(t, send.channel_id, ts, claim.send_id, failures)
                 await mark_announced(db, [f.id for f in failures])
         except SlackApiError as exc:
             await self._slack_failed(claim, send.team_id, send.channel_id, exc)
@@ -116,6 +173,34 @@ class Notifier:
             await self._back_off(claim)
             return
         await settle(db, claim, done=not more)
+
+    async def reply_failures(
+        self, t: Texts, channel: str, ts: str, send_id: int, failures: list[Failure]
+    ) -> None:
+        """The thread reply listing failures; if it cannot be drawn, or Slack refuses it as
+        drawn, a reply that only says how many failed (the send's message still counts them)."""
+        slack = self.services.slack
+        try:
+            text, blocks = build_failures_reply(t, failures)
+            drawn = [block.to_dict() for block in blocks]
+        except Exception:
+            log.warning(
+                "send %d's failures could not be listed; saying how many",
+                send_id,
+                exc_info=self._first(send_id),
+            )
+            drawn = None
+        if drawn is not None:
+            try:
+                await slack.chat_postMessage(channel=channel, thread_ts=ts, text=text, blocks=drawn)
+                return
+            except SlackApiError as exc:
+                if exc.response.get("error") not in REFUSED_DRAWING:
+                    raise
+                log.warning("Slack refused send %d's failures reply (%s)", send_id, exc.response.get("error"))
+        await slack.chat_postMessage(
+            channel=channel, thread_ts=ts, text=t.count("failures.fallback", len(failures))
+        )
 
     async def _slack_failed(self, claim: Claim, team: str, channel: str, exc: SlackApiError) -> None:
         response = exc.response
@@ -156,7 +241,8 @@ class Notifier:
             return
         t = self.services.languages.texts(None)
         for item in items:
-            text = t("inbox.message", command=escape(item.command), raw=code(cut(item.raw, 2500)))
+            command = outside(item.command, INBOX_COMMAND_SHOWN)
+            text = t("inbox.message", command=command, raw=code(item.raw, INBOX_RAW_SHOWN))
             try:
                 await self.services.slack.chat_postMessage(channel=channel, text=text)
             except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.money import money
-from bot.domain.mrkdwn import SECTION_LIMIT, code, cut, escape, quote
+from bot.domain.mrkdwn import CODE_SHOWN, SECTION_LIMIT, code, cut, escape, quote
 from bot.domain.states import SendState
 from bot.i18n import Texts
 from bot.santo.models import Balance
@@ -93,7 +93,11 @@ def _section(text: str) -> SectionBlock:
 
 def balance_block(t: Texts, facts: HomeFacts) -> SectionBlock:
     if facts.balance is not None:
-        text = t("app_home.balance.known", amount=money(facts.balance.amount), cpid=code(facts.balance.cpid))
+        text = t(
+            "app_home.balance.known",
+            amount=money(facts.balance.amount),
+            cpid=code(facts.balance.cpid, CODE_SHOWN),
+        )
     else:
         text = t("app_home.balance.unknown", problem=facts.balance_problem or t("app_home.balance.no_answer"))
     return SectionBlock(text=MarkdownTextObject(text=cut(text, SECTION_LIMIT)), accessory=refresh_button(t))

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.money import money
-from bot.domain.mrkdwn import code, quote
+from bot.domain.mrkdwn import CODE_SHOWN, SECTION_LIMIT, code, cut, outside, quote
 from bot.domain.numbers import display_msisdn
 from bot.domain.states import NumberStatus, SendKind, SendState
 from bot.i18n import Texts
@@ -93,7 +93,7 @@ def outcome_line(t: Texts, view: SendView) -> str | None:
         return t("channel_message.outcome.partly_accepted", reasons=_reasons(t, view))
     if state == SendState.UNKNOWN:
         if view.msgids:
-            return t("channel_message.outcome.unknown_msgid", msgid=view.msgids[0])
+            return t("channel_message.outcome.unknown_msgid", msgid=outside(view.msgids[0], CODE_SHOWN))
         return t("channel_message.outcome.unknown")
     if send.detail:
         return detail_text(t, send.detail)
@@ -112,7 +112,7 @@ def _reasons(t: Texts, view: SendView) -> str:
             detail_text(t, view.send.detail) if view.send.detail else t("channel_message.outcome.unreachable")
         )
     return t("channel_message.outcome.separator").join(
-        f"{c} — {t.render(request_error_meaning(c))}" for c in codes[:MAX_REASONS_SHOWN]
+        f"{outside(c, CODE_SHOWN)} — {t.render(request_error_meaning(c))}" for c in codes[:MAX_REASONS_SHOWN]
     )
 
 
@@ -122,7 +122,12 @@ def failure_summary(t: Texts, view: SendView) -> str | None:
     if not reasons:
         return None
     listed = " · ".join(
-        t("channel_message.failure_reasons.reason", meaning=report_meaning("400", c), code=c, n=n)
+        t(
+            "channel_message.failure_reasons.reason",
+            meaning=report_meaning("400", c),
+            code=outside(c, CODE_SHOWN),
+            n=n,
+        )
         for c, n in reasons[:MAX_REASONS_SHOWN]
     )
     return t("channel_message.failure_reasons.summary", reasons=listed)
@@ -147,7 +152,7 @@ def context_line(t: Texts, view: SendView) -> str:
         else:
             bits.append(t("channel_message.context.retry_of"))
     if view.msgids:
-        ids = ", ".join(view.msgids[:MAX_MSGIDS_SHOWN])
+        ids = ", ".join(outside(m, CODE_SHOWN) for m in view.msgids[:MAX_MSGIDS_SHOWN])
         more = len(view.msgids) - MAX_MSGIDS_SHOWN
         if more > 0:
             bits.append(t("channel_message.context.msgids_more", ids=ids, more=more))
@@ -187,19 +192,33 @@ def action_buttons(t: Texts, view: SendView) -> list[ButtonElement]:
     return []
 
 
+def section(text: str) -> SectionBlock:
+    """A section of mrkdwn, cut to Slack's limit whatever went into it."""
+    return SectionBlock(text=MarkdownTextObject(text=cut(text, SECTION_LIMIT)))
+
+
+def build_minimal_message(t: Texts, view: SendView) -> tuple[str, list[Block]]:
+    """The send's message with its counts only: what the notifier shows when the full message
+    cannot be drawn, so the send still shows how it went."""
+    blocks: list[Block] = [section(headline(t, view)), section(counts_line(t, view))]
+    fallback = t(
+        f"channel_message.fallback.{kind_key(view.send.kind)}",
+        n=view.send.recipients,
+        counts=counts_line(t, view),
+    )
+    return fallback.replace("*", ""), blocks
+
+
 def build_channel_message(t: Texts, view: SendView) -> tuple[str, list[Block]]:
     """(fallback text, blocks) for the send's message, from its stored state, in `t`'s language
     (the send's: `services.languages.texts(send.ui_language)`)."""
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=headline(t, view))),
-        SectionBlock(text=MarkdownTextObject(text=quote(view.send.text))),
-    ]
+    blocks: list[Block] = [section(headline(t, view)), section(quote(view.send.text))]
     if view.send.state not in (SendState.SCHEDULED, SendState.CANCELLED):
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=counts_line(t, view))))
+        blocks.append(section(counts_line(t, view)))
     for extra in (outcome_line(t, view), failure_summary(t, view)):
         if extra:
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=extra)))
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=context_line(t, view))]))
+            blocks.append(section(extra))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=cut(context_line(t, view), SECTION_LIMIT))]))
     buttons = action_buttons(t, view)
     if buttons:
         blocks.append(ActionsBlock(elements=buttons))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
-from bot.domain.mrkdwn import SECTION_LIMIT
+from bot.domain.mrkdwn import CODE_SHOWN, SECTION_LIMIT, cut, outside
 from bot.domain.numbers import display_msisdn
 from bot.i18n import Texts
 from bot.santo.codes import report_meaning
@@ -20,11 +20,13 @@ _MAX_BLOCKS = 45
 
 
 def failure_line(t: Texts, number: str, code: str | None) -> str:
-    """A failed number and why, in plain words (with the platform's code when it gave one)."""
-    reason = t.render(report_meaning("400", code)) if code else t("failures.no_reason")
-    if code and code.isdigit():
-        return t("failures.line_with_code", number=display_msisdn(number), reason=reason, code=code)
-    return t("failures.line", number=display_msisdn(number), reason=reason)
+    """A failed number and why, in plain words (with the platform's code when it gave one,
+    escaped and cut: it comes from outside)."""
+    shown = outside(display_msisdn(number), CODE_SHOWN)
+    if not code:
+        return t("failures.line", number=shown, reason=t("failures.no_reason"))
+    reason = t.render(report_meaning("400", code))
+    return t("failures.line_with_code", number=shown, reason=reason, code=outside(code, CODE_SHOWN))
 
 
 def build_failures_reply(t: Texts, failures: Sequence[Failure]) -> tuple[str, list[Block]]:
@@ -33,7 +35,7 @@ def build_failures_reply(t: Texts, failures: Sequence[Failure]) -> tuple[str, li
     blocks: list[Block] = []
     chunk = t("failures.heading", n=count)
     for failure in failures:
-        line = failure_line(t, failure.number, failure.code)
+        line = cut(failure_line(t, failure.number, failure.code), SECTION_LIMIT - 100)
         if len(chunk) + 1 + len(line) > SECTION_LIMIT - 100:
             blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
             chunk = line
