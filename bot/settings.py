@@ -1,4 +1,4 @@
-"""The configuration contract (design.md): environment variables, also read from `.env`."""
+"""The configuration contract (README, "Settings"): environment variables, also read from `.env`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Numbers that never got a report (design.md, data flow step 5).
+"""Numbers that never got a report (docs/architecture.md, "From a report back to Slack").
 
 Every `every` seconds: apply stored reports still waiting for their number (closes any race
 between a submit's answer and its first report); ask the platform (`get-rptstatus`) about

@@ -1,1 +1,1 @@
-"""Everything that speaks the Santo platform's HTTP API (see shared/spec)."""
+"""Everything that speaks the Santo platform's HTTP API (docs/platform.md)."""

@@ -4,8 +4,8 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from bot.slack_standin import _block_problems
 
+from bot.dev.slack_standin import _block_problems
 from bot.domain.mrkdwn import code, outside, quote
 from bot.i18n import TEXTS, Language
 from bot.store.models import Failure
