@@ -1,4 +1,4 @@
-"""Shows each send's story in Slack, from the stored state (docs/architecture.md, "From a report back to Slack").
+"""Shows each send's story in Slack, from the stored state (docs/architecture.md).
 
 One pass: claim sends with news → render each channel message from the database → one
 `chat.update` per send → one thread reply with the failures not yet explained → clear the
