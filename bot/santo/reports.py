@@ -59,21 +59,25 @@ def decode_sm(sm: str, dc: str) -> str:
 
 
 def parse_report(
-    params: Mapping[str, str], max_lengths: Mapping[str, int] = MappingProxyType({})
+    params: Mapping[str, str],
+    max_lengths: Mapping[str, int] = MappingProxyType({}),
+    *,
+    number_required: bool = True,
 ) -> StatusReport:
     """Parse an RT_REQUEST's parameters; `rsm` wins when present, else `sm` is decoded by `dc`.
 
     `max_lengths`: the most characters each of msgid, da, value and code may have (where the
-    report is to be kept); a longer one is refused, said by its name."""
+    report is to be kept); a longer one is refused, said by its name. Without `number_required`,
+    a report may name no number (`da` empty: the family's shapes)."""
     msgid = params.get("msgid", "").strip()
     if not msgid:
         raise ReportError("missing msgid")
     if not msgid.isprintable():
         raise ReportError("msgid has a character that is not printable")
     number = params.get("da", "").strip().lstrip("+")
-    if not number:
+    if not number and number_required:
         raise ReportError("missing da (the destination number)")
-    if not (number.isascii() and number.isdigit()):
+    if number and not (number.isascii() and number.isdigit()):
         raise ReportError("da is not a number")
     content = params.get("rsm", "").strip()
     if not content:
