@@ -8,8 +8,11 @@ manual 5.1), charges a balance, and delivers status reports (manual 4.3) to a ca
 Run it alone with `python -m bot sandbox` (account `Test101`, password `Test101`), or mount
 it: `parent.add_subapp("/sandbox", create_sandbox_app(SandboxConfig()))`.
 
-Destinations are bare MSISDN digits (`8613910825657`): a `+`, a leading `00`, a trunk `0`,
-spaces, or an invalid number are rejected with 0110, as the platform does.
+It judges requests with its own rules, written from the manual (`bot.dev.sandbox.rules`), never
+with the app's validators, so a test catches the app sending what the platform refuses.
+Destinations are bare MSISDN digits (`8613910825657`): a `+`, a leading `0` or `00`, a `0` after
+the country code, spaces, an unknown country code or a length no mobile number of the country has
+are rejected with 0110.
 
 How a number's report turns out, first rule that applies:
 

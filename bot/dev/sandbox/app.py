@@ -17,19 +17,25 @@ from aiohttp.typedefs import Handler
 from yarl import URL
 
 from bot.dev.sandbox.config import SandboxConfig
-from bot.dev.sandbox.pricing import is_priced_region, price_for
-from bot.dev.sandbox.state import SandboxState
-from bot.domain.numbers import NumberError, PhoneNumber, country_name, parse_number
-from bot.domain.sms_text import SenderIdError, analyse, validate_sender_id
-from bot.santo.codes import (
-    ACCEPTED,
+from bot.dev.sandbox.pricing import english_name, is_priced_region, price_for
+from bot.dev.sandbox.rules import (
+    BAD_NUMBER,
     DEFAULT_VOICE_LANGUAGE,
-    MAX_BATCH,
-    REJECTED,
-    SUCCESS,
+    EMPTY_CONTENT,
+    INSUFFICIENT_BALANCE,
+    INVALID_COMMAND,
+    PARAMETER_ERROR,
+    UNKNOWN_ACCOUNT,
     VOICE_LANGUAGES,
-    Command,
+    WRONG_PASSWORD,
+    destination,
+    destinations,
+    is_empty,
+    sender_id_ok,
+    sms_parts,
 )
+from bot.dev.sandbox.state import SandboxState
+from bot.santo.codes import ACCEPTED, REJECTED, SUCCESS, Command
 from bot.santo.redact import guard_aiohttp_logs, mask_passwords
 
 log = logging.getLogger("bot.dev.sandbox")
@@ -42,14 +48,6 @@ _RESPONSES: dict[str, Command] = {
     Command.MULTI_MT_REQUEST: Command.MULTI_MT_RESPONSE,
     Command.VO_REQUEST: Command.VO_RESPONSE,
 }
-
-PARAMETER_ERROR = "0100"
-INVALID_COMMAND = "0101"
-UNKNOWN_ACCOUNT = "0104"
-WRONG_PASSWORD = "0106"
-INSUFFICIENT_BALANCE = "0107"
-BAD_NUMBER = "0110"
-EMPTY_CONTENT = "0111"
 
 REPORT_STATUS_PATHS = ("/get-rptstatus", "/dr/get-rptstatus", "/http/get-rptstatus")
 """The manual's path and the variants other deployments use."""
@@ -152,32 +150,6 @@ def _authenticate(state: SandboxState, query: Mapping[str, str]) -> str | None:
     return None
 
 
-def _msisdn(raw: str) -> PhoneNumber | None:
-    """A destination as the platform wants it: bare MSISDN digits that make a valid number."""
-    if not (raw.isascii() and raw.isdigit()) or raw.startswith("00"):
-        return None
-    try:
-        number = parse_number("+" + raw)
-    except NumberError:
-        return None
-    return number if number.msisdn == raw else None
-
-
-def _destinations(raw: str, *, multi: bool) -> list[PhoneNumber] | None:
-    items = raw.split(",")
-    if len(items) > (MAX_BATCH if multi else 1):
-        return None
-    numbers: list[PhoneNumber] = []
-    seen: set[str] = set()
-    for item in items:
-        number = _msisdn(item)
-        if number is None or number.msisdn in seen:
-            return None
-        seen.add(number.msisdn)
-        numbers.append(number)
-    return numbers
-
-
 # ---- the manual's endpoints -----------------------------------------------------------------
 
 
@@ -211,26 +183,23 @@ async def submit(request: web.Request) -> web.Response:
     text = query.get("sm")
     if raw_numbers is None or text is None:
         return rejected(PARAMETER_ERROR)
-    if not text.strip():
+    if is_empty(text):
         return rejected(EMPTY_CONTENT)
-    numbers = _destinations(raw_numbers, multi=command is Command.MULTI_MT_REQUEST)
+    numbers = destinations(raw_numbers, batch=command is Command.MULTI_MT_REQUEST)
     if numbers is None:
         return rejected(BAD_NUMBER)
     voice = command is Command.VO_REQUEST
     sender: str | None = None
     if raw_sender := query.get("sa", ""):
-        if voice:
+        if voice or not sender_id_ok(raw_sender):
             return rejected(PARAMETER_ERROR)
-        try:
-            sender = validate_sender_id(raw_sender)
-        except SenderIdError:
-            return rejected(PARAMETER_ERROR)
+        sender = raw_sender
     lang: str | None = None
     if voice:
         lang = query.get("lang") or DEFAULT_VOICE_LANGUAGE
         if lang not in VOICE_LANGUAGES:
             return rejected(PARAMETER_ERROR)
-    parts = 1 if voice else analyse(text).parts
+    parts = 1 if voice else sms_parts(text)
     cost = sum((price_for(n.region) * parts for n in numbers), Decimal(0))
     if cost > state.balance_of(cpid):
         return rejected(INSUFFICIENT_BALANCE)
@@ -295,7 +264,7 @@ async def verify_phone_number(request: web.Request) -> web.Response:
     raw = request.query.get("da")
     if raw is None:
         return _balance_answer(state, cpid)
-    number = _msisdn(raw)
+    number = destination(raw)
     return _json(
         {
             "cpid": cpid,
@@ -322,7 +291,7 @@ async def get_pricing(request: web.Request) -> web.Response:
             "cpid": cpid,
             "errcode": SUCCESS,
             "mtstat": ACCEPTED,
-            "country": country_name(code),
+            "country": english_name(code),
             "mtPrice": _Money(price_for(code)),
             "prefix": str(phonenumbers.country_code_for_region(code)),
         }

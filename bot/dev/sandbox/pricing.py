@@ -1,12 +1,11 @@
-"""The sandbox's price list: one fixed, deterministic price per region."""
+"""The sandbox's price list: one fixed, deterministic price per region it knows."""
 
 from __future__ import annotations
 
 import hashlib
 from decimal import Decimal
-from functools import cache
 
-from bot.domain.numbers import regions
+from bot.dev.sandbox.countries import ENGLISH_NAMES
 
 FIXED_PRICES: dict[str, Decimal] = {"CN": Decimal("0.08")}
 """Prices the manual prints (4.5); every other region gets a derived one."""
@@ -28,10 +27,10 @@ def price_for(region: str) -> Decimal:
 
 
 def is_priced_region(code: str) -> bool:
-    """Whether `/get-pricing` knows `code` (upper-case ISO code phonenumbers knows)."""
-    return code in _known_regions()
+    """Whether `/get-pricing` knows `code`: an upper-case ISO code of the sandbox's country table."""
+    return code in ENGLISH_NAMES
 
 
-@cache
-def _known_regions() -> frozenset[str]:
-    return frozenset(regions())
+def english_name(region: str) -> str:
+    """`/get-pricing`'s `country` (manual 4.5): the region's English name."""
+    return ENGLISH_NAMES[region]

@@ -24,7 +24,7 @@ from bot.dev.sandbox.config import (
     normalise_outcome,
 )
 from bot.dev.sandbox.pricing import price_for
-from bot.domain.numbers import PhoneNumber
+from bot.dev.sandbox.rules import Destination
 from bot.santo.codes import DELIVERED_CODE, Command
 
 log = logging.getLogger(__name__)
@@ -247,7 +247,7 @@ class SandboxState:
         cpid: str,
         command: Command,
         text: str,
-        numbers: Iterable[PhoneNumber],
+        numbers: Iterable[Destination],
         parts: int,
         sender: str | None = None,
         lang: str | None = None,
