@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from bot.dev.slack_standin import _block_problems
+from bot.dev.slack_standin.blockkit import block_problems
 from bot.domain.mrkdwn import code, outside, quote
 from bot.i18n import TEXTS, Language
 from bot.store.models import Failure
@@ -75,7 +75,7 @@ def test_code_and_quote_stay_bounded() -> None:
 
 def _valid(blocks: list[Any]) -> str:
     as_dicts = [block.to_dict() for block in blocks]  # slack_sdk checks its limits here
-    assert not _block_problems(as_dicts, 50), _block_problems(as_dicts, 50)
+    assert not block_problems(as_dicts, 50), block_problems(as_dicts, 50)
     return str(as_dicts)
 
 
