@@ -38,6 +38,16 @@ def _split_ids(value: Any) -> Any:
 
 IdList = Annotated[list[str], NoDecode, BeforeValidator(_split_ids)]
 
+
+def _split_words(value: Any) -> Any:
+    """`STOP, UNSUBSCRIBE, 退订` → ["STOP", "UNSUBSCRIBE", "退订"] (comma separated)."""
+    if isinstance(value, str):
+        return [part.strip() for part in re.split(r"[,，]", value) if part.strip()]
+    return value
+
+
+WordList = Annotated[list[str], NoDecode, BeforeValidator(_split_words)]
+
 # What each setting should look like, for error messages.
 _SHAPES = {
     "slack_bot_token": "a bot token starting with xoxb-",
@@ -78,6 +88,9 @@ class Settings(BaseSettings):
     santo_concurrency: int = Field(default=4, ge=1, le=32)
     santo_max_requests_per_second: float = Field(default=20.0, gt=0)
     santo_inbox_channel: str | None = None
+    santo_reply_window: Duration = timedelta(days=7)
+    santo_opt_out_words: WordList = ["STOP", "UNSUBSCRIBE", "TD", "T", "退订"]
+    santo_opt_in_words: WordList = ["START", "订阅"]
     santo_default_language: Language = Language.EN
 
     database_url: str = "sqlite:///santo-slack.db"

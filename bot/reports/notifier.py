@@ -17,9 +17,9 @@ from datetime import timedelta
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.mrkdwn import code, outside
 from bot.domain.ratelimit import Buckets
 from bot.i18n import Texts
+from bot.reports.inbox import Inbox
 from bot.services import Services
 from bot.store.db import now
 from bot.store.models import Failure, SendView
@@ -27,10 +27,8 @@ from bot.store.notify import (
     Claim,
     attempts,
     claim_dirty,
-    claim_inbound,
     defer,
     mark_announced,
-    mark_inbound_posted,
     settle,
     unannounced_failures,
 )
@@ -43,8 +41,6 @@ log = logging.getLogger(__name__)
 PERMANENT = {"message_not_found", "channel_not_found", "not_in_channel", "is_archived", "cant_update_message"}
 REFUSED_DRAWING = {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "invalid_attachments"}
 """Slack's answers to a message it cannot show as drawn: sending it again would not help."""
-INBOX_COMMAND_SHOWN = 64
-INBOX_RAW_SHOWN = 2500
 CLAIMS_PER_PASS = 20
 PASS_GAP = 0.2
 """Seconds between passes: changes arriving meanwhile are shown together."""
@@ -61,7 +57,7 @@ class Notifier:
         self.updates = Buckets(rate=50 / 60, burst=10)  # chat.update: Tier 3, per workspace
         self.posts = Buckets(rate=1.0, burst=3)  # chat.postMessage: about 1/s per channel
         self.last_shown: dict[int, float] = {}
-        self._warned_inbox = False
+        self.inbox = Inbox(services, self.posts)
         self._undrawable: set[int] = set()
         """Sends whose message could not be drawn in full, already logged with a traceback."""
 
@@ -81,7 +77,7 @@ class Notifier:
     async def pass_once(self) -> int:
         claims = await claim_dirty(self.services.db, CLAIMS_PER_PASS, LEASE, now())
         await asyncio.gather(*(self.show_guarded(claim) for claim in claims))
-        await self.post_inbound()
+        await self.inbox.post()
         return len(claims)
 
     async def show_guarded(self, claim: Claim) -> None:
@@ -226,26 +222,3 @@ class Notifier:
         tried = await attempts(self.services.db, claim.send_id)
         delay = min(60.0, 0.5 * 2**tried)
         await defer(self.services.db, claim.send_id, now() + timedelta(seconds=delay), failed=True)
-
-    async def post_inbound(self) -> None:
-        """Messages of other commands (inbound SMS): posted to SANTO_INBOX_CHANNEL, in the default
-        language (they belong to no send)."""
-        channel = self.services.settings.santo_inbox_channel
-        items = await claim_inbound(self.services.db, 10, LEASE, now())
-        if not items:
-            return
-        if not channel:
-            if not self._warned_inbox:
-                log.warning("inbound messages are stored but not shown: set SANTO_INBOX_CHANNEL")
-                self._warned_inbox = True
-            return
-        t = self.services.languages.texts(None)
-        for item in items:
-            command = outside(item.command, INBOX_COMMAND_SHOWN)
-            text = t("inbox.message", command=command, raw=code(item.raw, INBOX_RAW_SHOWN))
-            try:
-                await self.services.slack.chat_postMessage(channel=channel, text=text)
-            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-                log.warning("could not post an inbound message to the inbox channel: %s", exc)
-                return
-            await mark_inbound_posted(self.services.db, item.id, now())

@@ -64,12 +64,14 @@ class Reconciler:
                     raw=urlencode(  # kept like a callback's form body
                         {"cmd": "get-rptstatus", "msgid": msgid, "da": s.number, "mtstat": s.state}
                     ),
-                    report=StatusReport(
-                        msgid=msgid,
-                        number=s.number,
-                        value="0" if s.state == ReportState.DELIVERED else "400",
-                        code=DELIVERED_CODE if s.state == ReportState.DELIVERED else "",
-                        content="",
+                    reports=(
+                        StatusReport(
+                            msgid=msgid,
+                            number=s.number,
+                            value="0" if s.state == ReportState.DELIVERED else "400",
+                            code=DELIVERED_CODE if s.state == ReportState.DELIVERED else "",
+                            content="",
+                        ),
                     ),
                 )
                 for s in statuses

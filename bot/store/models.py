@@ -47,6 +47,8 @@ class SendView:
     """Report codes of failed numbers, and 5.1 codes of rejected batches."""
     single_number: str | None = None
     """The number, for a send to exactly one."""
+    replies: int = 0
+    """Inbound SMS shown in its thread as replies to it."""
 
     @property
     def pending(self) -> int:

@@ -105,9 +105,6 @@ _CLAIM_INBOUND = (
     .returning(_inbound.c.id)
 )
 # Bind names are not column names: an UPDATE reserves those for its SET clause.
-_INBOUND_POSTED = (
-    update(_inbound).where(_inbound.c.id == bindparam("inbound_id")).values(posted_at=bindparam("at"))
-)
 
 
 async def claim_dirty(db: Database, limit: int, lease: timedelta, now: datetime) -> list[Claim]:
@@ -168,11 +165,6 @@ async def claim_inbound(db: Database, limit: int, lease: timedelta, now: datetim
         return []
     async with db.session() as session:
         return list(await session.scalars(select(Inbound).where(Inbound.id.in_(ids)).order_by(Inbound.id)))
-
-
-async def mark_inbound_posted(db: Database, inbound_id: int, now: datetime) -> None:
-    params = {"inbound_id": inbound_id, "at": now}
-    await db.write(lambda connection: connection.execute(_INBOUND_POSTED, params), durable=False)
 
 
 async def _any(db: Database, query: Select[Any], now: datetime) -> bool:

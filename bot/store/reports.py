@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from types import MappingProxyType
@@ -17,9 +17,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.opt_out import NO_WORDS, OptWords
 from bot.domain.states import NumberStatus
 from bot.santo.reports import StatusReport
+from bot.santo.uplink import InboundSms
 from bot.store.db import Database
+from bot.store.inbound import write_messages
 from bot.store.tables import BadCallback, Inbound, Recipient, Report, Send
 
 log = logging.getLogger(__name__)
@@ -87,10 +90,11 @@ class Callback(NamedTuple):
     """One callback request as the report route understood it (a tuple: one is made per request)."""
 
     raw: str
-    report: StatusReport | None = None
+    reports: tuple[StatusReport, ...] = ()
+    messages: tuple[InboundSms, ...] = ()
     bad_reason: str | None = None
     command: str | None = None
-    """Set for callbacks of other commands (inbound messages)."""
+    """Set for a callback in a shape nobody expected: kept raw and shown to admins."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,8 @@ class _Batch:
     """(raw, reason)"""
     inbound: list[tuple[str, str]] = field(default_factory=list)
     """(raw, command)"""
+    messages: dict[tuple[str, str], tuple[InboundSms, str]] = field(default_factory=dict)
+    """(momsgid, phone) → the message and its callback's raw text, the first of each."""
 
     @classmethod
     def of(cls, callbacks: Sequence[Callback]) -> _Batch:
@@ -122,12 +128,13 @@ class _Batch:
         batch = cls()
         for c in callbacks:
             raw = _storable(c.raw)
-            if c.report is not None:
-                r = c.report
+            for r in c.reports:
                 batch.reports.setdefault((r.msgid, r.number, r.value, r.code), raw)
+            for m in c.messages:
+                batch.messages.setdefault((m.momsgid, m.phone), (m, raw))
             if c.bad_reason:
                 batch.bad.append((raw, _storable(c.bad_reason)))
-            if c.command:
+            if c.command is not None:
                 batch.inbound.append((raw, _storable(c.command)[:_COMMAND_LENGTH]))
         return batch
 
@@ -137,9 +144,24 @@ class _Batch:
         return sorted(self.reports.items(), key=lambda item: item[0][:2])
 
 
-async def store_callbacks(db: Database, callbacks: Sequence[Callback], now: datetime) -> None:
-    """Write a batch of callbacks in one transaction (the report route's group commit)."""
+async def store_callbacks(
+    db: Database, callbacks: Sequence[Callback], now: datetime, words: OptWords = NO_WORDS
+) -> None:
+    """Write a batch of callbacks (the report route's group commit): the reports in one
+    transaction; then, when there are any, the inbound messages in another, with the opt-outs
+    they ask for (`words`); then the reports that named no number are applied where their msgid
+    has only one. All of it before anyone is told it is stored."""
     batch = _Batch.of(callbacks)
+    await _write_reports(db, batch, now)
+    if batch.messages:
+        await db.write(partial(write_messages, list(batch.messages.values()), now, words))
+    numberless = {msgid for msgid, number, _value, _code in batch.reports if not number}
+    if numberless:
+        async with db.session.begin() as session:
+            await apply_stored_reports(session, numberless, now)
+
+
+async def _write_reports(db: Database, batch: _Batch, now: datetime) -> None:
     if db.sqlite_writer is not None:
         conflicts = await db.sqlite_writer.run_driver(partial(_write_sqlite, batch, _sqlite_time(now)))
         for outcome, (status, code) in conflicts:
@@ -253,6 +275,7 @@ async def insert_reports(
 
 async def apply_outcomes(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:
     """Move numbers forward; the database enforces "first final status wins"."""
+    outcomes = await _numbered(session, outcomes)
     if not outcomes:
         return
     # Key order (stable: a number's reports keep their arrival order, so the first final wins).
@@ -263,6 +286,22 @@ async def apply_outcomes(session: AsyncSession, outcomes: Sequence[Outcome], now
     await mark_dirty_by_msgid(session, {o.msgid for o in outcomes}, now)
     if applied.rowcount != len(outcomes):  # not all applied, or no count: say why
         await _log_conflicts(session, outcomes)
+
+
+async def _numbered(session: AsyncSession, outcomes: Sequence[Outcome]) -> Sequence[Outcome]:
+    """Reports that name no number (the family's shapes) given the number of their msgid when it
+    has only one; for a batch msgid they apply to no number and stay kept as they came."""
+    numberless = {o.msgid for o in outcomes if not o.number}
+    if not numberless:
+        return outcomes
+    rows = await session.execute(
+        select(_recipients.c.msgid, func.min(_recipients.c.number), func.count())
+        .where(_recipients.c.msgid.in_(numberless))
+        .group_by(_recipients.c.msgid)
+    )
+    single = {msgid: number for msgid, number, count in rows.all() if count == 1}
+    numbered = [o for o in outcomes if o.number or o.msgid in single]
+    return [o if o.number else replace(o, number=single[o.msgid]) for o in numbered]
 
 
 async def _log_conflicts(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:

@@ -14,12 +14,10 @@ from bot.santo.models import BatchOutcome
 from bot.store.db import Database, now
 from bot.store.models import NewSend, SendView
 from bot.store.reports import apply_stored_reports, mark_dirty
-from bot.store.tables import Recipient, Send
+from bot.store.tables import Inbound, Recipient, Send
 
 RESUMABLE_UNOWNED = datetime(2000, 1, 1, tzinfo=UTC)
 """`submit_lease` of a resumable send nobody is submitting."""
-
-
 
 
 def send_row(new: NewSend, message_ts: str | None) -> Send:
@@ -127,8 +125,6 @@ async def finish_send(db: Database, send_id: int, detail: Msg | None = None) -> 
         return state
 
 
-
-
 async def load_send(db: Database, send_id: int) -> SendView | None:
     async with db.session() as session:
         send = await session.get(Send, send_id)
@@ -148,6 +144,10 @@ async def load_send(db: Database, send_id: int) -> SendView | None:
             if status in (NumberStatus.FAILED, NumberStatus.REJECTED) and code:
                 view.failure_reasons[code] += count
         view.msgids = sorted(msgids)
+        view.replies = int(
+            await session.scalar(select(func.count()).select_from(Inbound).where(Inbound.send_id == send_id))
+            or 0
+        )
         if send.recipients == 1:
             view.single_number = await session.scalar(
                 select(Recipient.number).where(Recipient.send_id == send_id)

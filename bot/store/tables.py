@@ -140,8 +140,9 @@ class BadCallback(Base):
 
 
 class Inbound(Base):
-    """A callback with another command than RT_REQUEST (e.g. an inbound SMS): stored, then
-    posted to SANTO_INBOX_CHANNEL."""
+    """A callback that is not a status report: an inbound SMS (`phone` set), or a callback in a
+    shape nobody expected (kept raw). Posted to Slack by the notifier: a reply in the thread of
+    the send it answers (`send_id`), anything else to SANTO_INBOX_CHANNEL."""
 
     __tablename__ = "inbound"
 
@@ -151,8 +152,44 @@ class Inbound(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    momsgid: Mapped[str | None] = mapped_column(String(64))
+    """The platform's id of an inbound SMS: the same message delivered again is stored once."""
+    phone: Mapped[str | None] = mapped_column(String(20))
+    """Who wrote (international digits)."""
+    to_number: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str | None] = mapped_column(Text)
+    opt: Mapped[str | None] = mapped_column(String(8))
+    """`out` or `in` when the whole text was an opt-out or opt-in word."""
+    send_id: Mapped[int | None] = mapped_column(ForeignKey("sends.id"))
+    """The send it answers (set when it is posted in that send's thread)."""
+
+    __table_args__ = (
+        Index("ux_inbound_message", "momsgid", "phone", unique=True),
+        Index("ix_inbound_send", "send_id"),
+    )
 
 
+class Conversation(Base):
+    """The inbox message that holds one number's messages in its thread."""
+
+    __tablename__ = "conversations"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str] = mapped_column(String(32))
+
+
+class OptOut(Base):
+    """A number that asked not to get messages any more: no send reaches it."""
+
+    __tablename__ = "opt_outs"
+
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(String(16))
+    """`sms` (the number wrote an opt-out word) or `admin`."""
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    """The admin who added it."""
 
 
 class Approval(Base):

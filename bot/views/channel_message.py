@@ -66,6 +66,8 @@ def counts_line(t: Texts, view: SendView) -> str:
         n = sum(view.counts[s] for s in statuses)
         if n or name in ALWAYS_COUNTED:
             shown.append(t(f"channel_message.counts.{name}", n=n))
+    if view.replies:
+        shown.append(t("channel_message.counts.replies", n=view.replies))
     return " · ".join(shown)
 
 

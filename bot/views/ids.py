@@ -38,3 +38,5 @@ class ActionId(StrEnum):
     REJECT = "reject_send"
     HOME_REFRESH = "home_refresh"
     HOME_SEND = "home_send_sms"
+    REPLY = "reply_to_sms"
+    """The Reply button under an inbound SMS."""

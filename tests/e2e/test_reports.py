@@ -152,7 +152,7 @@ async def test_reports_by_post_form(world: World) -> None:
 async def test_garbage_gets_400_and_is_kept_wrong_token_gets_404(world: World) -> None:
     status, body = await get(world.report_url + "?command=RT_REQUEST&msgid=x&da=86&sm=zz")
     assert status == 400 and "not valid hex" in body
-    status, body = await get(world.report_url + "?hello=world")
+    status, body = await get(world.report_url + "?command=RT_REQUEST&da=86&rsm=x|0|DELIVRD||")
     assert status == 400 and "missing msgid" in body
     assert await count(world, BadCallback) == 2
     status, _ = await get(world.url + "/santo/reports/wrong-token" + MANUAL_43)
@@ -160,14 +160,29 @@ async def test_garbage_gets_400_and_is_kept_wrong_token_gets_404(world: World) -
     assert await count(world, Report) == 0
 
 
-async def test_other_commands_are_stored_and_posted_to_the_inbox(make_world: MakeWorld) -> None:
+async def test_a_callback_in_a_shape_nobody_expected_is_kept_and_shown_to_admins(make_world: MakeWorld) -> None:
     world = await make_world(santo_inbox_channel="C0OPS")
-    status, _ = await get(world.report_url + "?command=MO_REQUEST&da=8613910825657&sm=hello%20<!channel>")
-    assert status == 200
+    for query in ("?hello=world", "?command=HELLO_REQUEST&x=<!channel>"):
+        status, body = await get(world.report_url + query)
+        assert status == 200, body
+    assert await count(world, Inbound) == 2
+    await world.standin.wait_for(lambda: len(world.standin.channel_messages("C0OPS")) == 2)
+    posted = [m.text for m in world.standin.channel_messages("C0OPS")]
+    assert any("hello=world" in text for text in posted)
+    assert any("HELLO_REQUEST" in text and "<!channel>" not in text for text in posted)
+
+
+async def test_an_inbound_sms_from_a_stranger_goes_to_the_inbox_escaped(make_world: MakeWorld) -> None:
+    world = await make_world(santo_inbox_channel="C0OPS")
+    sm = "hello <!channel>".encode("gbk").hex()
+    status, body = await get(world.report_url + f"?command=MO_REQUEST&momsgid=mo-1&sa=8613910825657&da=1069&dc=15&sm={sm}")
+    assert status == 200 and body == "command=MO_RESPONSE&momsgid=mo-1&mostat=ACCEPTD&moerrcode=000"
     assert await count(world, Inbound) == 1
     await world.standin.wait_for(lambda: world.standin.last_message("C0OPS") is not None)
     posted = world.standin.last_message("C0OPS")
-    assert posted is not None and "MO_REQUEST" in posted.text and "<!channel>" not in posted.text
+    assert posted is not None
+    shown = blocks_text(posted.blocks)
+    assert "+86 139 1082 5657" in shown and "hello &lt;!channel&gt;" in shown and "<!channel>" not in shown
 
 
 async def test_slack_429_then_500s_lose_nothing(world: World) -> None:
@@ -269,15 +284,15 @@ async def test_a_chinese_senders_message_and_thread_are_in_chinese(world: World)
 
 
 async def test_the_inbox_is_written_in_the_default_language(make_world: MakeWorld) -> None:
-    """An inbound message belongs to no send, so nobody's language: SANTO_DEFAULT_LANGUAGE's."""
+    """A message from a number no send went to belongs to nobody: SANTO_DEFAULT_LANGUAGE's."""
     world = await make_world(santo_inbox_channel="C0OPS", santo_default_language="zh-Hans")
-    status, _ = await get(world.report_url + "?command=MO_REQUEST&da=8613910825657&sm=hello")
+    status, _ = await get(world.report_url + f"?command=MO_REQUEST&momsgid=1&sa=8613910825657&sm={b'hello'.hex()}")
     assert status == 200
     await world.standin.wait_for(lambda: world.standin.last_message("C0OPS") is not None)
     posted = world.standin.last_message("C0OPS")
     assert posted is not None
-    heading = TEXTS[Language.ZH_HANS]("inbox.message", command="MO_REQUEST", raw="")
-    assert posted.text.startswith(heading) and "Inbound" not in posted.text
+    assert posted.text == TEXTS[Language.ZH_HANS].count("replies.fallback", 1, number="+86 139 1082 5657")
+    assert "来自 +86 139 1082 5657 的短信" in blocks_text(posted.blocks)
 
 
 async def test_reports_too_long_for_the_store_are_refused_alone_in_a_burst(world: World) -> None:
@@ -324,7 +339,7 @@ async def test_a_batch_failing_in_the_database_still_stores_its_good_reports(
     def callback(msgid: str, number: str) -> Callback:
         content = f"{msgid}|0|DELIVRD||"
         raw = f"command=RT_REQUEST&msgid={msgid}&da={number}&rsm={content}"
-        return Callback(raw=raw, report=StatusReport(msgid, number, "0", "DELIVRD", content))
+        return Callback(raw=raw, reports=(StatusReport(msgid, number, "0", "DELIVRD", content),))
 
     surrogate = callback("m-\ud800", "8613910899999")  # no database driver encodes a lone surrogate
     nul = callback("m-\x00", "8613910899998")  # PostgreSQL refuses NUL in text; SQLite keeps it
@@ -345,18 +360,23 @@ async def test_a_batch_failing_in_the_database_still_stores_its_good_reports(
 
 async def test_inbound_callbacks_arriving_together_are_each_posted_once(make_world: MakeWorld) -> None:
     world = await make_world(santo_inbox_channel="C0INBOX")
-    queries = [f"?command=MO_REQUEST&da=8613910825657&sm=hello-{i}" for i in range(5)] + [
+    queries = [
+        f"?command=MO_REQUEST&momsgid=m{i}&sa=86139108256{i:02d}&dc=0&sm={f'hello-{i}'.encode().hex()}"
+        for i in range(5)
+    ] + [
         "?command=MO_PING&seq=ping-5",
-        "?command=MO_REQUEST&da=8613910825657&sm=nul%00-6",
+        "?command=MO_REQUEST&momsgid=m6&sa=8613910825606&dc=0&sm=" + b"nul\x00-6".hex(),
         "?command=" + "X" * 40 + "&seq=long-7",
     ]
     answers = await asyncio.gather(*(get(world.report_url + q) for q in queries))
     assert [status for status, _ in answers] == [200] * len(queries)
 
     def posted() -> list[str]:
-        return [m.text for m in world.standin.channel_messages("C0INBOX")]
+        return [blocks_text(m.blocks) + m.text for m in world.standin.channel_messages("C0INBOX")]
 
-    await world.standin.wait_for(lambda: len(posted()) >= len(queries), what="every inbound message posted")
+    await world.standin.wait_for(
+        lambda: len(posted()) >= len(queries), timeout=15, what="every inbound message posted (1 a second)"
+    )
     notifier = world.app[NOTIFIER]
     for _ in range(3):
         await notifier.pass_once()

@@ -64,7 +64,7 @@ def report(msgid: str, number: str, code: str = "DELIVRD") -> Callback:
     value = "0" if code == "DELIVRD" else "400"
     content = f"{msgid}|{value}|{code}||"
     parsed = StatusReport(msgid=msgid, number=number, value=value, code=code, content=content)
-    return Callback(raw=f"command=RT_REQUEST&msgid={msgid}&da={number}&rsm={content}", report=parsed)
+    return Callback(raw=f"command=RT_REQUEST&msgid={msgid}&da={number}&rsm={content}", reports=(parsed,))
 
 
 async def statuses(db: Database, send_id: int) -> dict[str, tuple[str, str | None]]:

@@ -1,0 +1,199 @@
+"""Inbound SMS: stored once per message, the opt-outs they ask for, and the opt-out list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, cast
+
+from sqlalchemy import Column, Connection, String, Table, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot.domain.opt_out import OptChange, OptWords
+from bot.santo.uplink import InboundSms
+from bot.store.db import Database
+from bot.store.tables import Conversation, Inbound, OptOut, Recipient, Send
+
+_inbound = cast(Table, Inbound.__table__)
+_opt_outs = cast(Table, OptOut.__table__)
+_conversations = cast(Table, Conversation.__table__)
+_recipients = cast(Table, Recipient.__table__)
+_sends = cast(Table, Send.__table__)
+
+
+def _length(column: Column[Any]) -> int:
+    return cast(int, cast(String, column.type).length)
+
+
+INBOUND_LENGTHS: Mapping[str, int] = MappingProxyType(
+    {
+        "momsgid": _length(_inbound.c.momsgid),
+        "sa": _length(_inbound.c.phone),
+        "mo_da": _length(_inbound.c.to_number),
+    }
+)
+"""The most characters each field of an inbound SMS may have to be kept (`parse_uplink`)."""
+
+
+def _storable(text: str) -> str:
+    return text.replace("\x00", "\ufffd")
+
+
+def _insert(connection: Connection, table: Table) -> Any:
+    return (sqlite_insert if connection.dialect.name == "sqlite" else pg_insert)(table)
+
+
+def write_messages(
+    messages: Sequence[tuple[InboundSms, str]], now: datetime, words: OptWords, connection: Connection
+) -> None:
+    """Store each message once (a repeat of a stored one changes nothing) and apply the opt-outs
+    and opt-ins that the new ones ask for, the last one of each number winning."""
+    rows = [
+        {
+            "command": "MO_REQUEST",
+            "raw": _storable(raw),
+            "received_at": now,
+            "momsgid": m.momsgid,
+            "phone": m.phone,
+            "to_number": m.to,
+            "text": _storable(m.text),
+            "opt": words.change(m.text),
+        }
+        for m, raw in messages
+    ]
+    statement = (
+        _insert(connection, _inbound).on_conflict_do_nothing().returning(_inbound.c.phone, _inbound.c.opt)
+    )
+    new = connection.execute(statement, rows, execution_options={"sort_by_parameter_order": True}).all()
+    wanted: dict[str, str] = {}
+    for phone, opt in new:
+        if opt is not None:
+            wanted[phone] = opt
+    outs = sorted(p for p, opt in wanted.items() if opt == OptChange.OUT)
+    ins = sorted(p for p, opt in wanted.items() if opt == OptChange.IN)
+    if outs:
+        connection.execute(
+            _insert(connection, _opt_outs).on_conflict_do_nothing(),
+            [{"number": p, "created_at": now, "source": "sms", "user_id": None} for p in outs],
+        )
+    if ins:
+        connection.execute(delete(_opt_outs).where(_opt_outs.c.number.in_(ins)))
+
+
+async def opted_out(db: Database, numbers: Iterable[str]) -> set[str]:
+    """Which of these numbers asked not to get messages."""
+    wanted = list(dict.fromkeys(numbers))
+    found: set[str] = set()
+    async with db.engine.connect() as connection:
+        for start in range(0, len(wanted), 5000):  # bounded parameter lists for big file sends
+            chunk = wanted[start : start + 5000]
+            rows = await connection.execute(select(_opt_outs.c.number).where(_opt_outs.c.number.in_(chunk)))
+            found.update(row[0] for row in rows)
+    return found
+
+
+async def list_opt_outs(db: Database, limit: int = 200) -> list[OptOut]:
+    async with db.session() as session:
+        return list(await session.scalars(select(OptOut).order_by(OptOut.created_at.desc()).limit(limit)))
+
+
+async def add_opt_out(db: Database, number: str, user_id: str, now: datetime) -> bool:
+    """True if the number was not on the list yet."""
+
+    def add(connection: Connection) -> bool:
+        statement = _insert(connection, _opt_outs).on_conflict_do_nothing()
+        row = {"number": number, "created_at": now, "source": "admin", "user_id": user_id}
+        return bool(connection.execute(statement, row).rowcount)
+
+    return await db.write(add)
+
+
+async def remove_opt_out(db: Database, number: str) -> bool:
+    """True if the number was on the list."""
+    return bool(
+        await db.write(lambda c: c.execute(delete(_opt_outs).where(_opt_outs.c.number == number)).rowcount)
+    )
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """The send a number's messages answer: the latest one sent to it within the reply window."""
+
+    send_id: int
+    channel_id: str
+    thread_ts: str
+    ui_language: str | None
+
+
+async def reply_targets(db: Database, phones: Iterable[str], since: datetime) -> dict[str, ReplyTarget]:
+    """For each phone that was sent to since `since` (and whose send's message exists), the latest
+    such send."""
+    wanted = list(dict.fromkeys(phones))
+    if not wanted:
+        return {}
+    latest = (
+        select(_recipients.c.number, func.max(_recipients.c.send_id).label("send_id"))
+        .join(_sends, _sends.c.id == _recipients.c.send_id)
+        .where(
+            _recipients.c.number.in_(wanted),
+            _sends.c.created_at >= since,
+            _sends.c.message_ts.is_not(None),
+        )
+        .group_by(_recipients.c.number)
+        .subquery()
+    )
+    query = select(
+        latest.c.number, _sends.c.id, _sends.c.channel_id, _sends.c.message_ts, _sends.c.ui_language
+    ).join(_sends, _sends.c.id == latest.c.send_id)
+    async with db.engine.connect() as connection:
+        rows = (await connection.execute(query)).all()
+    return {
+        number: ReplyTarget(send_id, channel, ts, language) for number, send_id, channel, ts, language in rows
+    }
+
+
+async def conversations(db: Database, phones: Iterable[str]) -> dict[str, Conversation]:
+    wanted = list(dict.fromkeys(phones))
+    if not wanted:
+        return {}
+    async with db.session() as session:
+        found = await session.scalars(select(Conversation).where(Conversation.phone.in_(wanted)))
+        return {c.phone: c for c in found}
+
+
+async def start_conversation(db: Database, phone: str, channel_id: str, thread_ts: str) -> None:
+    def start(connection: Connection) -> None:
+        row = {"phone": phone, "channel_id": channel_id, "thread_ts": thread_ts}
+        connection.execute(_insert(connection, _conversations).on_conflict_do_nothing(), row)
+
+    await db.write(start, durable=False)
+
+
+async def mark_posted(db: Database, ids: Sequence[int], send_id: int | None, now: datetime) -> None:
+    """Shown in Slack: never posted again; a reply counts on its send's message from now on."""
+
+    def mark(connection: Connection) -> None:
+        connection.execute(
+            update(_inbound).where(_inbound.c.id.in_(ids)).values(posted_at=now, send_id=send_id)
+        )
+        if send_id is not None:
+            connection.execute(
+                update(_sends)
+                .where(_sends.c.id == send_id)
+                .values(
+                    change_seq=_sends.c.change_seq + 1, dirty_since=func.coalesce(_sends.c.dirty_since, now)
+                )
+            )
+
+    await db.write(mark, durable=False)
+
+
+async def release(db: Database, ids: Sequence[int]) -> None:
+    """Not now (Slack said slow down): another pass takes them again at once."""
+    await db.write(
+        lambda c: c.execute(update(_inbound).where(_inbound.c.id.in_(ids)).values(claimed_until=None)),
+        durable=False,
+    )
