@@ -15,26 +15,26 @@ import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
+from bench.serve import BOT_TOKEN, SECRET
 from bot.dev.sandbox import SandboxConfig, create_sandbox_app
 from bot.dev.slack_requests import SlackRequests
 from bot.dev.slack_standin import SlackStandIn
+from bot.services import SERVICES
 from bot.settings import load_settings
-from bot.web import SERVICES, create_web_app
+from bot.web import create_web_app
 from bot.webserver import running
-
-SECRET = "bench-signing-secret"
 
 
 async def main(requests: int, latency: float, concurrency: int) -> None:
     async with AsyncExitStack() as stack:
-        standin = SlackStandIn(token="xoxb-bench")
+        standin = SlackStandIn(token=BOT_TOKEN)
         standin.base_url = await stack.enter_async_context(running(standin.app()))
         sandbox_url = await stack.enter_async_context(
             running(create_sandbox_app(SandboxConfig(latency=latency, report_delay=3600)))
         )
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         settings = load_settings(
-            slack_bot_token="xoxb-bench",
+            slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SECRET,
             slack_api_url=standin.api_url(),
             santo_base_url=sandbox_url,

@@ -28,28 +28,20 @@ import argparse
 import asyncio
 import math
 import os
-import sys
-import tempfile
 import time
 from collections import Counter
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from bench.reports import free_port, scratch_database, subprocess_server
-from bot.dev.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
+from bench.serve import CPID, CPPWD, SECRET, print_log_errors, serve, start_stage
+from bot.dev.sandbox import SandboxConfig, SandboxState
 from bot.dev.slack_requests import SlackRequests
 from bot.dev.slack_standin import SlackStandIn, ViewRecord
-from bot.settings import load_settings
 from bot.store.db import Database
 from bot.views.ids import ActionId, BlockId, CallbackId
-from bot.webserver import running
 
-BOT_TOKEN = "xoxb-bench"
-SECRET = "bench-signing-secret"
 REPORT_TOKEN = "bench-report-token-b41k"
-CPID, CPPWD = "Bench01", "bench-pw"
 BATCH = 100
 TARGET = 1.15
 
@@ -222,40 +214,10 @@ async def main(args: argparse.Namespace) -> None:
     began = time.monotonic()
     parts = [("a", identical(args.numbers)), ("b", personalised(args.personalised))]
     async with AsyncExitStack() as stack:
-        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-bulk-")))
-        db_url = await stack.enter_async_context(scratch_database(args.database_url, folder))
-        standin = SlackStandIn(token=BOT_TOKEN)
-        standin.base_url = await stack.enter_async_context(running(standin.app()))
-        sandbox_app = create_sandbox_app(
-            SandboxConfig(latency=args.latency, report_delay=3600, balance=10_000_000, accounts={CPID: CPPWD})
+        config = SandboxConfig(
+            latency=args.latency, report_delay=3600, balance=10_000_000, accounts={CPID: CPPWD}
         )
-        sandbox_url = await stack.enter_async_context(running(sandbox_app))
-        sandbox = sandbox_app[SANDBOX_STATE]
-        db = Database(load_settings(database_url=db_url).sqlalchemy_url)
-        stack.push_async_callback(db.close)
-        await db.migrate()
-
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SANTO_", "SMS_"))}
-        env.update(
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=standin.api_url(),
-            SANTO_BASE_URL=sandbox_url,
-            SANTO_CPID=CPID,
-            SANTO_CPPWD=CPPWD,
-            SANTO_REPORT_TOKEN=REPORT_TOKEN,
-            SANTO_SANDBOX="false",
-            SANTO_CONCURRENCY=str(args.concurrency),
-            SANTO_MAX_REQUESTS_PER_SECOND=str(args.rate),
-            SANTO_TIMEOUT=str(max(20.0, 10 * args.latency)),
-            DATABASE_URL=db_url,
-            PORT=str(port),
-        )
-        argv = [sys.executable, "-m", "bot", "serve"]
-        if args.profile:
-            argv[1:1] = ["-m", "cProfile", "-o", args.profile]
+        stage = await start_stage(stack, "bench-bulk-", args.database_url, config)
         print("Santo for Slack: bulk sends from a file (figures only; nothing is asserted)")
         print(
             f"setup: web process = `python -m bot serve` subprocess; sandbox platform answering each "
@@ -264,19 +226,31 @@ async def main(args: argparse.Namespace) -> None:
             f"{'PostgreSQL' if args.database_url else 'SQLite (temp dir, WAL)'}; {os.cpu_count()} CPUs; "
             f"load average {os.getloadavg()[0]:.2f} at start"
         )
-        log_path = folder / "serve.log"
-        async with subprocess_server(argv, env, base, log_path):
-            slack = SlackRequests(base, SECRET, standin)
+        async with serve(
+            stage,
+            REPORT_TOKEN,
+            args.profile,
+            SANTO_CONCURRENCY=str(args.concurrency),
+            SANTO_MAX_REQUESTS_PER_SECOND=str(args.rate),
+            SANTO_TIMEOUT=str(max(20.0, 10 * args.latency)),
+        ) as served:
+            slack = SlackRequests(served.base, SECRET, stage.standin)
             stack.push_async_callback(slack.close)
             await slack.command("help")  # warm up: Bolt's first request calls auth.test
             for name, part in parts:
                 if name in args.parts:
                     await run_part(
-                        name, part, slack, standin, sandbox, db, args.latency, args.concurrency, args.rate
+                        name,
+                        part,
+                        slack,
+                        stage.standin,
+                        stage.sandbox,
+                        stage.db,
+                        args.latency,
+                        args.concurrency,
+                        args.rate,
                     )
-        problems = [line for line in log_path.read_text(errors="replace").splitlines() if " ERROR " in line]
-        if problems:
-            print(f"!! {len(problems)} ERROR lines in the web process log, first: {problems[0]}")
+        print_log_errors(served.log_path)
         print(f"\nwhole run: {time.monotonic() - began:.1f} s")
 
 

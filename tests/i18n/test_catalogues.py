@@ -20,7 +20,7 @@ NOT_USER_FACING = {
     "bot/background.py",
     "bot/cli.py",
     "bot/commands.py",
-    "bot/console/app.py",
+    "bot/dev/console/app.py",
     "bot/db.py",
     "bot/i18n.py",
     "bot/intake.py",  # answers the platform, not people

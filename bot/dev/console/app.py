@@ -30,8 +30,10 @@ from typing import Any
 from alembic.util.exc import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.dev.console.session import CHANNEL_NAME, SETTLE_LIMIT, Console, World, find_channel, find_user
+from bot.dev.console.seat import SETTLE_LIMIT
+from bot.dev.console.session import Console
 from bot.dev.console.terminal import Inbox, Screen, configure_logging, read_pipe, read_terminal
+from bot.dev.console.world import CHANNEL_NAME, World, find_channel, find_user
 from bot.dev.sandbox import SANDBOX_STATE, SandboxConfig, create_sandbox_app
 from bot.dev.sandbox.cli import add_platform_arguments, config_from_args
 from bot.dev.sandbox.config import DEFAULT_CPID
@@ -243,7 +245,7 @@ async def main(args: argparse.Namespace) -> int:
                 channel=find_channel(standin, args.channel),
                 user=find_user(standin, args.user, args.locale),
             )
-            standin.add_listener(console.on_call)
+            standin.add_listener(console.feed.on_call)
             screen.show(
                 f"Santo for Slack console: app {world.app_url} (Slack events at /slack/events), "
                 f"Slack stand-in {standin.base_url}, sandbox platform {world.sandbox_url} "

@@ -17,7 +17,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.dev.console.render import Names, optional_mark, text_of
+from bot.dev.console.blocks import optional_mark
+from bot.dev.console.mrkdwn import Names, text_of
 from bot.i18n import Texts
 
 TEXT = "plain_text_input"

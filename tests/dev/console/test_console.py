@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from bot.dev.console.render import Names, mark, mrkdwn
+from bot.dev.console.blocks import mark
+from bot.dev.console.mrkdwn import Names, mrkdwn
 from bot.i18n import TEXTS, Language
 from bot.views.ids import BlockId
 from bot.views.send_modal import build_send_modal

@@ -6,7 +6,7 @@ import pytest
 from slack_sdk.models.blocks import DateTimePickerElement, InputBlock
 
 from bot.dev.console.forms import Context, Field, FieldError, describe, fields_of, parse, prompt
-from bot.dev.console.render import Names
+from bot.dev.console.mrkdwn import Names
 from bot.i18n import TEXTS, Language
 from bot.views.ids import ActionId, BlockId
 from bot.views.send_modal import build_send_modal

@@ -12,14 +12,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.dev.console.render import (
-    Names,
-    mrkdwn,
-    render_blocks,
-    render_message,
-    render_response,
-    render_view,
-)
+from bot.dev.console.blocks import render_blocks
+from bot.dev.console.messages import render_message, render_response
+from bot.dev.console.mrkdwn import Names, mrkdwn
+from bot.dev.console.views import render_view
 from bot.dev.slack_standin import Message, ResponsePost, ViewRecord
 from bot.domain.mrkdwn import code, escape, quote
 from bot.i18n import TEXTS, Language
