@@ -14,10 +14,10 @@ from bot.domain.numbers import NumberError, parse_number
 from bot.domain.send_request import SendRequest
 from bot.domain.states import SendKind
 from bot.i18n import Texts
-from bot.sending.file_send import own_texts
 from bot.services import Services
 from bot.store.db import now
 from bot.store.drafts import save_draft
+from bot.store.file_sends import own_texts
 from bot.store.sends import claim_retry, failed_numbers
 from bot.store.tables import Send
 from bot.views.confirm import build_confirmation_view

@@ -18,9 +18,10 @@ from bot.domain.states import NumberStatus, SendKind, SendState
 from bot.i18n import Msg
 from bot.santo.errors import SantoError, SantoRejected
 from bot.santo.models import BatchOutcome
-from bot.sending.file_send import drive, is_resumable
+from bot.sending.file_send import drive
 from bot.services import Services
 from bot.store.db import now
+from bot.store.file_sends import is_resumable
 from bot.store.models import NewSend, SendView
 from bot.store.reports import mark_dirty
 from bot.store.sends import create_send, finish_send, record_batch, send_row, set_origin_link, set_retry_link
