@@ -234,7 +234,10 @@ class SantoClient:
         records = answer if isinstance(answer, list) else [answer]
         statuses = []
         for record in records:
-            code = error_code(record)
+            try:
+                code = error_code(record)
+            except ParseError as exc:
+                raise SantoUnavailable(f"unreadable answer from the platform: {exc}") from None
             if code != SUCCESS:
                 raise SantoRejected(code)
             try:
@@ -280,8 +283,8 @@ class SantoClient:
             raise SantoUnavailable(f"the platform answered HTTP {status} for {path}")
         try:
             answer = parse_json(body)
-            if isinstance(answer, dict):
-                code = error_code(answer)
+            for record in answer if isinstance(answer, list) else [answer]:
+                code = error_code(record)
                 if code != SUCCESS:
                     raise SantoRejected(code)
         except ParseError as exc:
@@ -311,6 +314,8 @@ def _describe(exc: BaseException) -> str:
     """A short, password-free description (aiohttp errors can carry the full URL)."""
     if isinstance(exc, TimeoutError):
         return "timed out"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return f"the TLS certificate of {exc.host} is not trusted"
     if isinstance(exc, aiohttp.ClientConnectorError):
         return f"connection to {exc.host}:{exc.port} failed"
     return type(exc).__name__

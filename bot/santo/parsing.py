@@ -32,7 +32,10 @@ def parse_submit(body: str, numbers: tuple[str, ...] = ()) -> SubmitResult:
     if not status:
         raise ParseError("no mtstat in the platform's answer")
     code = next((normalise_code(fields[name]) for name in _CODE_FIELDS if fields.get(name)), "")
-    accepted = status.upper() == ACCEPTED
+    if status.upper() == ACCEPTED and not code:
+        raise ParseError("ACCEPTD without an error code")  # sent or not: nobody can tell
+    # As the public clients read it: accepted only when the status and the code both say so.
+    accepted = status.upper() == ACCEPTED and code == SUCCESS
     msgid = fields.get("mtmsgid") or None
     if accepted and not msgid:
         raise ParseError("accepted without a message id")
@@ -53,11 +56,14 @@ def parse_json(body: str) -> Any:
 
 
 def error_code(record: Any) -> str:
-    """The `errcode` of a JSON answer (string or number), or 000 when absent."""
+    """The `errcode` of a JSON answer (string or number). An answer without one is unreadable:
+    it says neither success nor what went wrong."""
     if not isinstance(record, dict):
         raise ParseError("expected a JSON object")
-    raw = record.get("errcode", record.get("mterrcode", SUCCESS))
-    return normalise_code(raw if raw not in (None, "") else SUCCESS)
+    raw = record.get("errcode", record.get("mterrcode"))
+    if raw in (None, ""):
+        raise ParseError("no errcode in the answer")
+    return normalise_code(raw)
 
 
 def decimal(value: Any, name: str) -> Decimal:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import traceback
@@ -567,6 +568,113 @@ async def test_a_lookup_answer_without_its_number_is_a_santo_error(
     client = await make_client(fake.url)
     with pytest.raises(SantoError):
         await (client.price("CN") if path == "/get-pricing" else client.balance())
+
+
+@pytest.mark.parametrize(
+    ("body", "accepted", "code"),
+    [
+        ("command=MT_RESPONSE&mtmsgid=7&mtstat=ACCEPTD&mterrcode=0107", False, "0107"),
+        ("command=MT_RESPONSE&mtmsgid=7&mtstat=REJECTD&mterrcode=000", False, "000"),
+    ],
+)
+async def test_a_submit_is_accepted_only_when_status_and_code_both_say_so(
+    fake_platform: StartFake, make_client: MakeClient, body: str, accepted: bool, code: str
+) -> None:
+    async def answer(request: web.Request) -> web.Response:
+        return text(body)
+
+    client = await make_client((await fake_platform(answer)).url)
+    [outcome] = await client.send_sms([CN], "hi")
+    assert outcome.result is not None
+    assert (outcome.result.accepted, outcome.result.code) == (accepted, code)
+
+
+async def test_an_acceptance_without_its_code_is_outcome_unknown(
+    fake_platform: StartFake, make_client: MakeClient
+) -> None:
+    async def answer(request: web.Request) -> web.Response:
+        return text("command=MT_RESPONSE&mtmsgid=7&mtstat=ACCEPTD")
+
+    client = await make_client((await fake_platform(answer)).url)
+    [outcome] = await client.send_sms([CN], "hi")
+    assert isinstance(outcome.error, OutcomeUnknown) and "without an error code" in str(outcome.error)
+
+
+@pytest.mark.parametrize(
+    "call",
+    ["balance", "check_number", "report_status"],
+)
+async def test_a_json_answer_without_errcode_is_unreadable_not_a_verdict(
+    fake_platform: StartFake, make_client: MakeClient, call: str
+) -> None:
+    async def answer(request: web.Request) -> web.Response:
+        body = (
+            '[{"msgid": "1", "mtstat": "success", "da": "1"}]'
+            if "rptstatus" in request.path
+            else ('{"cpid": "Acme01", "isValid": 0, "balance": 3}')
+        )
+        return text(body, content_type="application/json")
+
+    client = await make_client((await fake_platform(answer)).url)
+    calls = {
+        "balance": client.balance,
+        "check_number": lambda: client.check_number(CN),
+        "report_status": lambda: client.report_status("1"),
+    }
+    with pytest.raises(SantoUnavailable, match=r"unreadable.*errcode"):
+        await calls[call]()
+
+
+@pytest.fixture
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A key and a certificate nobody vouches for (openssl, as an operator would make one)."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return key, cert
+
+
+async def test_an_untrusted_tls_certificate_is_said_so(
+    self_signed: tuple[Path, Path], make_client: MakeClient
+) -> None:
+    """A platform behind a certificate we cannot verify: the error says it is the certificate."""
+    key, cert = self_signed
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    app = web.Application()
+    async def balance(request: web.Request) -> web.Response:
+        return text('{"errcode":"000","balance":1}')
+
+    app.router.add_get("/get-balance", balance)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    await site.start()
+    try:
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        client = await make_client(f"https://127.0.0.1:{port}")
+        with pytest.raises(SantoUnavailable, match=r"TLS certificate of 127\.0\.0\.1 is not trusted"):
+            await client.balance()
+    finally:
+        await runner.cleanup()
 
 
 # ---- the password stays secret ---------------------------------------------------------------
