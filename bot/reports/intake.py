@@ -25,7 +25,10 @@ from bot.store.reports import REPORT_LENGTHS, Callback, store_callbacks
 
 log = logging.getLogger(__name__)
 
-MAX_REPORT_BODY = 16 * 1024
+MAX_REPORT_BODY = 512 * 1024
+"""A callback's body at most: room for a MULTI_ request of `uplink.MAX_ITEMS` items."""
+MAX_RAW_KEPT = 16 * 1024
+"""Characters of a callback's raw text kept with what it held."""
 MAX_BATCH = 500
 _LENGTHS = {**REPORT_LENGTHS, **INBOUND_LENGTHS}
 
@@ -174,7 +177,7 @@ async def _understood_post(request: web.Request) -> tuple[Callback, web.Response
     except (ValueError, LookupError):  # undecodable bytes, or a charset nobody knows
         raw = mask_passwords(request.query_string + "&" + body.decode("utf-8", "replace"))
         return (
-            Callback(raw=raw[:MAX_REPORT_BODY], bad_reason="unreadable form body"),
+            Callback(raw=raw[:MAX_RAW_KEPT], bad_reason="unreadable form body"),
             web.Response(status=400, text="malformed report: unreadable form body"),
         )
     params.update({key: value for key, value in form.items() if isinstance(value, str)})
@@ -185,7 +188,7 @@ async def _understood_post(request: web.Request) -> tuple[Callback, web.Response
 def _understood(params: dict[str, str], raw: str) -> tuple[Callback, web.Response]:
     """What to store for a callback (its parameters, query and form; its raw text, password
     masked) and the answer to give once it is stored."""
-    raw = raw[:MAX_REPORT_BODY]
+    raw = raw[:MAX_RAW_KEPT]
     try:
         uplink = parse_uplink(params, _LENGTHS)
     except ReportError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from types import MappingProxyType
 from urllib.parse import quote
@@ -42,6 +42,8 @@ class InboundSms:
     to: str
     """What it was written to (a long number, a short code…); may be empty."""
     text: str
+    item: str = ""
+    """Its own item of a MULTI_MO_REQUEST (kept as its raw text instead of the whole request)."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def _rts_item(item: str, max_lengths: Mapping[str, int]) -> StatusReport:
 
 def _mos_item(item: str, max_lengths: Mapping[str, int]) -> InboundSms:
     momsgid, phone, to, _x, _y, dc, sm = _fields(item, "mos", 7)
-    return _inbound(momsgid, phone, to, dc, sm, max_lengths)
+    return replace(_inbound(momsgid, phone, to, dc, sm, max_lengths), item=item)
 
 
 def _family_report(msgid: str, stat: str, error: str, max_lengths: Mapping[str, int]) -> StatusReport:

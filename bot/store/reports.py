@@ -128,10 +128,14 @@ class _Batch:
         batch = cls()
         for c in callbacks:
             raw = _storable(c.raw)
+            # An item of a MULTI_ request keeps its own text, not the whole request's.
             for r in c.reports:
-                batch.reports.setdefault((r.msgid, r.number, r.value, r.code), raw)
+                own = raw if len(c.reports) == 1 else f"rts={r.content}"
+                batch.reports.setdefault((r.msgid, r.number, r.value, r.code), own)
             for m in c.messages:
-                batch.messages.setdefault((m.momsgid, m.phone), (m, raw))
+                batch.messages.setdefault(
+                    (m.momsgid, m.phone), (m, raw if len(c.messages) == 1 else f"mos={m.item}")
+                )
             if c.bad_reason:
                 batch.bad.append((raw, _storable(c.bad_reason)))
             if c.command is not None:
