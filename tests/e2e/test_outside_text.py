@@ -98,10 +98,15 @@ async def test_control_and_direction_characters_never_reach_slack(make_world: Ma
     world = await make_world(santo_inbox_channel="C0OPS")
     msgid = "m-hidden"
     nul = "\x00" if world.services.db.is_sqlite else ""  # PostgreSQL's text cannot hold a NUL
-    await store_send(world, msgid, NUMBER)
-    await report_failure(world, msgid, f"{nul}a\x1bb\u202ec")
-    inbound = quote(f"<!channel> \x1b[31mred\u202e {nul} <@U123>", safe="")
-    status, _ = await get(f"{world.report_url}?command=MO_REQUEST&da={NUMBER}&sm={inbound}")
+    send_id = await store_send(world, msgid, NUMBER)
+    hidden_code = f"{nul}a\x1bb\u202ec"
+    rsm = quote(f"{msgid}|400|{hidden_code}||", safe="")
+    status, body = await get(f"{world.report_url}?command=RT_REQUEST&msgid={msgid}&da={NUMBER}&rsm={rsm}")
+    assert status == 400 and "not printable" in body  # the route keeps such a code out
+    await store_failure(world, send_id, hidden_code)  # and were one stored, it is shown clean
+    inbound = f"<!channel> \x1b[31mred\u202e {nul} <@U123>".encode("utf-16-be").hex()
+    stranger = "447400123456"
+    status, _ = await get(f"{world.report_url}?command=MO_REQUEST&momsgid=1&sa={stranger}&dc=8&sm={inbound}")
     assert status == 200
 
     message = await world.shows("*Failed* 1")
@@ -112,7 +117,9 @@ async def test_control_and_direction_characters_never_reach_slack(make_world: Ma
     assert "abc" in answer.text
     await world.standin.wait_for(lambda: world.standin.last_message("C0OPS") is not None, what="inbox post")
     posted = world.standin.last_message("C0OPS")
-    assert posted is not None and "&lt;!channel&gt;" in posted.text and "&lt;@U123&gt;" in posted.text
+    assert posted is not None
+    shown = blocks_text(posted.blocks)
+    assert "&lt;!channel&gt;" in shown and "&lt;@U123&gt;" in shown
 
     sent = everything_sent(world)
     assert not [s for s in sent if any(c in s for c in HIDDEN)]
