@@ -4,8 +4,8 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from bot.slack_standin import _block_problems
 
+from bot.dev.slack_standin import _block_problems
 from bot.domain.mrkdwn import code, outside, quote
 from bot.i18n import TEXTS, Language
 from bot.store.models import Failure
@@ -13,7 +13,7 @@ from bot.store.sends import SendView
 from bot.store.tables import NumberStatus, SendState
 from bot.views.channel_message import build_channel_message
 from bot.views.failures import build_failures_reply
-from tests.handlers.test_blocks import big_send
+from tests.views.test_blocks import big_send
 
 EN = TEXTS[Language.EN]
 MARKS = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
