@@ -5,7 +5,6 @@ more than one feature makes."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable
@@ -29,7 +28,9 @@ from bot.store.drafts import save_draft
 from bot.views.confirm import build_confirmation_view
 from bot.views.send_modal import build_send_modal
 
-log = logging.getLogger(__name__)
+
+class NoResponseUrl(RuntimeError):
+    """Slack gave the interaction no response_url (the Home tab, most modals): nobody to answer."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class Interaction:
     async def reply(self, **message: Any) -> None:
         """A message through the interaction's response_url."""
         if self.respond is None:
-            raise RuntimeError("Slack gave this interaction no response_url")
+            raise NoResponseUrl
         await self.respond(**message)
 
 

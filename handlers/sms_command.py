@@ -30,7 +30,7 @@ async def route(commands: Subcommands, interaction: Interaction) -> None:
     elif commands.unknown is not None:
         await commands.unknown(interaction, word)
     else:
-        raise LookupError(f"no /sms subcommand {word!r}, and nothing answers unknown ones")
+        raise LookupError(f"/sms {word}")  # no feature answers unknown subcommands
 
 
 def register(app: AsyncApp) -> None:
