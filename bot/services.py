@@ -15,6 +15,7 @@ from bot.i18n.user_languages import UserLanguages
 from bot.santo.client import SantoClient
 from bot.santo.prices import PriceBook
 from bot.settings import Settings
+from bot.slack_cache import Groups, Permalinks, UserNames
 from bot.store.db import Database
 
 CONTEXT_KEY = "services"
@@ -29,6 +30,9 @@ class Services:
     slack: AsyncWebClient
     background: Background
     languages: UserLanguages
+    groups: Groups = field(default_factory=Groups)
+    user_names: UserNames = field(default_factory=UserNames)
+    permalinks: Permalinks = field(default_factory=Permalinks)
     changes: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when a send's message has something new to show: the notifier wakes up."""
     stopping: asyncio.Event = field(default_factory=asyncio.Event)

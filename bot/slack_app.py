@@ -13,7 +13,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.i18n import TEXTS, TEXTS_KEY
 from bot.services import CONTEXT_KEY, Services
 from handlers import register_all
-from handlers.common import incident_text
+from handlers.common import told
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def build_bolt_app(services: Services) -> AsyncApp:
         response_url = body.get("response_url")
         if response_url:
             t = context.get(TEXTS_KEY) or TEXTS[services.languages.default]
-            await AsyncWebhookClient(response_url).send(text=incident_text(t), response_type="ephemeral")
+            await AsyncWebhookClient(response_url).send(text=told(t, error), response_type="ephemeral")
 
     register_all(app)
     return app

@@ -4,7 +4,31 @@ from slack_bolt.async_app import AsyncApp
 
 
 def register_all(app: AsyncApp) -> None:
-    from handlers import app_home, approvals, quick_send, retry, scheduled, send_modal, shortcuts, sms_command
+    from handlers import (
+        app_home,
+        approvals,
+        audit,
+        help,
+        lookups,
+        quick_send,
+        retry,
+        scheduled,
+        send_modal,
+        shortcuts,
+        sms_command,
+    )
 
-    for module in (sms_command, quick_send, send_modal, approvals, retry, scheduled, app_home, shortcuts):
+    for module in (
+        sms_command,
+        quick_send,
+        send_modal,
+        lookups,
+        audit,
+        help,
+        approvals,
+        retry,
+        scheduled,
+        app_home,
+        shortcuts,
+    ):
         module.register(app)

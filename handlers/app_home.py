@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_sdk.errors import SlackApiError
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.models.views import View
 
+from bot.domain.actor import Actor
 from bot.i18n import Texts, texts_of
 from bot.santo.errors import SantoError
 from bot.santo.models import Balance
@@ -32,42 +31,12 @@ from bot.views.app_home import (
 )
 from bot.views.ids import ActionId
 from bot.views.send_modal import build_notice_view
-from handlers.common import Actor, explain
-from handlers.send_modal import open_send_modal
+from handlers.common import Interaction, explain, in_background, listener, open_send_modal
 
 log = logging.getLogger(__name__)
 
 LAST_SENDS = 10
 REPORTS_WINDOW = timedelta(hours=24)
-PERMALINKS_KEPT = 5000
-
-
-class Permalinks:
-    """chat.getPermalink answers, kept for the process's life (a message's link never changes)."""
-
-    def __init__(self) -> None:
-        self._links: dict[tuple[str, str], str] = {}
-
-    async def get(self, services: Services, channel: str, ts: str | None) -> str | None:
-        if not ts:
-            return None
-        key = (channel, ts)
-        if key not in self._links:
-            try:
-                answer = await services.slack.chat_getPermalink(channel=channel, message_ts=ts)
-            except SlackApiError as exc:
-                log.info("no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
-                return None
-            link = answer.get("permalink")
-            if not isinstance(link, str):
-                return None
-            if len(self._links) >= PERMALINKS_KEPT:
-                self._links.clear()
-            self._links[key] = link
-        return self._links[key]
-
-
-PERMALINKS = Permalinks()
 
 
 def _cap(value: float | None) -> Decimal | None:
@@ -141,7 +110,7 @@ async def home_view(services: Services, t: Texts, team_id: str, user_id: str) ->
         recent_sends(services.db, team_id, user_id, LAST_SENDS),
     )
     links = await asyncio.gather(
-        *(PERMALINKS.get(services, v.send.channel_id, v.send.message_ts) for v in views)
+        *(services.permalinks.get(services.slack, v.send.channel_id, v.send.message_ts) for v in views)
     )
     admin_health = await setup_health(services, t, team_id, problem) if is_admin(services, user_id) else None
     facts = HomeFacts(
@@ -160,20 +129,18 @@ async def publish_home(services: Services, t: Texts, team_id: str, user_id: str)
     await services.slack.views_publish(user_id=user_id, view=view)
 
 
-def _show_problem(services: Services, t: Texts, user_id: str) -> Callable[[BaseException], Awaitable[None]]:
-    async def show(_exc: BaseException) -> None:
-        ref = uuid.uuid4().hex[:8]
-        log.error("the Home tab of %s could not be built (reference %s)", user_id, ref)
-        view = build_notice_home(t, t("app_home.problem", ref=ref))
-        await services.slack.views_publish(user_id=user_id, view=view)
-
-    return show
+async def refresh(interaction: Interaction) -> None:
+    actor = interaction.actor
+    await publish_home(interaction.services, interaction.t, actor.team_id, actor.user_id)
 
 
-def _refresh(services: Services, t: Texts, team_id: str, user_id: str) -> None:
-    services.background.spawn(
-        publish_home(services, t, team_id, user_id), on_error=_show_problem(services, t, user_id)
-    )
+async def show_problem(interaction: Interaction, _exc: BaseException) -> None:
+    """The Home tab says it could not be built, with a reference for the logs."""
+    ref = uuid.uuid4().hex[:8]
+    user_id, t = interaction.actor.user_id, interaction.t
+    log.error("the Home tab of %s could not be built (reference %s)", user_id, ref)
+    view = build_notice_home(t, t("app_home.problem", ref=ref))
+    await interaction.services.slack.views_publish(user_id=user_id, view=view)
 
 
 async def on_home_opened(event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -183,36 +150,25 @@ async def on_home_opened(event: dict[str, Any], body: dict[str, Any], context: A
     user_id = str(event.get("user") or "")
     team_id = str(body.get("team_id") or context.team_id or "")
     if user_id:
-        _refresh(Services.of(context), texts_of(context), team_id, user_id)
+        actor = Actor(team_id, user_id, channel_id=None)
+        opened = Interaction(Services.of(context), actor, texts_of(context), body)
+        in_background(opened, refresh, on_error=show_problem)
 
 
-async def on_refresh(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-    await ack()
-    actor = Actor.from_body(body)
-    _refresh(Services.of(context), texts_of(context), actor.team_id, actor.user_id)
-
-
-async def on_send_sms(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+async def send_sms(interaction: Interaction) -> None:
     """Send SMS: the Send modal, with a channel picker (the Home tab is in no channel)."""
-    await ack()
-    services, t = Services.of(context), texts_of(context)
-    actor = Actor.from_body(body)
-
-    async def work() -> None:
-        if not actor.trigger_id:
-            return
-        refusal = await lookup_refusal(services, actor.user_id)
-        if refusal:
-            await services.slack.views_open(
-                trigger_id=actor.trigger_id, view=build_notice_view(t, t("app_home.send"), t.render(refusal))
-            )
-            return
-        await open_send_modal(t, services, actor.trigger_id, None)
-
-    services.background.spawn(work())
+    services, t, actor = interaction.services, interaction.t, interaction.actor
+    if not actor.trigger_id:
+        return
+    refusal = await lookup_refusal(services, actor.user_id)
+    if refusal:
+        view = build_notice_view(t, t("app_home.send"), t.render(refusal))
+        await services.slack.views_open(trigger_id=actor.trigger_id, view=view)
+        return
+    await open_send_modal(interaction, None)
 
 
 def register(app: AsyncApp) -> None:
     app.event("app_home_opened")(on_home_opened)
-    app.action(ActionId.HOME_REFRESH)(on_refresh)
-    app.action(ActionId.HOME_SEND)(on_send_sms)
+    app.action(ActionId.HOME_REFRESH)(listener(refresh, on_error=show_problem))
+    app.action(ActionId.HOME_SEND)(listener(send_sms))

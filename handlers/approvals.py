@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.async_app import AsyncApp
 
 from bot.domain.send_request import SendRequest
 from bot.domain.states import ApprovalState
@@ -14,75 +12,52 @@ from bot.i18n import Msg
 from bot.sending.dispatch import send_now, show_decision, tell_requester, texts_of_request
 from bot.sending.guard import is_admin, whom_to_ask
 from bot.store import approvals as approval_store
-from bot.store.audit import Action, record
+from bot.store.audit import Action, record_decision
 from bot.store.db import now
 from bot.views.ids import ActionId
-from handlers.common import Press, apologise
+from handlers.common import Interaction, listener
 
 
-async def on_decision(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
-) -> None:
-    await ack()
-    press = Press.of(body, context, respond)
-    services, actor, t, whisper = press.services, press.actor, press.t, press.whisper
-    approval_id = press.value
-    approve = press.action_id == ActionId.APPROVE
+async def decide(interaction: Interaction) -> None:
+    services, t, whisper = interaction.services, interaction.t, interaction.whisper
+    user = interaction.actor.user_id
+    approve = interaction.action_id == ActionId.APPROVE
+    if not is_admin(services, user):
+        await whisper(t("approvals.only_admins", who=whom_to_ask(services)))
+        return
+    approval = await approval_store.decide(services.db, interaction.value, user, approve, now())
+    if approval is None:
+        current = await approval_store.get_approval(services.db, interaction.value)
+        if current is None:
+            await whisper(t("approvals.unknown"))
+        elif current.state == ApprovalState.PENDING:  # pending but past its time
+            await whisper(t("approvals.expired"))
+        else:
+            await whisper(t(f"approvals.already.{current.state}", user=current.decided_by))
+        return
+    await show_decision(services, approval)
+    request = SendRequest.from_payload(json.loads(approval.payload))
+    theirs = texts_of_request(services, request)
+    detail = str(Msg.of("approvals.audit_detail", user=approval.requester_id))
+    await record_decision(
+        services.db, approval, Action.APPROVED if approve else Action.REJECTED, user, detail
+    )
+    if not approve:
+        told = theirs("approvals.told.rejected", admin=user, n=approval.recipients)
+        await tell_requester(services, approval.requester_id, told)
+        return
 
-    async def work() -> None:
-        if not is_admin(services, actor.user_id):
-            await whisper(t("approvals.only_admins", who=whom_to_ask(services)))
-            return
-        approval = await approval_store.decide(services.db, approval_id, actor.user_id, approve, now())
-        if approval is None:
-            current = await approval_store.get_approval(services.db, approval_id)
-            if current is None:
-                await whisper(t("approvals.unknown"))
-            elif current.state == ApprovalState.PENDING:  # pending but past its time
-                await whisper(t("approvals.expired"))
-            else:
-                await whisper(t(f"approvals.already.{current.state}", user=current.decided_by))
-            return
-        await show_decision(services, approval)
-        request = SendRequest.from_payload(json.loads(approval.payload))
-        theirs = texts_of_request(services, request)
-        await record(
-            services.db,
-            team_id=approval.team_id,
-            user_id=actor.user_id,
-            action=Action.APPROVED if approve else Action.REJECTED,
-            channel_id=approval.channel_id,
-            recipients=approval.recipients,
-            estimated_cost=approval.estimated_cost,
-            detail=str(Msg.of("approvals.audit_detail", user=approval.requester_id)),
+    async def tell(text: str) -> None:
+        await tell_requester(services, approval.requester_id, text)
+
+    result = await send_now(services, request, tell)
+    if result is not None:
+        told = theirs(
+            "approvals.told.approved", admin=user, n=approval.recipients, channel=result.channel_id
         )
-        if not approve:
-            await tell_requester(
-                services,
-                approval.requester_id,
-                theirs("approvals.told.rejected", admin=actor.user_id, n=approval.recipients),
-            )
-            return
-
-        async def tell(text: str) -> None:
-            await tell_requester(services, approval.requester_id, text)
-
-        result = await send_now(services, request, tell)
-        if result is not None:
-            await tell_requester(
-                services,
-                approval.requester_id,
-                theirs(
-                    "approvals.told.approved",
-                    admin=actor.user_id,
-                    n=approval.recipients,
-                    channel=result.channel_id,
-                ),
-            )
-
-    services.background.spawn(work(), on_error=apologise(t, respond))
+        await tell_requester(services, approval.requester_id, told)
 
 
 def register(app: AsyncApp) -> None:
-    app.action(ActionId.APPROVE)(on_decision)
-    app.action(ActionId.REJECT)(on_decision)
+    app.action(ActionId.APPROVE)(listener(decide))
+    app.action(ActionId.REJECT)(listener(decide))

@@ -8,8 +8,10 @@ from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.actor import Actor
 from bot.domain.money import money
 from bot.domain.mrkdwn import escape
 from bot.i18n import Msg, Texts
@@ -18,7 +20,7 @@ from bot.services import Services
 from bot.store.audit import Action, entries_since, record
 from bot.store.db import now
 from bot.store.tables import AuditEntry
-from handlers.common import Actor
+from handlers.common import Sub, answer, subcommands
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
@@ -107,3 +109,7 @@ async def audit_text(services: Services, t: Texts, actor: Actor, args: str) -> s
     except SlackApiError as exc:
         return f"{text}\n{t('audit.not_sent', error=escape(str(exc.response.get('error'))))}"
     return f"{text}\n{t('audit.in_dm')}"
+
+
+def register(app: AsyncApp) -> None:
+    subcommands(app).add(Sub.AUDIT, answer(lambda it, rest: audit_text(it.services, it.t, it.actor, rest)))

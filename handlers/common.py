@@ -1,49 +1,145 @@
-"""What the listeners share: who is acting, and how errors are told to people."""
+"""What the listeners share: the interaction they answer, the plumbing around their work (ack,
+background, telling people about problems), the `/sms` subcommand table, and the Slack calls
+more than one feature makes."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
+from bot.domain.actor import Actor
 from bot.domain.mrkdwn import CODE_SHOWN, outside
-from bot.i18n import Texts, texts_of
+from bot.domain.send_request import SendRequest
+from bot.i18n import Msg, Problem, Texts, texts_of
 from bot.santo.errors import InvalidRequest, OutcomeUnknown, SantoError, SantoRejected, SantoUnavailable
 from bot.services import Services
+from bot.store.drafts import save_draft
+from bot.views.confirm import build_confirmation_view
+from bot.views.send_modal import build_send_modal
+
+
+class NoResponseUrl(RuntimeError):
+    """Slack gave the interaction no response_url (the Home tab, most modals): nobody to answer."""
 
 
 @dataclass(frozen=True)
-class Actor:
-    """Who asked, from where: the parts of a Slack payload every handler needs."""
+class Interaction:
+    """What a person did in Slack (a slash command, a button, a shortcut, a view submission):
+    who and where, their texts, the process's services, the payload, and how to answer only them
+    (`respond` is None where Slack gave no response_url: the Home tab, most modals)."""
 
-    team_id: str
-    user_id: str
-    channel_id: str | None
-    trigger_id: str | None = None
-
-    @classmethod
-    def from_command(cls, command: dict[str, Any]) -> Actor:
-        return cls(
-            team_id=str(command.get("team_id", "")),
-            user_id=str(command.get("user_id", "")),
-            channel_id=command.get("channel_id") or None,
-            trigger_id=command.get("trigger_id"),
-        )
+    services: Services
+    actor: Actor
+    t: Texts
+    body: dict[str, Any]
+    respond: AsyncRespond | None = None
 
     @classmethod
-    def from_body(cls, body: dict[str, Any]) -> Actor:
-        team = body.get("team") or {}
-        user = body.get("user") or {}
-        channel = body.get("channel") or {}
-        return cls(
-            team_id=str(team.get("id") or user.get("team_id") or ""),
-            user_id=str(user.get("id", "")),
-            channel_id=channel.get("id") or None,
-            trigger_id=body.get("trigger_id"),
-        )
+    def of(cls, body: dict[str, Any], context: Any, respond: AsyncRespond | None = None) -> Interaction:
+        actor = Actor.from_command(body) if "command" in body else Actor.from_body(body)
+        return cls(Services.of(context), actor, texts_of(context), body, respond)
+
+    @property
+    def action_id(self) -> str:
+        """The pressed button's action id."""
+        return str((self.body.get("actions") or [{}])[0].get("action_id", ""))
+
+    @property
+    def value(self) -> str:
+        """The pressed button's value."""
+        return str((self.body.get("actions") or [{}])[0].get("value", ""))
+
+    @property
+    def text(self) -> str:
+        """A slash command's text."""
+        return str(self.body.get("text", ""))
+
+    async def whisper(self, text: str) -> None:
+        """Answer only the person who acted, below what they answered."""
+        await self.reply(text=text, response_type="ephemeral", replace_original=False)
+
+    async def replace(self, text: str) -> None:
+        """Answer only them, in place of the (ephemeral) message whose button they pressed."""
+        await self.reply(text=text, replace_original=True)
+
+    async def reply(self, **message: Any) -> None:
+        """A message through the interaction's response_url."""
+        if self.respond is None:
+            raise NoResponseUrl
+        await self.respond(**message)
+
+
+Work = Callable[[Interaction], Awaitable[None]]
+"""A listener's work: a plain function of the interaction."""
+OnError = Callable[[Interaction, BaseException], Awaitable[None]]
+"""Tells the person a problem, or that the work failed."""
+
+
+def told(t: Texts, exc: BaseException) -> str:
+    """What a person is told of an error: a `Problem` says what is wrong; anything else is ours,
+    and is an apology with a reference for the logs."""
+    if isinstance(exc, Problem):
+        return t.render(exc.message)
+    return incident_text(t)
+
+
+def incident_text(t: Texts) -> str:
+    return t("common.incident.text", ref=uuid.uuid4().hex[:8])
+
+
+async def apologise(interaction: Interaction, exc: BaseException) -> None:
+    """The default `OnError`: an ephemeral answer where Slack gave a response_url."""
+    if interaction.respond is not None:
+        await interaction.whisper(told(interaction.t, exc))
+
+
+def in_background(interaction: Interaction, work: Work, on_error: OnError | None = apologise) -> None:
+    """Run `work` as tracked background work (drained at shutdown). A `Problem` it raises goes to
+    `on_error` as it is (the person's to fix, not logged as a failure); anything else is logged
+    first (`Background.spawn`)."""
+
+    async def run() -> None:
+        try:
+            await work(interaction)
+        except Problem as problem:
+            if on_error is None:
+                raise
+            await on_error(interaction, problem)
+
+    async def failed(exc: BaseException) -> None:
+        if on_error is not None:
+            await on_error(interaction, exc)
+
+    interaction.services.background.spawn(run(), on_error=failed)
+
+
+Listener = Callable[..., Awaitable[None]]
+
+
+def listener(work: Work, on_error: OnError | None = apologise) -> Listener:
+    """A Bolt listener for `work`: ack at once, then `work` in the background (`in_background`).
+
+    Slack wants its ack within 3 seconds, and the platform is never called before it."""
+
+    async def listen(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond | None
+    ) -> None:
+        await ack()
+        in_background(Interaction.of(body, context, respond), work, on_error)
+
+    listen.__name__ = listen.__qualname__ = work.__name__  # Bolt names listeners in its logs
+    return listen
 
 
 EXPLAIN_DETAIL = 500
@@ -66,41 +162,85 @@ def explain(t: Texts, exc: SantoError) -> str:
     return t("common.explain.failed", detail=outside(str(exc), EXPLAIN_DETAIL))
 
 
-def incident_text(t: Texts) -> str:
-    return t("common.incident.text", ref=uuid.uuid4().hex[:8])
+class Sub(StrEnum):
+    """The `/sms` subcommands ("" is `/sms` alone)."""
+
+    MODAL = ""
+    SEND = "send"
+    VOICE = "voice"
+    BALANCE = "balance"
+    PRICE = "price"
+    VERIFY = "verify"
+    STATUS = "status"
+    HELP = "help"
+    AUDIT = "audit"
 
 
-@dataclass(frozen=True)
-class Press:
-    """A button press: who pressed, the button's value, and how to answer only them."""
-
-    services: Services
-    actor: Actor
-    t: Texts
-    action_id: str
-    value: str
-    respond: AsyncRespond
-
-    @classmethod
-    def of(cls, body: dict[str, Any], context: Any, respond: AsyncRespond) -> Press:
-        action = (body.get("actions") or [{}])[0]
-        return cls(
-            Services.of(context),
-            Actor.from_body(body),
-            texts_of(context),
-            str(action.get("action_id", "")),
-            str(action.get("value", "")),
-            respond,
-        )
-
-    async def whisper(self, text: str) -> None:
-        await self.respond(text=text, response_type="ephemeral", replace_original=False)
+Subcommand = Callable[[Interaction, str], Awaitable[None]]
+"""Runs a `/sms` subcommand, given the command's text after its first word."""
 
 
-def apologise(t: Texts, respond: AsyncRespond) -> Callable[[BaseException], Awaitable[None]]:
-    """An on_error for background work started from a slash command or a button."""
+@dataclass
+class Subcommands:
+    """The `/sms` subcommands: each feature module adds its own from its `register(app)`."""
 
-    async def tell(_exc: BaseException) -> None:
-        await respond(text=incident_text(t), response_type="ephemeral", replace_original=False)
+    routes: dict[str, Subcommand] = field(default_factory=dict)
+    open_to_all: set[str] = field(default_factory=set)
+    """Answered to people the guardrails refuse lookups to (help)."""
+    unknown: Subcommand | None = None
+    """Answers a word that is no subcommand (given the word instead of the rest)."""
 
-    return tell
+    def add(self, word: Sub, run: Subcommand, *, open_to_all: bool = False) -> None:
+        self.routes[word] = run
+        if open_to_all:
+            self.open_to_all.add(word)
+
+
+_SUBCOMMANDS: weakref.WeakKeyDictionary[AsyncApp, Subcommands] = weakref.WeakKeyDictionary()
+
+
+def subcommands(app: AsyncApp) -> Subcommands:
+    """The app's `/sms` subcommands (a table per Bolt app: apps in one process do not share it)."""
+    return _SUBCOMMANDS.setdefault(app, Subcommands())
+
+
+def answer(text: Callable[[Interaction, str], str | Awaitable[str]]) -> Subcommand:
+    """A subcommand whose answer is one text, only for the person who asked."""
+
+    async def run(interaction: Interaction, rest: str) -> None:
+        said = text(interaction, rest)
+        await interaction.whisper(said if isinstance(said, str) else await said)
+
+    return run
+
+
+async def open_send_modal(interaction: Interaction, channel_id: str | None) -> None:
+    """The Send modal; it reports to `channel_id`, or asks where when None."""
+    if not interaction.actor.trigger_id:
+        raise Problem(Msg.of("help.no_trigger"))
+    view = build_send_modal(interaction.t, channel_id)
+    await interaction.services.slack.views_open(trigger_id=interaction.actor.trigger_id, view=view)
+
+
+async def update_view(services: Services, external_id: str, view: View, attempts: int = 15) -> None:
+    """views.update by external id. Slack shows a view from our ack a moment after it gets
+    the ack, so an update that follows quickly can find nothing yet: try again briefly."""
+    for attempt in range(attempts):
+        try:
+            await services.slack.views_update(external_id=external_id, view=view)
+            return
+        except SlackApiError as exc:
+            if exc.response.get("error") != "not_found" or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.2)
+
+
+async def confirm_in_view(
+    interaction: Interaction, request: SendRequest, blocks: list[Block], draft_id: str, external_id: str
+) -> None:
+    """Keep `request` as the draft the confirmation's Send takes, and show the confirmation in
+    the modal `external_id`."""
+    services, actor = interaction.services, interaction.actor
+    await save_draft(services.db, actor.team_id, actor.user_id, request.to_payload(), draft_id)
+    view = build_confirmation_view(interaction.t, draft_id, blocks, external_id)
+    await update_view(services, external_id, view)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from slack_bolt.async_app import AsyncApp
+
 from bot.domain.countries import CountryError, resolve_country
 from bot.domain.money import money
 from bot.domain.mrkdwn import CODE_SHOWN, code, escape, outside
@@ -15,7 +17,7 @@ from bot.santo.errors import SantoError
 from bot.santo.models import ReportState
 from bot.services import Services
 from bot.store.sends import numbers_for_msgid
-from handlers.common import explain
+from handlers.common import Sub, answer, explain, subcommands
 
 MAX_STATUS_LINES = 20
 _MSGID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -125,3 +127,11 @@ async def status_text(services: Services, t: Texts, args: str) -> str:
         lines.append(t.count("lookups.status.more", len(numbers) - MAX_STATUS_LINES))
     head = t.count("lookups.status.head", len(numbers), msgid=code(msgid))
     return head + "\n" + "\n".join(lines) + platform_note
+
+
+def register(app: AsyncApp) -> None:
+    commands = subcommands(app)
+    commands.add(Sub.BALANCE, answer(lambda it, _rest: balance_text(it.services, it.t)))
+    commands.add(Sub.PRICE, answer(lambda it, rest: price_text(it.services, it.t, rest)))
+    commands.add(Sub.VERIFY, answer(lambda it, rest: verify_text(it.services, it.t, rest)))
+    commands.add(Sub.STATUS, answer(lambda it, rest: status_text(it.services, it.t, rest)))

@@ -8,36 +8,39 @@ import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_sdk.errors import SlackApiError
-from slack_sdk.models.views import View
 
+from bot.domain.actor import Actor
 from bot.domain.mrkdwn import escape
 from bot.domain.numbers import parse_numbers
 from bot.domain.send_request import SendRequest
 from bot.domain.spreadsheet import FileProblem, FileSendPlan
 from bot.domain.states import SendKind, SendState
-from bot.i18n import Texts, texts_of
+from bot.i18n import Texts
 from bot.sending.dispatch import dispatch
-from bot.services import Services
-from bot.store.drafts import consume_draft, save_draft
-from bot.views.confirm import build_confirmation_view
+from bot.sending.file_intake import file_problem, load_file
+from bot.sending.parse import InputProblem, check_sender
+from bot.sending.review import review, review_file
+from bot.store.drafts import consume_draft
 from bot.views.file_send import chosen_file
 from bot.views.ids import ActionId, BlockId, CallbackId
-from bot.views.send_modal import build_notice_view, build_send_modal
-from handlers.common import Actor, incident_text
-from handlers.file_send import file_problem, review_file
-from handlers.file_send import load as load_file
-from handlers.quick_send import InputProblem, check_sender, review
+from bot.views.send_modal import build_notice_view
+from handlers.common import (
+    Interaction,
+    OnError,
+    Sub,
+    confirm_in_view,
+    in_background,
+    open_send_modal,
+    subcommands,
+    told,
+    update_view,
+)
 
 MAX_RECIPIENTS_SHOWN_IN_ERROR = 5
 FILE_READ_BEFORE_ACK = 1.5
 """Seconds a file may take to fetch and read before the ack: quicker, its errors show on the field."""
 MIN_SCHEDULE_AHEAD = 60
 MAX_SCHEDULE_AHEAD = 90 * 24 * 3600
-
-
-async def open_send_modal(t: Texts, services: Services, trigger_id: str, channel_id: str | None) -> None:
-    await services.slack.views_open(trigger_id=trigger_id, view=build_send_modal(t, channel_id))
 
 
 def _value(values: dict[str, Any], block: BlockId, action: ActionId) -> Any:
@@ -124,13 +127,14 @@ def schedule_problem(value: object) -> str | None:
 async def on_submit_form(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
-    actor = Actor.from_body(body)
-    t = texts_of(context)
-    request, errors, duplicates = read_form(t, actor, view)
+    """The form's errors are said on its fields (in the ack); otherwise the confirmation is
+    pushed, checking at first, and filled in the background."""
+    interaction = Interaction.of(body, context)
+    services, t = interaction.services, interaction.t
+    request, errors, duplicates = read_form(t, interaction.actor, view)
     if request is None:
         await ack(response_action="errors", errors=errors)
         return
-    services = Services.of(context)
     draft_id = uuid.uuid4().hex
     external_id = f"confirm-{draft_id}"
     file = chosen_file(view.get("state", {}).get("values", {}))
@@ -146,24 +150,21 @@ async def on_submit_form(
         response_action="push", view=build_notice_view(t, title, t("send.notice.checking"), external_id)
     )
 
-    async def work() -> None:
-        if loading is not None:
-            try:
-                ready, plan = await loading
-            except FileProblem as exc:
-                problem = t("send.notice.file_problem", problem=escape(t.render(exc.message)))
-                await update_view(services, external_id, build_notice_view(t, title, problem, external_id))
-                return
-            blocks = await review_file(services, t, ready, plan)
-            await save_draft(services.db, actor.team_id, actor.user_id, ready.to_payload(), draft_id)
-            view = build_confirmation_view(t, draft_id, blocks, external_id)
-            await update_view(services, external_id, view)
+    async def confirmation(interaction: Interaction) -> None:
+        if loading is None:
+            blocks, _estimate = await review(services, t, request, duplicates)
+            await confirm_in_view(interaction, request, blocks, draft_id, external_id)
             return
-        blocks, _estimate = await review(services, t, request, duplicates)
-        await save_draft(services.db, actor.team_id, actor.user_id, request.to_payload(), draft_id)
-        await update_view(services, external_id, build_confirmation_view(t, draft_id, blocks, external_id))
+        try:
+            ready, plan = await loading
+        except FileProblem as exc:
+            problem = t("send.notice.file_problem", problem=escape(t.render(exc.message)))
+            await update_view(services, external_id, build_notice_view(t, title, problem, external_id))
+            return
+        blocks = await review_file(services, t, ready, plan)
+        await confirm_in_view(interaction, ready, blocks, draft_id, external_id)
 
-    services.background.spawn(work(), on_error=_tell_in_view(t, services, external_id))
+    in_background(interaction, confirmation, on_error=tell_in_view(external_id))
 
 
 async def on_confirm(
@@ -171,11 +172,10 @@ async def on_confirm(
 ) -> None:
     """Send pressed. Taking the draft is one quick UPDATE, done before the ack on purpose:
     a second click is answered at once, and nothing can send twice."""
-    services = Services.of(context)
-    actor = Actor.from_body(body)
-    t = texts_of(context)
+    interaction = Interaction.of(body, context)
+    services, t = interaction.services, interaction.t
     draft_id = str(view.get("private_metadata", ""))
-    payload = await consume_draft(services.db, draft_id, actor.user_id)
+    payload = await consume_draft(services.db, draft_id, interaction.actor.user_id)
     if payload is None:
         notice = build_notice_view(t, t("send.notice.send"), t("send.notice.already"))
         await ack(response_action="update", view=notice)
@@ -185,7 +185,7 @@ async def on_confirm(
     await ack(response_action="update", view=sending)
     request = SendRequest.from_payload(payload)
 
-    async def work() -> None:
+    async def outcome(interaction: Interaction) -> None:
         told: list[str] = []
 
         async def tell(text: str) -> None:
@@ -202,30 +202,26 @@ async def on_confirm(
             services, external_id, build_notice_view(t, t("send.notice.send"), text, external_id)
         )
 
-    services.background.spawn(work(), on_error=_tell_in_view(t, services, external_id))
+    in_background(interaction, outcome, on_error=tell_in_view(external_id))
 
 
-async def update_view(services: Services, external_id: str, view: View, attempts: int = 15) -> None:
-    """views.update by external id. Slack shows a view from our ack a moment after it gets
-    the ack, so an update that follows quickly can find nothing yet: try again briefly."""
-    for attempt in range(attempts):
-        try:
-            await services.slack.views_update(external_id=external_id, view=view)
-            return
-        except SlackApiError as exc:
-            if exc.response.get("error") != "not_found" or attempt == attempts - 1:
-                raise
-            await asyncio.sleep(0.2)
+def tell_in_view(external_id: str) -> OnError:
+    """Tells what went wrong in the modal `external_id` (a modal has no response_url)."""
 
-
-def _tell_in_view(t: Texts, services: Services, external_id: str) -> Any:
-    async def tell(_exc: BaseException) -> None:
-        notice = build_notice_view(t, t("send.notice.send"), incident_text(t), external_id)
-        await update_view(services, external_id, notice)
+    async def tell(interaction: Interaction, exc: BaseException) -> None:
+        t = interaction.t
+        notice = build_notice_view(t, t("send.notice.send"), told(t, exc), external_id)
+        await update_view(interaction.services, external_id, notice)
 
     return tell
 
 
+async def open_modal(interaction: Interaction, _rest: str) -> None:
+    """`/sms` alone: the Send modal, reporting to the channel it was typed in."""
+    await open_send_modal(interaction, interaction.actor.channel_id)
+
+
 def register(app: AsyncApp) -> None:
+    subcommands(app).add(Sub.MODAL, open_modal)
     app.view(CallbackId.SEND_MODAL)(on_submit_form)
     app.view(CallbackId.CONFIRM)(on_confirm)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.models.blocks import ContextBlock, InputBlock, MarkdownTextObject
 from slack_sdk.models.views import View
 
-from bot.domain.plain_text import USER_NAMES, to_plain_text, user_ids
-from bot.i18n import Texts, texts_of
+from bot.domain.plain_text import to_plain_text, user_ids
+from bot.i18n import Texts
 from bot.sending.guard import lookup_refusal
 from bot.services import Services
 from bot.views.ids import BlockId, CallbackId
 from bot.views.send_modal import build_notice_view, build_send_modal
-from handlers.common import Actor, apologise
+from handlers.common import Interaction, listener
 
 MESSAGE_LIMIT = 3000
 """The Send modal's message field holds this many characters."""
@@ -68,30 +67,22 @@ async def message_as_text(services: Services, message: dict[str, Any]) -> str:
     """The message's mrkdwn as plain text, mentions as names."""
     raw = message.get("text")
     text = raw if isinstance(raw, str) else ""
-    names = await USER_NAMES.lookup(services.slack, user_ids(text), timeout=NAMES_BUDGET)
+    names = await services.user_names.lookup(services.slack, user_ids(text), timeout=NAMES_BUDGET)
     return to_plain_text(text, names)
 
 
-async def on_send_as_sms(
-    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
-) -> None:
-    await ack()
-    services, t = Services.of(context), texts_of(context)
-    actor = Actor.from_body(body)
-
-    async def work() -> None:
-        if not actor.trigger_id:
-            return
-        refusal = await lookup_refusal(services, actor.user_id)
-        if refusal:
-            view = build_notice_view(t, t("shortcuts.title"), t.render(refusal))
-        else:
-            text = await message_as_text(services, body.get("message") or {})
-            view = build_send_as_sms_modal(t, report_channel(body), text)
-        await services.slack.views_open(trigger_id=actor.trigger_id, view=view)
-
-    services.background.spawn(work(), on_error=apologise(t, respond))
+async def send_as_sms(interaction: Interaction) -> None:
+    services, t, trigger_id = interaction.services, interaction.t, interaction.actor.trigger_id
+    if not trigger_id:
+        return
+    refusal = await lookup_refusal(services, interaction.actor.user_id)
+    if refusal:
+        view = build_notice_view(t, t("shortcuts.title"), t.render(refusal))
+    else:
+        text = await message_as_text(services, interaction.body.get("message") or {})
+        view = build_send_as_sms_modal(t, report_channel(interaction.body), text)
+    await services.slack.views_open(trigger_id=trigger_id, view=view)
 
 
 def register(app: AsyncApp) -> None:
-    app.message_shortcut(CallbackId.SEND_AS_SMS)(on_send_as_sms)
+    app.message_shortcut(CallbackId.SEND_AS_SMS)(listener(send_as_sms))

@@ -21,14 +21,14 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.dev.slack_standin import SlackStandIn
+from bot.domain.actor import Actor
 from bot.i18n import TEXTS, Language
+from bot.sending.parse import InputProblem, parse_quick_send, parse_quick_voice
 from bot.settings import load_settings
 from bot.store.tables import BadCallback, Inbound, Report
 from bot.views.ids import ActionId, BlockId
 from bot.web import SERVICES, create_web_app
 from bot.webserver import running
-from handlers.common import Actor
-from handlers.quick_send import InputProblem, parse_quick_send, parse_quick_voice
 from handlers.send_modal import read_form
 from handlers.sms_command import split
 from tests.secret_guard import register_secret

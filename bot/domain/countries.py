@@ -9,7 +9,7 @@ import phonenumbers
 
 from bot.domain.mrkdwn import code
 from bot.domain.numbers import NumberError, country_name, in_every_language, parse_number
-from bot.i18n import TEXTS, Language, Msg
+from bot.i18n import TEXTS, Language, Msg, Problem
 
 ALIASES = {
     "uk": "GB",
@@ -36,15 +36,8 @@ ALIASES = {
 }
 
 
-class CountryError(ValueError):
-    """What was typed is not a country we can tell; `message` says why (`str()` of it is English)."""
-
-    def __init__(self, message: Msg) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
+class CountryError(Problem):
+    """What was typed is not a country we can tell; `message` says why."""
 
 
 def _problem(name: str, /, **values: object) -> CountryError:

@@ -12,7 +12,7 @@ from pathlib import Path
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
-from bot.i18n import Language, Msg
+from bot.i18n import Language, Msg, Problem
 
 COUNTRY_NAMES = Path(__file__).with_name("country_names.json")
 MIN_DIGITS = 7
@@ -41,13 +41,17 @@ def _reason(name: str, /, **values: object) -> Msg:
     return Msg.of(f"numbers.reason.{name}", **values)
 
 
-class NumberError(ValueError):
-    """A number that cannot be sent to, with the reason (`str()` of it is English, for logs)."""
+class NumberError(Problem):
+    """A number that cannot be sent to: what was typed, and the reason (`str()` of it is English,
+    for logs)."""
 
     def __init__(self, raw: str, reason: Msg) -> None:
-        super().__init__(raw, reason)
+        super().__init__(reason)
         self.raw = raw
-        self.reason = reason
+
+    @property
+    def reason(self) -> Msg:
+        return self.message
 
     def __str__(self) -> str:
         return f"{self.raw!r}: {self.reason}"

@@ -3,21 +3,14 @@
 `<@U123>` → `@name`, `<#C123|ops>` → `#ops`, `<https://x|label>` → `label (https://x)`,
 `<https://x>` → `https://x`, `<!here>` → `@here`, `&lt; &gt; &amp;` → `< > &`. Emoji codes
 (`:smile:`) and formatting marks (`*bold*`) are kept as they are: both read fine in an SMS.
-Names come from `users.info`, asked once per process per user (`UserNames`).
+Names come from `users.info` (`bot.slack_cache.UserNames`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
-
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-
-log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"<([^<>]*)>")
 _ENTITY = re.compile(r"&(lt|gt|amp);")
@@ -106,56 +99,3 @@ def display_name(user: Mapping[str, Any]) -> str | None:
         if isinstance(value, str) and value.strip():
             return value.strip()
     return None
-
-
-class UserNames:
-    """User id → name, from `users.info`, kept for the process's life (names rarely change).
-
-    Lookups run concurrently and stop after `timeout` seconds: a shortcut's trigger lasts
-    3 s, so a slow answer falls back to the id rather than losing the modal."""
-
-    def __init__(self, max_size: int = 10_000, max_lookups: int = 50) -> None:
-        self.max_size = max_size
-        self.max_lookups = max_lookups
-        self._names: dict[str, str] = {}
-
-    def clear(self) -> None:
-        self._names.clear()
-
-    async def lookup(
-        self,
-        client: AsyncWebClient,
-        ids: Iterable[str],
-        timeout: float = 1.5,  # noqa: ASYNC109 - a budget for many calls, not one
-    ) -> dict[str, str]:
-        wanted = list(dict.fromkeys(ids))
-        missing = [user for user in wanted if user not in self._names][: self.max_lookups]
-        if missing:
-            tasks = [asyncio.ensure_future(self._ask(client, user)) for user in missing]
-            _done, late = await asyncio.wait(tasks, timeout=timeout)
-            for task in late:
-                task.cancel()
-            if late:
-                await asyncio.gather(*late, return_exceptions=True)
-        return {user: self._names[user] for user in wanted if user in self._names}
-
-    async def _ask(self, client: AsyncWebClient, user: str) -> None:
-        try:
-            answer = await client.users_info(user=user)
-        except SlackApiError as exc:
-            log.info("users.info %s: %s", user, exc.response.get("error"))
-            return
-        except Exception:  # a name is a nicety: the id is shown instead
-            log.warning("users.info %s failed", user, exc_info=True)
-            return
-        info = answer.get("user")
-        name = display_name(info) if isinstance(info, dict) else None
-        if name is None:
-            return
-        if len(self._names) >= self.max_size:
-            self._names.clear()
-        self._names[user] = name
-
-
-USER_NAMES = UserNames()
-"""The process's cache."""

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.i18n import Msg
+from bot.i18n import Msg, Problem
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -60,15 +60,12 @@ def analyse(text: str) -> TextInfo:
     return TextInfo(encoding, units, parts)
 
 
-class SenderIdError(ValueError):
-    """A sender id the platform would refuse; `reason` says why (`str()` of it is English)."""
+class SenderIdError(Problem):
+    """A sender id the platform would refuse; `reason` says why."""
 
-    def __init__(self, reason: Msg) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-    def __str__(self) -> str:
-        return str(self.reason)
+    @property
+    def reason(self) -> Msg:
+        return self.message
 
 
 def validate_sender_id(sender: str) -> str:

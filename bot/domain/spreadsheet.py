@@ -18,7 +18,7 @@ import openpyxl
 
 from bot.domain.numbers import NumberError, PhoneNumber, parse_number
 from bot.domain.sms_text import analyse
-from bot.i18n import Msg
+from bot.i18n import Msg, Problem
 
 MAX_ROWS = 10_000
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -28,12 +28,8 @@ PHONE_HEADERS = ("phone", "mobile", "number", "msisdn", "tel", "手机", "电话
 _PLACEHOLDER = re.compile(r"\{([^{}\n]{1,64})\}")
 
 
-class FileProblem(ValueError):
-    """The file cannot be used; `message` says why and what to do (`str()` is English, for logs)."""
-
-    def __init__(self, message: Msg) -> None:
-        super().__init__(str(message))
-        self.message = message
+class FileProblem(Problem):
+    """The file cannot be used; `message` says why and what to do."""
 
 
 def too_large() -> FileProblem:

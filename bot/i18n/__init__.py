@@ -107,6 +107,18 @@ class Msg:
         return TEXTS[Language.EN].render(self)
 
 
+class Problem(Exception):
+    """An error its user is told about: `message` says what is wrong and what to do, rendered in
+    their language where it is shown (`str()` of it is English, for logs)."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
 @dataclass(frozen=True)
 class Texts:
     """One language's texts: `texts("key", name=value)`."""

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
+from cachetools import TLRUCache
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -24,6 +24,7 @@ RETRY_AFTER = 300.0
 """Seconds before asking again about a user Slack could not tell us about."""
 LOOKUP_TIMEOUT = 2.0
 """Seconds a lookup may take before the default is used: the user is waiting for an answer."""
+USERS_KEPT = 10_000
 
 
 class UserLanguages:
@@ -39,7 +40,10 @@ class UserLanguages:
         self.default = default
         self.keep_for = keep_for
         self.retry_after = retry_after
-        self._known: dict[str, tuple[Language, float]] = {}
+        self._known: TLRUCache[str, tuple[Language, float]] = TLRUCache(
+            USERS_KEPT, lambda _user, answer, at: at + answer[1]
+        )
+        """User → (language, seconds it is kept for)."""
 
     def texts(self, language: str | None) -> Texts:
         """Texts in a stored language (a send's), or the default's when none was stored."""
@@ -51,13 +55,12 @@ class UserLanguages:
     async def of(self, user_id: str | None) -> Language:
         if not user_id:
             return self.default
-        now = time.monotonic()
         known = self._known.get(user_id)
-        if known is not None and known[1] > now:
+        if known is not None:
             return known[0]
-        language, keep = await self._look_up(user_id)
-        self._known[user_id] = (language, now + keep)
-        return language
+        answer = await self._look_up(user_id)
+        self._known[user_id] = answer
+        return answer[0]
 
     async def texts_for(self, user_id: str | None) -> Texts:
         return TEXTS[await self.of(user_id)]

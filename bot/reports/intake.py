@@ -51,10 +51,6 @@ class ReportWriter:
         self._ready.set()
         return done
 
-    async def write(self, callback: Callback) -> None:
-        """Returns once `callback` is committed; raises if the commit failed."""
-        await self.submit(callback)
-
     async def run(self) -> None:
         """Commit batches until shutdown; then commit what is queued and return.
 

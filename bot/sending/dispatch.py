@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
 
 from slack_sdk.errors import SlackApiError
 
@@ -16,7 +15,7 @@ from bot.sending.guard import check_send
 from bot.sending.send import CannotPost, SendResult, estimate_for, execute
 from bot.services import Services
 from bot.store import approvals as approval_store
-from bot.store.audit import Action, record
+from bot.store.audit import Action, record_decision, record_request
 from bot.store.db import now
 from bot.store.sends import begin_retry
 from bot.store.tables import Approval
@@ -43,7 +42,8 @@ async def dispatch(
         services, request.team_id, request.user_id, request.channel_id, len(request.numbers), estimate
     )
     if verdict.refusal:
-        await audit(services, request, Action.REFUSED, estimate.total, detail=str(verdict.refusal))
+        refusal = str(verdict.refusal)
+        await record_request(services.db, request, Action.REFUSED, estimate.total, detail=refusal)
         await tell(texts_of_request(services, request)("dispatch.refused", reason=verdict.refusal))
         return None
     if verdict.needs_approval:
@@ -63,35 +63,13 @@ async def send_now(
     try:
         result = await execute(services, request, estimate)
     except CannotPost as exc:
-        await audit(services, request, Action.REFUSED, cost, detail=str(exc))
+        await record_request(services.db, request, Action.REFUSED, cost, detail=str(exc))
         await tell(t.render(exc.message))
         return None
-    await audit(services, request, Action.SEND, cost, outcome=result.state, send_id=result.send_id)
-    return result
-
-
-async def audit(
-    services: Services,
-    request: SendRequest,
-    action: str,
-    cost: Decimal | None,
-    *,
-    outcome: str | None = None,
-    detail: str | None = None,
-    send_id: int | None = None,
-) -> None:
-    await record(
-        services.db,
-        team_id=request.team_id,
-        user_id=request.user_id,
-        action=action,
-        channel_id=request.channel_id,
-        recipients=len(request.numbers),
-        estimated_cost=cost,
-        outcome=outcome,
-        detail=detail,
-        send_id=send_id,
+    await record_request(
+        services.db, request, Action.SEND, cost, outcome=result.state, send_id=result.send_id
     )
+    return result
 
 
 async def request_approval(services: Services, request: SendRequest, estimate: Estimate, tell: Tell) -> None:
@@ -126,7 +104,7 @@ async def request_approval(services: Services, request: SendRequest, estimate: E
         await tell(t("dispatch.approval_cannot_post", channel=channel))
         return
     await approval_store.set_message(services.db, approval_id, str(posted["channel"]), str(posted["ts"]))
-    await audit(services, request, Action.APPROVAL_REQUESTED, estimate.total)
+    await record_request(services.db, request, Action.APPROVAL_REQUESTED, estimate.total)
     await tell(t("dispatch.approval_asked", channel=channel))
 
 
@@ -166,14 +144,6 @@ async def expire_approvals(services: Services) -> None:
     """Approvals nobody decided in time: marked Expired, shown, the requester told. Never sent."""
     for approval in await approval_store.expire_due(services.db, now()):
         await show_decision(services, approval)
-        await record(
-            services.db,
-            team_id=approval.team_id,
-            user_id=approval.requester_id,
-            action=Action.EXPIRED,
-            channel_id=approval.channel_id,
-            recipients=approval.recipients,
-            estimated_cost=approval.estimated_cost,
-        )
+        await record_decision(services.db, approval, Action.EXPIRED, approval.requester_id)
         t = texts_of_request(services, SendRequest.from_payload(json.loads(approval.payload)))
         await tell_requester(services, approval.requester_id, t("dispatch.expired", n=approval.recipients))

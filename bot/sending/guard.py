@@ -7,13 +7,10 @@ daily caps. Lookups only need an allowed user. Admins (SMS_ADMINS) may always do
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import time as day_time
 from decimal import Decimal
-
-from slack_sdk.errors import SlackApiError
 
 from bot.domain.money import Estimate, money
 from bot.domain.numbers import country_name, in_every_language
@@ -21,8 +18,6 @@ from bot.i18n import Msg
 from bot.services import Services
 from bot.store.audit import usage_since
 from bot.store.db import now
-
-GROUP_CACHE_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -43,28 +38,6 @@ def whom_to_ask(services: Services) -> Msg | str:
     return ", ".join(f"<@{a}>" for a in admins[:5])
 
 
-class Groups:
-    """Members of Slack user groups, asked of Slack at most every few minutes."""
-
-    def __init__(self) -> None:
-        self._members: dict[str, tuple[float, frozenset[str]]] = {}
-
-    async def members(self, services: Services, group: str) -> frozenset[str]:
-        cached = self._members.get(group)
-        if cached and time.monotonic() - cached[0] < GROUP_CACHE_SECONDS:
-            return cached[1]
-        try:
-            answer = await services.slack.usergroups_users_list(usergroup=group)
-            members = frozenset(str(u) for u in answer.get("users") or [])
-        except SlackApiError:
-            members = cached[1] if cached else frozenset()
-        self._members[group] = (time.monotonic(), members)
-        return members
-
-
-GROUPS = Groups()
-
-
 async def user_allowed(services: Services, user_id: str) -> bool:
     settings = services.settings
     if is_admin(services, user_id):
@@ -74,7 +47,7 @@ async def user_allowed(services: Services, user_id: str) -> bool:
     if user_id in settings.sms_allowed_users:
         return True
     for group in settings.sms_allowed_groups:
-        if user_id in await GROUPS.members(services, group):
+        if user_id in await services.groups.members(services.slack, group):
             return True
     return False
 

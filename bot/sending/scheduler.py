@@ -5,18 +5,16 @@ from __future__ import annotations
 import logging
 
 from bot.domain.money import money
-from bot.domain.send_request import SendRequest
-from bot.domain.states import SendKind
 from bot.i18n import Msg
 from bot.santo.errors import SantoError
 from bot.sending.file_send import resume
 from bot.sending.guard import check_send
-from bot.sending.send import submit
+from bot.sending.send import stored_request, submit
 from bot.services import Services
-from bot.store.audit import Action, record
+from bot.store.audit import Action, record_request
 from bot.store.db import now
 from bot.store.schedule import claim_due, numbers_of, refuse
-from bot.store.tables import Send
+from bot.store.sends import get_send
 
 log = logging.getLogger(__name__)
 
@@ -38,21 +36,10 @@ class Scheduler:
 
     async def send(self, send_id: int) -> None:
         services = self.services
-        async with services.db.session() as session:
-            stored = await session.get(Send, send_id)
+        stored = await get_send(services.db, send_id)
         if stored is None:
             return
-        request = SendRequest(
-            team_id=stored.team_id,
-            user_id=stored.user_id,
-            channel_id=stored.channel_id,
-            kind=SendKind(stored.kind),
-            text=stored.text,
-            numbers=await numbers_of(services.db, send_id),
-            sender_id=stored.sender_id,
-            lang=stored.lang,
-            ui_language=stored.ui_language,
-        )
+        request = stored_request(stored, await numbers_of(services.db, send_id))
         estimate = await services.prices.estimate(request.numbers, request.parts)
         verdict = await check_send(
             services,
@@ -80,15 +67,7 @@ class Scheduler:
             outcome, detail = "refused", f"scheduled: {reason}"
         else:
             outcome, detail = await submit(services, send_id, request), None
-        await record(
-            services.db,
-            team_id=request.team_id,
-            user_id=request.user_id,
-            action=Action.REFUSED if reason else Action.SEND,
-            channel_id=request.channel_id,
-            recipients=len(request.numbers),
-            estimated_cost=estimate.total,
-            outcome=outcome,
-            detail=detail,
-            send_id=send_id,
+        action = Action.REFUSED if reason else Action.SEND
+        await record_request(
+            services.db, request, action, estimate.total, outcome=outcome, detail=detail, send_id=send_id
         )

@@ -12,10 +12,11 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.money import Estimate
+from bot.domain.numbers import PhoneNumber
 from bot.domain.send_request import SendRequest
 from bot.domain.sms_text import analyse
 from bot.domain.states import NumberStatus, SendKind, SendState
-from bot.i18n import Msg
+from bot.i18n import Msg, Problem
 from bot.santo.errors import SantoError, SantoRejected
 from bot.santo.models import BatchOutcome
 from bot.sending.file_send import drive
@@ -25,6 +26,7 @@ from bot.store.file_sends import is_resumable
 from bot.store.models import NewSend, SendView
 from bot.store.reports import mark_dirty
 from bot.store.sends import create_send, finish_send, record_batch, send_row, set_origin_link, set_retry_link
+from bot.store.tables import Send
 from bot.views.channel_message import build_channel_message
 
 log = logging.getLogger(__name__)
@@ -33,21 +35,16 @@ _POST_ERRORS = ("not_in_channel", "channel_not_found", "is_archived", "restricte
 """Slack's errors for which `send.cannot_post` has its own advice."""
 
 
-class CannotPost(Exception):
+class CannotPost(Problem):
     """The bot cannot post the send's message where it belongs; nothing was sent. `message` says
-    so and what to do (`str()` of it is English, for logs)."""
+    so and what to do."""
 
     def __init__(self, channel_id: str, error: str) -> None:
-        self.channel_id = channel_id
-        self.error = error
         if error in _POST_ERRORS:
             advice = Msg.of(f"send.cannot_post.{error}")
         else:
             advice = Msg.of("send.cannot_post.other", error=error)
-        self.message = Msg.of("send.cannot_post.text", channel=channel_id, advice=advice)
-        super().__init__(str(self.message))
-
-
+        super().__init__(Msg.of("send.cannot_post.text", channel=channel_id, advice=advice))
 
 
 @dataclass(frozen=True)
@@ -77,6 +74,21 @@ def new_send(request: SendRequest, channel_id: str, estimate: Estimate | None) -
         texts=request.texts,
         resumable=request.from_file is not None or request.texts is not None,
         ui_language=request.ui_language,
+    )
+
+
+def stored_request(send: Send, numbers: tuple[PhoneNumber, ...]) -> SendRequest:
+    """A stored send as a request again, to `numbers` (the inverse of `new_send`, for what it keeps)."""
+    return SendRequest(
+        team_id=send.team_id,
+        user_id=send.user_id,
+        channel_id=send.channel_id,
+        kind=SendKind(send.kind),
+        text=send.text,
+        numbers=numbers,
+        sender_id=send.sender_id,
+        lang=send.lang,
+        ui_language=send.ui_language,
     )
 
 
@@ -167,11 +179,11 @@ async def mark_dirty_now(services: Services, send_id: int) -> None:
 
 async def link_retry(services: Services, original_id: int, send_id: int, channel: str, ts: str) -> None:
     """Link a retry and the send it retries, both ways: stored, and said in the first's thread."""
-    link = await permalink(services, channel, ts)
+    link = await services.permalinks.get(services.slack, channel, ts)
     original = await set_retry_link(services.db, original_id, send_id)
     if original is None or not original.message_ts:
         return
-    origin = await permalink(services, original.channel_id, original.message_ts)
+    origin = await services.permalinks.get(services.slack, original.channel_id, original.message_ts)
     await set_origin_link(services.db, send_id, origin)
     t = services.languages.texts(original.ui_language)  # the first send's thread: its sender's language
     where = t("send.retry_link.link", link=link) if link else t("send.retry_link.new_message")
@@ -186,14 +198,6 @@ async def link_retry(services: Services, original_id: int, send_id: int, channel
             "could not link retry %d in the first send's thread: %s", send_id, exc.response.get("error")
         )
     await mark_dirty_now(services, original_id)
-
-
-async def permalink(services: Services, channel: str, ts: str) -> str | None:
-    try:
-        answer = await services.slack.chat_getPermalink(channel=channel, message_ts=ts)
-    except SlackApiError:
-        return None
-    return str(answer.get("permalink") or "") or None
 
 
 async def _send_voice(services: Services, msisdns: list[str], request: SendRequest, store: Any) -> None:

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from bot.domain.send_request import SendRequest
 from bot.domain.states import SendState
 from bot.store.db import Database, now
 from bot.store.models import Usage
-from bot.store.tables import AuditEntry, Send
+from bot.store.tables import Approval, AuditEntry, Send
 
 
 class Action:
@@ -54,6 +55,49 @@ async def record(
         )
 
 
+async def record_request(
+    db: Database,
+    request: SendRequest,
+    action: str,
+    cost: Decimal | None,
+    *,
+    outcome: str | None = None,
+    detail: str | None = None,
+    send_id: int | None = None,
+) -> None:
+    """What became of a send request: sent, refused, or put to an admin."""
+    await record(
+        db,
+        team_id=request.team_id,
+        user_id=request.user_id,
+        action=action,
+        channel_id=request.channel_id,
+        recipients=len(request.numbers),
+        estimated_cost=cost,
+        outcome=outcome,
+        detail=detail,
+        send_id=send_id,
+    )
+
+
+async def record_decision(
+    db: Database, about: Approval | Send, action: str, user_id: str, detail: str | None = None
+) -> None:
+    """What someone decided about an approval request or a scheduled send (the requester's name
+    when an approval expired)."""
+    await record(
+        db,
+        team_id=about.team_id,
+        user_id=user_id,
+        action=action,
+        channel_id=about.channel_id,
+        recipients=about.recipients,
+        estimated_cost=about.estimated_cost,
+        detail=detail,
+        send_id=about.id if isinstance(about, Send) else None,
+    )
+
+
 async def entries_since(db: Database, team_id: str, since: datetime) -> list[AuditEntry]:
     async with db.session() as session:
         rows = await session.scalars(
@@ -62,8 +106,6 @@ async def entries_since(db: Database, team_id: str, since: datetime) -> list[Aud
             .order_by(AuditEntry.id)
         )
         return list(rows)
-
-
 
 
 async def usage_since(

@@ -17,7 +17,6 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
-    AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
@@ -87,9 +86,6 @@ class Database:
         if self.sqlite_writer is not None:
             await self.sqlite_writer.close()
         await self.engine.dispose()
-
-    def new_session(self) -> AsyncSession:
-        return self.session()
 
     async def write(self, work: Callable[[Connection], T], durable: bool = True) -> T:
         """`work` in one transaction: for SQLite in a file on the writer thread, in one hop (see

@@ -21,15 +21,6 @@ async def save_draft(
     return draft_id
 
 
-async def load_draft(db: Database, draft_id: str) -> dict[str, Any] | None:
-    async with db.session() as session:
-        draft = await session.get(Draft, draft_id)
-        if draft is None or draft.consumed_at is not None:
-            return None
-        payload: dict[str, Any] = json.loads(draft.payload)
-        return payload
-
-
 async def consume_draft(db: Database, draft_id: str, user_id: str) -> dict[str, Any] | None:
     """Take the draft for sending; None if it is gone, used already, or not this user's."""
     async with db.session.begin() as session:

@@ -177,6 +177,11 @@ RETRY_LEASE = timedelta(minutes=10)
 """How long one person's open retry confirmation keeps others from starting another."""
 
 
+async def get_send(db: Database, send_id: int) -> Send | None:
+    async with db.session() as session:
+        return await session.get(Send, send_id)
+
+
 async def claim_retry(db: Database, send_id: int, user_id: str, at: datetime) -> Send | None:
     """Hold the right to prepare a retry of `send_id`'s failures; None if someone holds it or it is done."""
     async with db.session.begin() as session:

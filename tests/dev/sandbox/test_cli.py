@@ -15,7 +15,7 @@ import pytest
 from bot.dev.sandbox import cli
 from tests.dev.sandbox.conftest import CN, CPID, PASSWORD
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def parse(*argv: str) -> argparse.Namespace:

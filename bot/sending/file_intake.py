@@ -1,15 +1,12 @@
-"""The Send modal with a file: fetch it from Slack, read it, plan one message per row, review."""
+"""A file picked in the Send modal: checked, fetched from Slack, read, one message planned per row."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import Block
 
 from bot.domain.numbers import in_every_language
 from bot.domain.send_request import SendRequest
@@ -21,11 +18,8 @@ from bot.domain.spreadsheet import (
     plan_messages,
     too_large,
 )
-from bot.i18n import TEXTS, Language, Msg, Texts
-from bot.santo.errors import SantoError
-from bot.sending.send import estimate_for
+from bot.i18n import TEXTS, Language, Msg
 from bot.services import Services
-from bot.views.file_send import build_file_confirmation_blocks
 
 MAX_BAD_IN_ERROR = 3
 DOWNLOAD_TIMEOUT = 30.0
@@ -75,7 +69,9 @@ async def download(services: Services, file_id: str) -> tuple[str, bytes]:
     return str(info.get("name") or "file.csv"), content
 
 
-async def load(services: Services, file_id: str, request: SendRequest) -> tuple[SendRequest, FileSendPlan]:
+async def load_file(
+    services: Services, file_id: str, request: SendRequest
+) -> tuple[SendRequest, FileSendPlan]:
     """The request with one message per valid row, and the plan (rows left out and why)."""
     name, content = await download(services, file_id)
     plan = plan_messages(parse_file(name, content), request.text)
@@ -108,14 +104,3 @@ def bad_rows(plan: FileSendPlan) -> dict[str, str]:
         )
 
     return in_every_language(listed)
-
-
-async def review_file(services: Services, t: Texts, request: SendRequest, plan: FileSendPlan) -> list[Block]:
-    async def balance() -> Decimal | None:
-        try:
-            return (await services.santo.balance()).amount
-        except SantoError:
-            return None
-
-    estimate, amount = await asyncio.gather(estimate_for(services, request), balance())
-    return build_file_confirmation_blocks(t, request, plan, estimate, amount)
