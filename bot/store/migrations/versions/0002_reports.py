@@ -1,16 +1,10 @@
-"""Status reports, bad callbacks, inbound messages; what the notifier and reconciler track.
-
-Revision ID: 0002
-Revises: 0001
-"""
+"""Status reports, bad callbacks, inbound messages; what the notifier and reconciler track."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

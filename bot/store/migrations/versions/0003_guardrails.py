@@ -1,16 +1,10 @@
-"""Approvals and the audit trail.
-
-Revision ID: 0003
-Revises: 0002
-"""
+"""Approvals and the audit trail."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,16 +1,10 @@
-"""Retries of failed numbers and scheduled sends.
-
-Revision ID: 0004
-Revises: 0003
-"""
+"""Retries of failed numbers and scheduled sends."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def columns() -> list[sa.Column[object]]:

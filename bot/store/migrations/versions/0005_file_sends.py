@@ -1,16 +1,10 @@
-"""Sends from a file: each number's own text, and who is submitting a send (resumable sends).
-
-Revision ID: 0005
-Revises: 0004
-"""
+"""Sends from a file: each number's own text, and who is submitting a send (resumable sends)."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

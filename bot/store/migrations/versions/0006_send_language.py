@@ -1,16 +1,10 @@
-"""The language a send's messages are written in (its sender's, from their Slack locale).
-
-Revision ID: 0006
-Revises: 0005
-"""
+"""The language a send's messages are written in (its sender's, from their Slack locale)."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,16 +1,10 @@
-"""Two-way SMS: inbound messages with their sender and text, inbox conversations, opt-outs.
-
-Revision ID: 0007
-Revises: 0006
-"""
+"""Two-way SMS: inbound messages with their sender and text, inbox conversations, opt-outs."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
