@@ -1,8 +1,4 @@
-"""Sends, their numbers, and drafts awaiting confirmation.
-
-Revision ID: 0001
-Revises:
-"""
+"""Sends, their numbers, and drafts awaiting confirmation."""
 
 import sqlalchemy as sa
 from alembic import op
