@@ -174,6 +174,7 @@ class Sub(StrEnum):
     STATUS = "status"
     HELP = "help"
     AUDIT = "audit"
+    OPT_OUT = "optout"
 
 
 Subcommand = Callable[[Interaction, str], Awaitable[None]]

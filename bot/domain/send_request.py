@@ -34,6 +34,8 @@ class SendRequest:
     """The file's name, for a send from a file (submitted resumably)."""
     ui_language: str | None = None
     """The sender's language: the send's messages in Slack are written in it."""
+    opted_out: tuple[str, ...] = ()
+    """Numbers (MSISDNs) left out because they asked not to get messages (shown, never sent)."""
 
     @property
     def text_info(self) -> TextInfo:
@@ -62,6 +64,7 @@ class SendRequest:
             "texts": list(self.texts) if self.texts is not None else None,
             "from_file": self.from_file,
             "ui_language": self.ui_language,
+            "opted_out": list(self.opted_out),
         }
 
     @classmethod
@@ -85,4 +88,5 @@ class SendRequest:
             texts=tuple(payload["texts"]) if payload.get("texts") is not None else None,
             from_file=payload.get("from_file"),
             ui_language=payload.get("ui_language"),
+            opted_out=tuple(payload.get("opted_out", ())),
         )

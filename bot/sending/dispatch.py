@@ -10,8 +10,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.money import Estimate
 from bot.domain.send_request import SendRequest
-from bot.i18n import Texts
+from bot.i18n import TEXTS, Language, Texts
 from bot.sending.guard import check_send
+from bot.sending.opt_outs import without_opted_out
 from bot.sending.send import CannotPost, SendResult, estimate_for, execute
 from bot.services import Services
 from bot.store import approvals as approval_store
@@ -55,8 +56,19 @@ async def dispatch(
 async def send_now(
     services: Services, request: SendRequest, tell: Tell, estimate: Estimate | None = None
 ) -> SendResult | None:
-    cost = estimate.total if estimate else None
     t = texts_of_request(services, request)
+    checked = await without_opted_out(services, request)
+    if checked.opted_out != request.opted_out:  # someone opted out since the confirmation
+        request, estimate = checked, None
+    if not request.numbers:
+        n = len(request.opted_out)
+        english = TEXTS[Language.EN].count("dispatch.all_opted_out", n)
+        await record_request(services.db, request, Action.REFUSED, None, detail=english)
+        await tell(t.count("dispatch.all_opted_out", n))
+        return None
+    if request.opted_out:
+        await tell(t.count("dispatch.opted_out", len(request.opted_out)))
+    cost = estimate.total if estimate else None
     if request.retry_of is not None and not await begin_retry(services.db, request.retry_of):
         await tell(t("dispatch.already_retried"))
         return None

@@ -13,6 +13,7 @@ from bot.domain.send_request import SendRequest
 from bot.domain.spreadsheet import FileSendPlan
 from bot.i18n import Texts
 from bot.santo.errors import SantoError
+from bot.sending.opt_outs import without_opted_out
 from bot.sending.send import estimate_for
 from bot.services import Services
 from bot.views.confirm import build_confirmation_blocks
@@ -30,7 +31,9 @@ async def known_balance(services: Services) -> Decimal | None:
 async def review(
     services: Services, t: Texts, request: SendRequest, duplicates: int = 0
 ) -> tuple[list[Block], Estimate]:
-    """The confirmation's content, and the estimate it shows."""
+    """The confirmation's content, and the estimate it shows (numbers that opted out are left
+    out of it, and said so)."""
+    request = await without_opted_out(services, request)
     estimate, amount = await asyncio.gather(
         services.prices.estimate(request.numbers, request.parts), known_balance(services)
     )
@@ -39,6 +42,7 @@ async def review(
 
 async def review_file(services: Services, t: Texts, request: SendRequest, plan: FileSendPlan) -> list[Block]:
     """The confirmation of a send from a file: its rows, and what each number's message costs."""
+    request = await without_opted_out(services, request)
     estimate, amount = await asyncio.gather(estimate_for(services, request), known_balance(services))
     return build_file_confirmation_blocks(t, request, plan, estimate, amount)
 

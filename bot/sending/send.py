@@ -23,6 +23,7 @@ from bot.sending.file_send import drive
 from bot.services import Services
 from bot.store.db import now
 from bot.store.file_sends import is_resumable
+from bot.store.inbound import skip_opted_out
 from bot.store.models import NewSend, SendView
 from bot.store.reports import mark_dirty
 from bot.store.sends import create_send, finish_send, record_batch, send_row, set_origin_link, set_retry_link
@@ -141,7 +142,9 @@ async def estimate_for(services: Services, request: SendRequest) -> Estimate:
 
 
 async def submit(services: Services, send_id: int, request: SendRequest) -> SendState:
-    """Call the platform for a stored send and record each batch's answer as it lands."""
+    """Call the platform for a stored send and record each batch's answer as it lands. Numbers
+    that opted out since the send was stored are left out (not sent)."""
+    skipped = await skip_opted_out(services.db, send_id)
     if await is_resumable(services.db, send_id):  # a send from a file, or with per-number texts
         state = await drive(services, send_id)
         return state if state is not None else SendState.SENDING
@@ -149,12 +152,12 @@ async def submit(services: Services, send_id: int, request: SendRequest) -> Send
     async def store(outcome: BatchOutcome) -> None:
         await record_batch(services.db, send_id, outcome)
 
-    msisdns = [n.msisdn for n in request.numbers]
-    detail = None
+    msisdns = [n.msisdn for n in request.numbers if n.msisdn not in skipped]
+    detail = None if msisdns else Msg.of("send.all_opted_out")
     try:
-        if request.kind == SendKind.VOICE:
+        if msisdns and request.kind == SendKind.VOICE:
             await _send_voice(services, msisdns, request, store)
-        else:
+        elif msisdns:
             await services.santo.send_sms(msisdns, request.text, request.sender_id, on_batch=store)
     except SantoError as exc:  # refused before any submit (invalid request)
         detail = _not_sent(exc)

@@ -23,6 +23,8 @@ class Action:
     EXPIRED = "expired"
     AUDIT_EXPORT = "audit_export"
     CANCELLED = "cancelled"
+    OPT_OUT_ADDED = "opt_out_added"
+    OPT_OUT_REMOVED = "opt_out_removed"
 
 
 async def record(

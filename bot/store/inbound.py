@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.domain.opt_out import OptChange, OptWords
+from bot.domain.states import NumberStatus
 from bot.santo.uplink import InboundSms
 from bot.store.db import Database
 from bot.store.tables import Conversation, Inbound, OptOut, Recipient, Send
@@ -197,3 +198,27 @@ async def release(db: Database, ids: Sequence[int]) -> None:
         lambda c: c.execute(update(_inbound).where(_inbound.c.id.in_(ids)).values(claimed_until=None)),
         durable=False,
     )
+
+
+OPTED_OUT_CODE = "OPTOUT"
+"""The code of a number not sent to because it opted out (after the send was stored)."""
+
+
+async def skip_opted_out(db: Database, send_id: int) -> set[str]:
+    """Mark the send's numbers that are still queued but opted out meanwhile as not sent; their
+    numbers. Run before any submit: the platform never sees them."""
+
+    def skip(connection: Connection) -> set[str]:
+        rows = connection.execute(
+            update(_recipients)
+            .where(
+                _recipients.c.send_id == send_id,
+                _recipients.c.status == NumberStatus.QUEUED,
+                _recipients.c.number.in_(select(_opt_outs.c.number)),
+            )
+            .values(status=NumberStatus.NOT_SENT, code=OPTED_OUT_CODE)
+            .returning(_recipients.c.number)
+        )
+        return {row[0] for row in rows}
+
+    return await db.write(skip)

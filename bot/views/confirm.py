@@ -17,8 +17,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.money import Estimate, money
-from bot.domain.mrkdwn import SECTION_LIMIT, code, cut, escape, quote
-from bot.domain.numbers import country_name, flag
+from bot.domain.mrkdwn import CODE_SHOWN, SECTION_LIMIT, code, cut, escape, outside, quote
+from bot.domain.numbers import country_name, display_msisdn, flag
 from bot.domain.send_request import SendRequest
 from bot.domain.states import SendKind
 from bot.i18n import Texts
@@ -89,7 +89,17 @@ def build_confirmation_blocks(
             ContextBlock(elements=[MarkdownTextObject(text=t("send.confirm.duplicates", n=duplicates))])
         )
 
-    return [*blocks, *cost_blocks(t, estimate, balance)]
+    return [*blocks, *opted_out_blocks(t, request), *cost_blocks(t, estimate, balance)]
+
+
+def opted_out_blocks(t: Texts, request: SendRequest) -> list[Block]:
+    """The numbers left out because they opted out, if any: said, and listed."""
+    if not request.opted_out:
+        return []
+    shown = [f"• {outside(display_msisdn(n), CODE_SHOWN)}" for n in request.opted_out]
+    text = join_limited(t, shown, MAX_INVALID_LINES, "send.confirm.more")
+    title = t.count("send.confirm.opted_out", len(request.opted_out))
+    return [SectionBlock(text=MarkdownTextObject(text=f"{title}\n{text}"))]
 
 
 def cost_blocks(t: Texts, estimate: Estimate, balance: Decimal | None) -> list[Block]:

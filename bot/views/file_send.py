@@ -21,7 +21,7 @@ from bot.domain.numbers import country_name, flag
 from bot.domain.send_request import SendRequest
 from bot.domain.spreadsheet import MAX_ROWS, PHONE_HEADERS, FileSendPlan
 from bot.i18n import Texts
-from bot.views.confirm import cost_blocks, form_line, join_limited
+from bot.views.confirm import cost_blocks, form_line, join_limited, opted_out_blocks
 from bot.views.ids import ActionId, BlockId
 
 MAX_BAD_LINES = 20
@@ -114,7 +114,7 @@ def build_file_confirmation_blocks(
         dropped = t("file_send.confirm.duplicates", n=plan.duplicates)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=dropped)]))
 
-    return [*blocks, *cost_blocks(t, estimate, balance)]
+    return [*blocks, *opted_out_blocks(t, request), *cost_blocks(t, estimate, balance)]
 
 
 def chosen_file(values: dict[str, Any]) -> dict[str, Any] | None:

@@ -120,3 +120,45 @@ async def test_a_stranger_writing_twice_is_one_conversation_in_the_inbox(make_wo
     )
     assert len(world.standin.channel_messages("C0INBOX")) == 1
     assert "anyone there?" in blocks_text(world.standin.thread("C0INBOX", first.ts)[0].blocks)
+
+
+def numbers_sent(world: World) -> list[str]:
+    """Every number the platform was given, in any accepted message."""
+    return [n for message in world.sandbox.messages.values() for n in message.recipients]
+
+
+async def test_a_number_that_wrote_stop_is_never_given_to_the_platform_again(world: World) -> None:
+    await store_send(world, "m-1", "8613910825657")
+    await get(world.report_url + mo("mo-1", "8613910825657", "STOP"))
+    async with world.services.db.session() as session:
+        for _ in range(50):
+            if await session.scalar(select(func.count()).select_from(OptOut)):
+                break
+            await asyncio.sleep(0.05)
+    answer = await world.command("send 8613910825657,447400123456 Hello again")
+    assert "1 number was skipped: it opted out" in answer.text
+    await world.standin.wait_for(lambda: bool(world.sandbox.messages), what="the send of the other number")
+    assert numbers_sent(world) == ["447400123456"]
+    answer = await world.command("send 8613910825657 Hello?")
+    assert "The number opted out" in answer.text and "Nothing was sent" in answer.text
+    await asyncio.sleep(0.3)
+    assert numbers_sent(world) == ["447400123456"]
+
+
+async def test_an_admin_keeps_the_opt_out_list_and_the_confirmation_says_who_is_skipped(
+    make_world: MakeWorld,
+) -> None:
+    world = await make_world(sms_admins="U0BOB", sms_confirm_above_recipients=1)
+    assert "Only admins" in (await world.command("optout add +8613910825657")).text
+    added = await world.command("optout add +86 139 1082 5657", user="U0BOB")
+    assert "+86 139 1082 5657 is on the opt-out list" in added.text
+    listed = await world.command("optout", user="U0BOB")
+    assert "+86 139 1082 5657 — added by an admin" in listed.text
+    confirmation = await world.command("send 8613910825657,447400123456,8613910820402 Hi")
+    assert "1 number skipped: it opted out" in blocks_text(confirmation.blocks)
+    removed = await world.command("optout remove 8613910825657", user="U0BOB")
+    assert "is off the opt-out list" in removed.text
+    async with world.services.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(OptOut)) == 0
+    trail = await world.command("audit 1", user="U0BOB")
+    assert trail.text
