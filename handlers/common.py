@@ -21,12 +21,14 @@ from slack_sdk.models.views import View
 from bot.domain.actor import Actor
 from bot.domain.mrkdwn import CODE_SHOWN, outside
 from bot.domain.send_request import SendRequest
+from bot.domain.states import SendState
 from bot.i18n import Msg, Problem, Texts, texts_of
 from bot.santo.errors import InvalidRequest, OutcomeUnknown, SantoError, SantoRejected, SantoUnavailable
+from bot.sending.dispatch import dispatch
 from bot.services import Services
 from bot.store.drafts import save_draft
 from bot.views.confirm import build_confirmation_view
-from bot.views.send_modal import build_send_modal
+from bot.views.send_modal import build_notice_view, build_send_modal
 
 
 class NoResponseUrl(RuntimeError):
@@ -245,3 +247,39 @@ async def confirm_in_view(
     await save_draft(services.db, actor.team_id, actor.user_id, request.to_payload(), draft_id)
     view = build_confirmation_view(interaction.t, draft_id, blocks, external_id)
     await update_view(services, external_id, view)
+
+
+def tell_in_view(external_id: str) -> OnError:
+    """Tells what went wrong in the modal `external_id` (a modal has no response_url)."""
+
+    async def tell(interaction: Interaction, exc: BaseException) -> None:
+        t = interaction.t
+        notice = build_notice_view(t, t("send.notice.send"), told(t, exc), external_id)
+        await update_view(interaction.services, external_id, notice)
+
+    return tell
+
+
+def send_and_tell_in_view(interaction: Interaction, request: SendRequest, external_id: str) -> None:
+    """Send `request` (the one door: guardrails, approval, audit) in the background, and say in
+    the modal `external_id` how it went."""
+    services, t = interaction.services, interaction.t
+
+    async def outcome(interaction: Interaction) -> None:
+        said: list[str] = []
+
+        async def tell(text: str) -> None:
+            said.append(text)
+
+        result = await dispatch(services, request, tell)
+        if result is not None and result.state == SendState.SCHEDULED:
+            text = t("send.notice.scheduled", channel=result.channel_id)
+        elif result is not None:
+            text = "\n".join([t("send.notice.sent", channel=result.channel_id), *said])
+        else:
+            text = "\n".join(said)
+        await update_view(
+            services, external_id, build_notice_view(t, t("send.notice.send"), text, external_id)
+        )
+
+    in_background(interaction, outcome, on_error=tell_in_view(external_id))

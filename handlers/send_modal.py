@@ -14,9 +14,8 @@ from bot.domain.mrkdwn import escape
 from bot.domain.numbers import parse_numbers
 from bot.domain.send_request import SendRequest
 from bot.domain.spreadsheet import FileProblem, FileSendPlan
-from bot.domain.states import SendKind, SendState
+from bot.domain.states import SendKind
 from bot.i18n import Texts
-from bot.sending.dispatch import dispatch
 from bot.sending.file_intake import file_problem, load_file
 from bot.sending.parse import InputProblem, check_sender
 from bot.sending.review import review, review_file
@@ -26,13 +25,13 @@ from bot.views.ids import ActionId, BlockId, CallbackId
 from bot.views.send_modal import build_notice_view
 from handlers.common import (
     Interaction,
-    OnError,
     Sub,
     confirm_in_view,
     in_background,
     open_send_modal,
+    send_and_tell_in_view,
     subcommands,
-    told,
+    tell_in_view,
     update_view,
 )
 
@@ -183,37 +182,7 @@ async def on_confirm(
     external_id = f"sent-{draft_id}"
     sending = build_notice_view(t, t("send.notice.sending_title"), t("send.notice.sending"), external_id)
     await ack(response_action="update", view=sending)
-    request = SendRequest.from_payload(payload)
-
-    async def outcome(interaction: Interaction) -> None:
-        told: list[str] = []
-
-        async def tell(text: str) -> None:
-            told.append(text)
-
-        result = await dispatch(services, request, tell)
-        if result is not None and result.state == SendState.SCHEDULED:
-            text = t("send.notice.scheduled", channel=result.channel_id)
-        elif result is not None:
-            text = t("send.notice.sent", channel=result.channel_id)
-        else:
-            text = "\n".join(told)
-        await update_view(
-            services, external_id, build_notice_view(t, t("send.notice.send"), text, external_id)
-        )
-
-    in_background(interaction, outcome, on_error=tell_in_view(external_id))
-
-
-def tell_in_view(external_id: str) -> OnError:
-    """Tells what went wrong in the modal `external_id` (a modal has no response_url)."""
-
-    async def tell(interaction: Interaction, exc: BaseException) -> None:
-        t = interaction.t
-        notice = build_notice_view(t, t("send.notice.send"), told(t, exc), external_id)
-        await update_view(interaction.services, external_id, notice)
-
-    return tell
+    send_and_tell_in_view(interaction, SendRequest.from_payload(payload), external_id)
 
 
 async def open_modal(interaction: Interaction, _rest: str) -> None:

@@ -139,12 +139,19 @@ class SlackRequests:
         channel: str = "C0GENERAL",
         response_url: str | None = None,
         message_ts: str | None = None,
+        thread_ts: str | None = None,
     ) -> tuple[int, str]:
-        """Press a button in a message (ephemeral or not) in `channel`."""
+        """Press a button in a message (ephemeral or not) in `channel`; `thread_ts` when the
+        message is a reply in a thread."""
         payload = self._base_payload("block_actions", user)
+        container = {"type": "message", "channel_id": channel, "message_ts": message_ts or "0"}
+        message = {"type": "message", "ts": message_ts or "0"}
+        if thread_ts is not None:
+            container["thread_ts"] = message["thread_ts"] = thread_ts
         payload |= {
             "channel": {"id": channel, "name": self.standin.channel_names.get(channel, "")},
-            "container": {"type": "message", "channel_id": channel, "message_ts": message_ts or "0"},
+            "container": container,
+            "message": message,
             "trigger_id": self.standin.new_trigger_id(),
             "response_url": response_url
             or self.standin.new_response_url(channel=channel, user=user, message_ts=message_ts),

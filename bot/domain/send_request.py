@@ -35,6 +35,8 @@ class SendRequest:
     ui_language: str | None = None
     """The sender's language: the send's messages in Slack are written in it."""
     opted_out: tuple[str, ...] = ()
+    thread_ts: str | None = None
+    """The thread the send's message goes in (an answer to an inbound SMS); None: the channel."""
     """Numbers (MSISDNs) left out because they asked not to get messages (shown, never sent)."""
 
     @property
@@ -65,6 +67,7 @@ class SendRequest:
             "from_file": self.from_file,
             "ui_language": self.ui_language,
             "opted_out": list(self.opted_out),
+            "thread_ts": self.thread_ts,
         }
 
     @classmethod
@@ -89,4 +92,5 @@ class SendRequest:
             from_file=payload.get("from_file"),
             ui_language=payload.get("ui_language"),
             opted_out=tuple(payload.get("opted_out", ())),
+            thread_ts=payload.get("thread_ts"),
         )

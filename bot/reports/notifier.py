@@ -159,7 +159,8 @@ class Notifier:
                 if not channel.take():
                     await defer(db, claim.send_id, now() + timedelta(seconds=1), failed=False)
                     return
-                await self.reply_failures(t, send.channel_id, ts, claim.send_id, failures)
+                thread = send.thread_ts or ts  # a message in a thread has its failures there too
+                await self.reply_failures(t, send.channel_id, thread, claim.send_id, failures)
                 await mark_announced(db, [f.id for f in failures])
         except SlackApiError as exc:
             await self._slack_failed(claim, send.team_id, send.channel_id, exc)

@@ -75,6 +75,7 @@ def new_send(request: SendRequest, channel_id: str, estimate: Estimate | None) -
         texts=request.texts,
         resumable=request.from_file is not None or request.texts is not None,
         ui_language=request.ui_language,
+        thread_ts=request.thread_ts,
     )
 
 
@@ -113,7 +114,11 @@ async def execute(services: Services, request: SendRequest, estimate: Estimate |
     fallback, blocks = build_channel_message(t, provisional_view(request, estimate))
     try:
         posted = await services.slack.chat_postMessage(
-            channel=request.channel_id, text=fallback, blocks=blocks, unfurl_links=False
+            channel=request.channel_id,
+            text=fallback,
+            blocks=blocks,
+            unfurl_links=False,
+            thread_ts=request.thread_ts,
         )
     except SlackApiError as exc:
         raise CannotPost(request.channel_id, str(exc.response.get("error", "unknown_error"))) from None

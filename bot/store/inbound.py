@@ -146,9 +146,10 @@ async def reply_targets(db: Database, phones: Iterable[str], since: datetime) ->
         .group_by(_recipients.c.number)
         .subquery()
     )
-    query = select(
-        latest.c.number, _sends.c.id, _sends.c.channel_id, _sends.c.message_ts, _sends.c.ui_language
-    ).join(_sends, _sends.c.id == latest.c.send_id)
+    thread = func.coalesce(_sends.c.thread_ts, _sends.c.message_ts)
+    query = select(latest.c.number, _sends.c.id, _sends.c.channel_id, thread, _sends.c.ui_language).join(
+        _sends, _sends.c.id == latest.c.send_id
+    )
     async with db.engine.connect() as connection:
         rows = (await connection.execute(query)).all()
     return {
@@ -222,3 +223,8 @@ async def skip_opted_out(db: Database, send_id: int) -> set[str]:
         return {row[0] for row in rows}
 
     return await db.write(skip)
+
+
+async def inbound_message(db: Database, inbound_id: int) -> Inbound | None:
+    async with db.session() as session:
+        return await session.get(Inbound, inbound_id)

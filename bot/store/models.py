@@ -32,6 +32,8 @@ class NewSend:
     """Each number's own message (a personalised send from a file), in `numbers` order."""
     resumable: bool = False
     """Submitted by `bot.sending.file_send`: survives a restart half way (sends from a file)."""
+    thread_ts: str | None = None
+    """The thread its message goes in (an answer to an inbound SMS), if any."""
     ui_language: str | None = None
     """The language its messages in Slack are written in (its sender's); None: the default."""
 

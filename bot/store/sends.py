@@ -27,6 +27,7 @@ def send_row(new: NewSend, message_ts: str | None) -> Send:
         user_id=new.user_id,
         channel_id=new.channel_id,
         message_ts=message_ts,
+        thread_ts=new.thread_ts,
         kind=new.kind,
         text=new.text,
         sender_id=new.sender_id,

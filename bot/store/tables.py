@@ -31,6 +31,8 @@ class Send(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    """Set when its message was posted in a thread (an answer to an inbound SMS): the thread's."""
     kind: Mapped[str] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(Text)
     sender_id: Mapped[str | None] = mapped_column(String(16))

@@ -8,6 +8,8 @@ class CallbackId(StrEnum):
     CONFIRM = "send_confirm"
     SEND_AS_SMS = "send_as_sms"
     """The "Send as SMS" message shortcut."""
+    REPLY = "reply_sms"
+    """The modal that answers an inbound SMS."""
 
 
 class BlockId(StrEnum):
@@ -19,6 +21,7 @@ class BlockId(StrEnum):
     CHANNEL = "channel"
     SCHEDULE = "schedule"
     FILE = "file"
+    REPLY_TEXT = "reply_text"
 
 
 class ActionId(StrEnum):
@@ -39,4 +42,5 @@ class ActionId(StrEnum):
     HOME_REFRESH = "home_refresh"
     HOME_SEND = "home_send_sms"
     REPLY = "reply_to_sms"
+    REPLY_TEXT = "reply_text_input"
     """The Reply button under an inbound SMS."""

@@ -8,13 +8,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from slack_sdk.models.blocks import Block, ButtonElement, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
 
 from bot.domain.mrkdwn import CODE_SHOWN, PLAIN_LIMIT, SECTION_LIMIT, code, cut, outside
 from bot.domain.numbers import display_msisdn
 from bot.domain.opt_out import OptChange
 from bot.i18n import Texts
-from bot.views.ids import ActionId
+from bot.views.ids import ActionId, BlockId, CallbackId
 
 PER_MESSAGE = 50
 """Inbound messages shown in one Slack message: one section each (Slack allows 50 blocks)."""
@@ -62,3 +70,27 @@ def build_inbound_message(t: Texts, items: Sequence[Shown], *, reply: bool) -> t
 def build_raw_callback(t: Texts, command: str, raw: str) -> str:
     """A callback in a shape nobody expected, for admins to look at."""
     return t("inbox.message", command=outside(command or "?", CODE_SHOWN), raw=code(raw, 2500))
+
+
+def build_reply_modal(t: Texts, number: str, price: str | None, metadata: str) -> View:
+    """The small modal that answers one number: the text, and what a part costs and holds."""
+    about = t("replies.modal.about", number=outside(number, CODE_SHOWN))
+    if price:
+        about = f"{about}\n{t('replies.modal.price', price=price)}"
+    return View(
+        type="modal",
+        callback_id=CallbackId.REPLY,
+        private_metadata=metadata,
+        title=cut(t("replies.modal.title"), 24),
+        submit=t("replies.modal.submit"),
+        close=t("replies.modal.close"),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=about)),
+            InputBlock(
+                block_id=BlockId.REPLY_TEXT,
+                label=t("replies.modal.text"),
+                hint=t("replies.modal.parts"),
+                element=PlainTextInputElement(action_id=ActionId.REPLY_TEXT, multiline=True, max_length=3000),
+            ),
+        ],
+    )

@@ -9,6 +9,7 @@ import aiohttp
 from sqlalchemy import func, select
 
 from bot.store.tables import Inbound, OptOut, Send
+from bot.views.ids import ActionId, BlockId, CallbackId
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
 from tests.e2e.test_reports import get, store_send
 
@@ -162,3 +163,38 @@ async def test_an_admin_keeps_the_opt_out_list_and_the_confirmation_says_who_is_
         assert await session.scalar(select(func.count()).select_from(OptOut)) == 0
     trail = await world.command("audit 1", user="U0BOB")
     assert trail.text
+
+
+async def test_a_reply_from_slack_is_a_send_to_that_number_shown_in_the_same_thread(world: World) -> None:
+    send_id = await store_send(world, "m-1", "8613910825657")
+    await get(world.report_url + mo("mo-1", "8613910825657", "When does it arrive?"))
+    ts = await message_ts(world, send_id)
+    await world.standin.wait_for(
+        lambda: bool(world.standin.thread(CHANNEL, ts)), what="the reply in the thread"
+    )
+    posted = world.standin.thread(CHANNEL, ts)[0]
+    button = next(
+        b["accessory"] for b in posted.blocks if b.get("accessory", {}).get("action_id") == ActionId.REPLY
+    )
+    status, _ = await world.slack.click(ActionId.REPLY, button["value"], message_ts=posted.ts, thread_ts=ts)
+    assert status == 200
+    call = await world.standin.wait_for_call("views.open")
+    view = world.standin.views[call.response["view"]["id"]]
+    assert view.callback_id == CallbackId.REPLY and "+86 139 1082 5657" in blocks_text(view.blocks)
+    empty = await world.slack.submit_view(view, {BlockId.REPLY_TEXT: {ActionId.REPLY_TEXT: {"value": " "}}})
+    assert empty["response_action"] == "errors"
+    answer = await world.slack.submit_view(
+        view, {BlockId.REPLY_TEXT: {ActionId.REPLY_TEXT: {"value": "Tomorrow morning."}}}
+    )
+    assert answer["response_action"] == "update"
+    await world.standin.wait_for(lambda: bool(world.sandbox.messages), what="the answer at the platform")
+    (message,) = world.sandbox.messages.values()
+    assert list(message.recipients) == ["8613910825657"] and message.text == "Tomorrow morning."
+
+    def answer_in_thread() -> bool:
+        return any(
+            "Tomorrow morning." in blocks_text(m.blocks) and "Delivered" in blocks_text(m.blocks)
+            for m in world.standin.thread(CHANNEL, ts)
+        )
+
+    await world.standin.wait_for(answer_in_thread, what="the answer's own message, delivered, in the thread")

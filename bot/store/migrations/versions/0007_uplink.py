@@ -1,4 +1,5 @@
-"""Two-way SMS: inbound messages with their sender and text, inbox conversations, opt-outs."""
+"""Two-way SMS: inbound messages with their sender and text, inbox conversations, opt-outs,
+and sends answered from Slack in a thread."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -8,6 +9,8 @@ down_revision = "0006"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("sends") as sends:
+        sends.add_column(sa.Column("thread_ts", sa.String(32)))
     with op.batch_alter_table("inbound") as inbound:
         inbound.add_column(sa.Column("momsgid", sa.String(64)))
         inbound.add_column(sa.Column("phone", sa.String(20)))
@@ -37,6 +40,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("opt_outs")
     op.drop_table("conversations")
+    with op.batch_alter_table("sends") as sends:
+        sends.drop_column("thread_ts")
     with op.batch_alter_table("inbound") as inbound:
         inbound.drop_index("ix_inbound_send")
         inbound.drop_index("ux_inbound_message")
