@@ -47,6 +47,8 @@ from bot.webserver import running
 BOT_TOKEN = "xoxb-console"
 DEFAULT_CHANNEL = "general"
 DEFAULT_USER = "alice"
+INBOX_CHANNEL = "ops"
+"""Where texts from phones that answer no send are shown (SANTO_INBOX_CHANNEL)."""
 RECONCILE_EVERY = timedelta(seconds=2)
 POLL_AFTER = timedelta(seconds=15)
 _USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
@@ -153,6 +155,7 @@ async def assemble(stack: AsyncExitStack, args: argparse.Namespace, config: Sand
         report_reconcile_every=RECONCILE_EVERY,
         report_poll_after=POLL_AFTER,
         report_give_up_after=timedelta(seconds=args.give_up_after),
+        santo_inbox_channel=find_channel(standin, INBOX_CHANNEL),
     )
     web_app = create_web_app(settings)
     services = web_app[SERVICES]

@@ -17,7 +17,7 @@ from bot.dev.console.mrkdwn import Names
 from bot.dev.console.terminal import Inbox, Interrupted, Screen
 from bot.dev.console.world import World
 from bot.i18n import TEXTS, Texts, language_of_locale
-from bot.store.tables import Send
+from bot.store.tables import Inbound, Send
 
 SETTLE_LIMIT = 60.0
 """Seconds to wait for the app's answer to one input before showing the prompt anyway."""
@@ -90,15 +90,18 @@ class Seat:
             dirty = await session.scalar(
                 select(func.count()).select_from(Send).where(Send.dirty_since.is_not(None))
             )
-        return bool(dirty)
+            unposted = await session.scalar(
+                select(func.count()).select_from(Inbound).where(Inbound.posted_at.is_(None))
+            )
+        return bool(dirty or unposted)
 
     def quiet_for(self) -> float:
         calls = self.standin.calls
         return time.time() - calls[-1].at if calls else float("inf")
 
     async def settle(self, *, everything: bool = False, limit: float = SETTLE_LIMIT) -> bool:
-        """Wait until the app is done with the last input (`everything`: until it is idle, reports
-        and their display included). False after `limit` seconds or on Ctrl-C."""
+        """Wait until the app is done with the last input (`everything`: until it is idle, reports,
+        phones' messages and their display included). False after `limit` seconds or on Ctrl-C."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit
         quiet = IDLE_QUIET if everything else QUIET

@@ -18,6 +18,7 @@ from bot.dev.console.modals import Modals
 from bot.dev.console.seat import Seat
 from bot.dev.console.terminal import Inbox, Interrupted, Screen
 from bot.dev.console.world import CHANNEL_NAME, COMMANDS, World, find_channel
+from bot.dev.sandbox.phone import dc_for, phone_number
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ class Console:
                 await seat.settle()
             elif lowered == "/join":
                 self.join(rest.strip())
+            elif lowered == "sms-from":
+                await self.sms_from(rest.strip())
             elif lowered.startswith("/"):
                 if lowered in COMMANDS:
                     await self.command(lowered, rest.strip())
@@ -162,3 +165,25 @@ class Console:
         if not known:
             seat.screen.show(t("console.join.created", channel=wanted))
         seat.screen.show(t("console.join.moved", channel=wanted))
+
+    async def sms_from(self, typed: str) -> None:
+        """`sms-from +8613910825657 Hello`: that phone texts the app through the sandbox platform
+        (an inbound SMS, MO_REQUEST); the app's answer in Slack is shown as it comes."""
+        seat = self.seat
+        t = seat.t
+        number, _, text = typed.partition(" ")
+        text = text.strip().replace("\\n", "\n")
+        if not number or not text:
+            seat.screen.show(t("console.sms_from.usage"))
+            return
+        try:
+            phone = phone_number(number)
+        except ValueError:
+            seat.screen.show(t("console.sms_from.bad_number", number=number))
+            return
+        sandbox = seat.world.sandbox
+        message = await sandbox.write(phone, text, dc=dc_for(text))
+        delivered = sandbox.delivered(message.momsgid)
+        key = "console.sms_from.sent" if delivered else "console.sms_from.not_delivered"
+        seat.screen.show(t(key, number=f"+{phone}", text=text))
+        await seat.settle(everything=True)

@@ -35,18 +35,28 @@ How a number's report turns out, first rule that applies:
 
 Independently, a `duplicate_rate` fraction of reports is delivered twice.
 
+Every endpoint takes GET (query) or POST (form body); `path_prefix` (e.g. `/http`) serves them
+under a prefix.
+
 Reports are produced `report_delay` seconds after acceptance: from then on `/get-rptstatus`
 says `success` or `failed` (before: `none`), and, when `callback_url` is set, the platform
-calls it with `command=RT_REQUEST&msgid=…&da=…&dc=15&sm=<hex of GBK>&rsm=<content>`, retrying
-a connection error or non-200 answer up to `delivery_attempts` times with doubling backoff.
+calls it in `report_shape`: the manual's `command=RT_REQUEST&msgid=…&da=…&dc=15&sm=<hex of GBK>&rsm=<content>`
+(4.3), the family's RT_REQUEST (`mtmsgid`, `mtstat`, `mterrcode`, no number), or `multi`: the
+reports due together in one MULTI_RT_REQUEST POST. An answer other than the matching
+`*_RESPONSE` with ACCEPTD, or none, is retried up to `delivery_attempts` times with doubling backoff.
+
+The phones: a number ending in `0777` writes back YES, one ending in `0778` STOP, `reply_delay`
+seconds after its delivery report, as an inbound SMS (MO_REQUEST, or MULTI_MO_REQUEST batches with
+`inbound_shape="multi"`) to the same URL, to the sender id used or `service_number`.
 
 Not in the manual, for tests and demos: `GET /_sandbox/state` (balances and counters),
 `POST /_sandbox/force` (`{"msisdn": "outcome"}`, null clears), `POST /_sandbox/callback`
-(`{"url": "…"}`). Request logs show `cppwd=***`, never a password.
+(`{"url": "…"}`), `POST /_sandbox/mo` (`{"from": "+86…", "text": "Hello", "dc": 8}`: a phone
+writes now; `SANDBOX_STATE.write()` in-process). Request logs show `cppwd=***`, never a password.
 """
 
-from bot.dev.sandbox.app import SANDBOX_STATE, create_sandbox_app
+from bot.dev.sandbox.app import create_sandbox_app
 from bot.dev.sandbox.config import SandboxConfig
-from bot.dev.sandbox.state import SandboxState
+from bot.dev.sandbox.state import SANDBOX_STATE, SandboxState
 
 __all__ = ["SANDBOX_STATE", "SandboxConfig", "SandboxState", "create_sandbox_app"]

@@ -1,4 +1,5 @@
-"""The sandbox platform as an aiohttp application: the manual's endpoints, answered faithfully."""
+"""The sandbox platform as an aiohttp application: the manual's endpoints, answered faithfully,
+to GET (query) and POST (form body), under `path_prefix` when one is set."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import quote
@@ -14,9 +15,9 @@ from urllib.parse import quote
 import phonenumbers
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from yarl import URL
 
 from bot.dev.sandbox.config import SandboxConfig
+from bot.dev.sandbox.controls import add_controls
 from bot.dev.sandbox.pricing import english_name, is_priced_region, price_for
 from bot.dev.sandbox.rules import (
     BAD_NUMBER,
@@ -34,14 +35,13 @@ from bot.dev.sandbox.rules import (
     sender_id_ok,
     sms_parts,
 )
-from bot.dev.sandbox.state import SandboxState
+from bot.dev.sandbox.state import SANDBOX_STATE, SandboxState
 from bot.santo.codes import ACCEPTED, REJECTED, SUCCESS, Command
 from bot.santo.redact import guard_aiohttp_logs, mask_passwords
 
 log = logging.getLogger("bot.dev.sandbox")
 
-SANDBOX_STATE = web.AppKey("SANDBOX_STATE", SandboxState)
-"""`app[SANDBOX_STATE]`: the sandbox's state, for tests and the console."""
+__all__ = ["SANDBOX_STATE", "create_sandbox_app"]
 
 _RESPONSES: dict[str, Command] = {
     Command.MT_REQUEST: Command.MT_RESPONSE,
@@ -60,16 +60,42 @@ def create_sandbox_app(config: SandboxConfig | None = None) -> web.Application:
     app[SANDBOX_STATE] = SandboxState(config or SandboxConfig())
     app.on_startup.append(_on_startup)
     app.on_cleanup.append(_on_cleanup)
-    app.router.add_get("/submit", submit)
-    app.router.add_get("/get-balance", get_balance)
-    app.router.add_get("/verifyPhoneNumber", verify_phone_number)
-    app.router.add_get("/get-pricing", get_pricing)
-    for path in REPORT_STATUS_PATHS:
-        app.router.add_get(path, get_report_status)
-    app.router.add_get("/_sandbox/state", control_state)
-    app.router.add_post("/_sandbox/force", control_force)
-    app.router.add_post("/_sandbox/callback", control_callback)
+    prefix = app[SANDBOX_STATE].config.path_prefix
+    for path, endpoint in _endpoints():
+        handler = _with_params(endpoint)
+        app.router.add_get(prefix + path, handler)
+        app.router.add_post(prefix + path, handler)
+    add_controls(app)
     return app
+
+
+Endpoint = Callable[[web.Request, Mapping[str, str]], Awaitable[web.Response]]
+
+
+def _endpoints() -> list[tuple[str, Endpoint]]:
+    return [
+        ("/submit", submit),
+        ("/get-balance", get_balance),
+        ("/verifyPhoneNumber", verify_phone_number),
+        ("/get-pricing", get_pricing),
+        *((path, get_report_status) for path in REPORT_STATUS_PATHS),
+    ]
+
+
+def _with_params(endpoint: Endpoint) -> Handler:
+    """The endpoint, given the request's fields: its query, and a POST's form body over it."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        params: dict[str, str] = {key: request.query[key] for key in request.query}
+        if request.method == "POST":
+            try:
+                form = await request.post()
+            except (ValueError, LookupError):
+                raise web.HTTPBadRequest(text="the body is not a readable form") from None
+            params.update((key, value) for key, value in form.items() if isinstance(value, str))
+        return await endpoint(request, params)
+
+    return handler
 
 
 async def _on_startup(app: web.Application) -> None:
@@ -153,10 +179,9 @@ def _authenticate(state: SandboxState, query: Mapping[str, str]) -> str | None:
 # ---- the manual's endpoints -----------------------------------------------------------------
 
 
-async def submit(request: web.Request) -> web.Response:
+async def submit(request: web.Request, query: Mapping[str, str]) -> web.Response:
     """4.1 MT_REQUEST / VO_REQUEST and 4.2 MULTI_MT_REQUEST."""
     state = request.app[SANDBOX_STATE]
-    query = request.query
     raw_command = query.get("command", "")
     command = Command(raw_command) if raw_command in _RESPONSES else None
     answer = _RESPONSES[command] if command is not None else Command.MT_RESPONSE
@@ -246,22 +271,22 @@ def _balance_answer(state: SandboxState, cpid: str) -> web.Response:
     )
 
 
-async def get_balance(request: web.Request) -> web.Response:
+async def get_balance(request: web.Request, query: Mapping[str, str]) -> web.Response:
     """4.4, at the path public clients call."""
     state = request.app[SANDBOX_STATE]
-    cpid = request.query.get("cpid", "")
-    if (error := _authenticate(state, request.query)) is not None:
+    cpid = query.get("cpid", "")
+    if (error := _authenticate(state, query)) is not None:
         return _json_rejected(cpid, error)
     return _balance_answer(state, cpid)
 
 
-async def verify_phone_number(request: web.Request) -> web.Response:
+async def verify_phone_number(request: web.Request, query: Mapping[str, str]) -> web.Response:
     """4.7 with `da`; without `da` the balance, as the manual prints 4.4."""
     state = request.app[SANDBOX_STATE]
-    cpid = request.query.get("cpid", "")
-    if (error := _authenticate(state, request.query)) is not None:
+    cpid = query.get("cpid", "")
+    if (error := _authenticate(state, query)) is not None:
         return _json_rejected(cpid, error)
-    raw = request.query.get("da")
+    raw = query.get("da")
     if raw is None:
         return _balance_answer(state, cpid)
     number = destination(raw)
@@ -277,13 +302,13 @@ async def verify_phone_number(request: web.Request) -> web.Response:
     )
 
 
-async def get_pricing(request: web.Request) -> web.Response:
+async def get_pricing(request: web.Request, query: Mapping[str, str]) -> web.Response:
     """4.5: price per message to an upper-case ISO country code."""
     state = request.app[SANDBOX_STATE]
-    cpid = request.query.get("cpid", "")
-    if (error := _authenticate(state, request.query)) is not None:
+    cpid = query.get("cpid", "")
+    if (error := _authenticate(state, query)) is not None:
         return _json_rejected(cpid, error)
-    code = request.query.get("countryCode", "")
+    code = query.get("countryCode", "")
     if not is_priced_region(code):
         return _json_rejected(cpid, PARAMETER_ERROR)
     return _json(
@@ -298,13 +323,13 @@ async def get_pricing(request: web.Request) -> web.Response:
     )
 
 
-async def get_report_status(request: web.Request) -> web.Response:
+async def get_report_status(request: web.Request, query: Mapping[str, str]) -> web.Response:
     """4.6: a JSON array, one entry per number of the message (or just `da`)."""
     state = request.app[SANDBOX_STATE]
-    cpid = request.query.get("cpid", "")
-    if (error := _authenticate(state, request.query)) is not None:
+    cpid = query.get("cpid", "")
+    if (error := _authenticate(state, query)) is not None:
         return _json_rejected(cpid, error)
-    msgid = request.query.get("msgid", "")
+    msgid = query.get("msgid", "")
     if not msgid:
         return _json_rejected(cpid, PARAMETER_ERROR)
     rows = [
@@ -315,61 +340,6 @@ async def get_report_status(request: web.Request) -> web.Response:
             "msgid": msgid,
             "da": recipient.msisdn,
         }
-        for recipient in state.reports(cpid, msgid, request.query.get("da"))
+        for recipient in state.reports(cpid, msgid, query.get("da"))
     ]
     return _json(rows)
-
-
-# ---- sandbox controls (not in the manual) ---------------------------------------------------
-
-
-async def control_state(request: web.Request) -> web.Response:
-    return web.json_response(request.app[SANDBOX_STATE].summary())
-
-
-async def _json_object(request: web.Request) -> dict[str, object]:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise _bad_request("the body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise _bad_request("the body must be a JSON object")
-    return body
-
-
-def _bad_request(reason: str) -> web.HTTPBadRequest:
-    return web.HTTPBadRequest(text=json.dumps({"error": reason}), content_type="application/json")
-
-
-async def control_force(request: web.Request) -> web.Response:
-    """`{"8613910825657": "402", "8613800000000": null}`: set (or, with null, clear) outcomes."""
-    state = request.app[SANDBOX_STATE]
-    changes = await _json_object(request)
-    for msisdn, outcome in changes.items():
-        if outcome is not None and not isinstance(outcome, str):
-            raise _bad_request(f"the outcome of {msisdn} must be a string or null")
-    before = dict(state.config.forced)
-    try:
-        for msisdn, outcome in changes.items():
-            state.force(msisdn, outcome if isinstance(outcome, str) else None)
-    except ValueError as exc:
-        state.config.forced = before
-        raise _bad_request(str(exc)) from None
-    return web.json_response({"forced": state.config.forced})
-
-
-async def control_callback(request: web.Request) -> web.Response:
-    """`{"url": "http://127.0.0.1:3000/santo/report"}` (or null): where reports go."""
-    state = request.app[SANDBOX_STATE]
-    url = (await _json_object(request)).get("url")
-    if url is not None:
-        if not isinstance(url, str):
-            raise _bad_request("url must be a string or null")
-        try:
-            parsed = URL(url)
-        except ValueError:
-            raise _bad_request("url is not a URL") from None
-        if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise _bad_request("url must be an absolute http(s) URL")
-    state.config.callback_url = url or None
-    return web.json_response({"callback_url": state.config.callback_url})

@@ -8,7 +8,13 @@ import signal
 import sys
 
 from bot.dev.sandbox.app import create_sandbox_app
-from bot.dev.sandbox.config import SandboxConfig, check_msisdn, normalise_outcome
+from bot.dev.sandbox.config import (
+    INBOUND_SHAPES,
+    REPORT_SHAPES,
+    SandboxConfig,
+    check_msisdn,
+    normalise_outcome,
+)
 from bot.webserver import running
 
 DEFAULT_HOST = "127.0.0.1"
@@ -36,6 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--callback-url",
         default=defaults.callback_url,
         help="where status reports are delivered (manual 4.3); none by default",
+    )
+    parser.add_argument(
+        "--path-prefix",
+        default=defaults.path_prefix,
+        help="serve the platform's paths under this prefix, e.g. /http for /http/submit (none)",
     )
     add_platform_arguments(parser)
 
@@ -80,6 +91,20 @@ def add_platform_arguments(parser: argparse.ArgumentParser) -> None:
         help="initial balance of the account, in yuan (%(default)s)",
     )
     parser.add_argument(
+        "--report-shape",
+        choices=REPORT_SHAPES,
+        default=defaults.report_shape,
+        help="how reports are delivered: the manual's RT_REQUEST, the family's, or MULTI_RT_REQUEST "
+        "batches (%(default)s)",
+    )
+    parser.add_argument(
+        "--inbound-shape",
+        choices=INBOUND_SHAPES,
+        default=defaults.inbound_shape,
+        help="how phones' messages are delivered: MO_REQUEST each, or MULTI_MO_REQUEST batches "
+        "(%(default)s)",
+    )
+    parser.add_argument(
         "--seed", type=int, default=defaults.seed, help="seed of the outcome mix (%(default)s)"
     )
     parser.add_argument(
@@ -105,6 +130,9 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         callback_url=getattr(args, "callback_url", None) or None,
         seed=args.seed,
         forced=dict(forced),
+        path_prefix=getattr(args, "path_prefix", ""),
+        report_shape=args.report_shape,
+        inbound_shape=args.inbound_shape,
     )
 
 

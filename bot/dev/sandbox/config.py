@@ -14,6 +14,12 @@ FAILURE_CODES: tuple[str, ...] = ("401", "402", "403", "404", "501")
 OUTCOMES: frozenset[str] = frozenset({DELIVERED_CODE, NO_REPORT, *FAILURE_CODES})
 """Every outcome a number can be forced to."""
 
+REPORT_SHAPES: tuple[str, ...] = ("manual", "family", "multi")
+"""How status reports are delivered: the manual's RT_REQUEST (4.3), the family's RT_REQUEST
+(`mtmsgid`, `mtstat`, no number), or MULTI_RT_REQUEST batches (`rts=` in a POST body)."""
+INBOUND_SHAPES: tuple[str, ...] = ("single", "multi")
+"""How phones' messages are delivered: one MO_REQUEST each, or MULTI_MO_REQUEST batches."""
+
 DEFAULT_CPID = "Test101"
 DEFAULT_PASSWORD = "Test101"
 
@@ -65,11 +71,21 @@ class SandboxConfig:
     """Seconds one delivery attempt may take."""
     delivery_concurrency: int = 20
     """Report deliveries in flight at once."""
+    path_prefix: str = ""
+    """Served before every platform path: `/http` serves `/http/submit`, `/http/get-balance`, …"""
+    report_shape: str = "manual"
+    """One of REPORT_SHAPES."""
+    inbound_shape: str = "single"
+    """One of INBOUND_SHAPES."""
+    reply_delay: float = 0.2
+    """Seconds from a delivery report to the phone's reply (numbers ending 0777 and 0778)."""
+    service_number: str = "1069"
+    """What a phone writes to when the message it answers had no sender id."""
 
     def __post_init__(self) -> None:
         if not self.accounts:
             raise ValueError("the sandbox needs at least one account")
-        for name in ("balance", "latency", "report_delay", "retry_backoff"):
+        for name in ("balance", "latency", "report_delay", "retry_backoff", "reply_delay"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a number >= 0, not {value!r}")
@@ -85,6 +101,12 @@ class SandboxConfig:
             raise ValueError("delivery_concurrency must be at least 1")
         if not self.delivery_timeout > 0:
             raise ValueError("delivery_timeout must be > 0")
+        prefix = self.path_prefix
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise ValueError(f"path_prefix must start with / and not end with one, not {prefix!r}")
+        for name, known in (("report_shape", REPORT_SHAPES), ("inbound_shape", INBOUND_SHAPES)):
+            if getattr(self, name) not in known:
+                raise ValueError(f"{name} must be one of {', '.join(known)}, not {getattr(self, name)!r}")
         self.forced = {
             check_msisdn(msisdn): normalise_outcome(outcome) for msisdn, outcome in self.forced.items()
         }

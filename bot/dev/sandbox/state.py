@@ -1,4 +1,5 @@
-"""The sandbox's memory: balances, accepted messages, their reports and every report delivery."""
+"""The sandbox's memory: balances, accepted messages, their reports, what phones wrote back, and
+the background work that delivers them (through `bot.dev.sandbox.courier`)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,8 @@ from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
-import aiohttp
-from yarl import URL
+from aiohttp import web
 
 from bot.dev.sandbox.config import (
     FAILURE_CODES,
@@ -23,15 +22,14 @@ from bot.dev.sandbox.config import (
     check_msisdn,
     normalise_outcome,
 )
+from bot.dev.sandbox.courier import Courier, Delivery
+from bot.dev.sandbox.phone import DEFAULT_DC, PhoneMessage, hex_of, phone_number, reply_of
 from bot.dev.sandbox.pricing import price_for
 from bot.dev.sandbox.rules import Destination
+from bot.dev.sandbox.uplink import Due, inbound_jobs, report_jobs
 from bot.santo.codes import DELIVERED_CODE, Command
 
 log = logging.getLogger(__name__)
-
-REPORT_DC = "15"
-"""Data coding of the report's `sm`: 15 = GBK (manual 4.3)."""
-REPORT_ENCODING = "gbk"
 
 CONVENTION_SUFFIXES: dict[str, str] = {
     "0401": "401",
@@ -44,57 +42,6 @@ CONVENTION_SUFFIXES: dict[str, str] = {
 """Last four digits of a number → its outcome, for demos (see the package docstring)."""
 
 _CENT = Decimal("0.01")
-
-
-def report_value(code: str) -> str:
-    """Status value of a status code (manual 5.2): DELIVRD → 0, 401..404 → 400, 501 → 500."""
-    if code == DELIVERED_CODE:
-        return "0"
-    if code == "501":
-        return "500"
-    return "400"
-
-
-def report_content(msgid: str, code: str) -> str:
-    """`0513594772db8c|0|DELIVRD||`, `0513594772db8c|400|404||` (manual 4.3)."""
-    return f"{msgid}|{report_value(code)}|{code}||"
-
-
-def report_hex(content: str) -> str:
-    """The report's `sm`: hex of the content's GBK bytes, lower case as in the manual."""
-    return content.encode(REPORT_ENCODING).hex()
-
-
-def report_query(msgid: str, msisdn: str, code: str) -> str:
-    """The RT_REQUEST query string, fields in the manual's order, `|` left as printed."""
-    content = report_content(msgid, code)
-    pairs = [
-        ("command", Command.RT_REQUEST.value),
-        ("msgid", msgid),
-        ("da", msisdn),
-        ("dc", REPORT_DC),
-        ("sm", report_hex(content)),
-        ("rsm", content),
-    ]
-    return "&".join(f"{key}={quote(value, safe='|')}" for key, value in pairs)
-
-
-def report_url(callback_url: str, query: str) -> URL:
-    """The callback URL with the report's fields after any query it already has (a token)."""
-    base = URL(callback_url)
-    existing = base.raw_query_string
-    joined = f"{existing}&{query}" if existing else query
-    bare = str(base.with_query(None).with_fragment(None))
-    return URL(f"{bare}?{joined}", encoded=True)
-
-
-def describe_url(url: str) -> str:
-    """A callback URL for logs: scheme, host and path, never its query (it may hold a token)."""
-    try:
-        parsed = URL(url)
-        return str(parsed.with_query(None).with_fragment(None).with_user(None))
-    except (ValueError, TypeError):
-        return "<invalid URL>"
 
 
 @dataclass
@@ -144,30 +91,6 @@ class Rejection:
     at: float
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """One HTTP attempt at delivering one report."""
-
-    msgid: str
-    da: str
-    code: str
-    """The report's status code (DELIVRD, 401, …)."""
-    url: str
-    """The callback URL as configured (without the report's fields)."""
-    copy: int
-    """1, or 2 for the duplicate of a report."""
-    attempt: int
-    """1 for the first try, then 2, 3, … for retries."""
-    status: int | None
-    """HTTP status of the answer; None when there was no answer."""
-    error: str | None
-    at: float
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 200
-
-
 class SandboxState:
     """Everything the sandbox knows; reachable in-process through the app's SANDBOX_STATE."""
 
@@ -177,12 +100,12 @@ class SandboxState:
         self.balances: dict[str, Decimal] = {}
         self.messages: dict[str, Message] = {}
         self.rejections: list[Rejection] = []
-        self.deliveries: list[Delivery] = []
+        self.inbound: list[PhoneMessage] = []
+        """What phones wrote to the customer, in order."""
+        self.courier = Courier(self.config)
         self._rng = random.Random(config.seed)
         self._last_id = 0
         self._tasks: set[asyncio.Task[None]] = set()
-        self._semaphore = asyncio.Semaphore(config.delivery_concurrency)
-        self._session: aiohttp.ClientSession | None = None
         self._closed = False
         for cpid in self.config.accounts:
             self.balance_of(cpid)
@@ -292,45 +215,76 @@ class SandboxState:
             "recipients": len(recipients),
             "reports": sum(1 for r in recipients if r.reported_at is not None),
             "rejections": len(self.rejections),
+            "inbound": len(self.inbound),
             "deliveries": len(self.deliveries),
             "deliveries_ok": sum(1 for d in self.deliveries if d.ok),
             "pending_tasks": len(self._tasks),
             "callback_url": self.config.callback_url,
+            "report_shape": self.config.report_shape,
+            "inbound_shape": self.config.inbound_shape,
             "forced": dict(self.config.forced),
         }
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every attempt at delivering a callback, one entry per report or message in it."""
+        return self.courier.deliveries
+
+    # ---- phones ----------------------------------------------------------------------------
+
+    async def write(
+        self, phone: str, text: str, *, dc: str = DEFAULT_DC, to: str | None = None
+    ) -> PhoneMessage:
+        """A phone writes to the customer now: the message is delivered (retries included) before
+        this returns. A ValueError for a number, coding or text the platform would not carry."""
+        message = self._phone_message(phone_number(phone), text, dc, to or self.config.service_number)
+        await self._send_inbound([message])
+        return message
+
+    def delivered(self, msgid: str) -> bool:
+        """Whether the customer accepted the report or phone's message with this id."""
+        return any(d.ok and d.msgid == msgid for d in self.deliveries)
+
+    def _phone_message(self, phone: str, text: str, dc: str, to: str) -> PhoneMessage:
+        hex_of(text, dc)  # a text its coding cannot write is refused here, not on the way
+        return PhoneMessage(self.new_msgid(), phone, to, text, dc, time.time())
+
+    async def _send_inbound(self, messages: list[PhoneMessage]) -> None:
+        self.inbound.extend(messages)
+        jobs = inbound_jobs(self.config.inbound_shape, messages)
+        await asyncio.gather(*(self.courier.deliver(job) for job in jobs))
+
+    async def _replies(self, message: Message, replies: list[tuple[str, str]]) -> None:
+        """(phone, text): phones answering a delivered message write back `reply_delay` after its report."""
+        to = message.sender or self.config.service_number
+        await asyncio.sleep(self.config.reply_delay)
+        await self._send_inbound([self._phone_message(p, text, DEFAULT_DC, to) for p, text in replies])
 
     # ---- background work ------------------------------------------------------------------
 
     @property
     def tasks(self) -> frozenset[asyncio.Task[None]]:
-        """Report tasks still running."""
+        """Report and reply tasks still running."""
         return frozenset(self._tasks)
 
     async def start(self) -> None:
-        """Open the HTTP session reports are delivered with (the app's on_startup)."""
-        self._get_session()
-
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        return self._session
+        """Open the HTTP session callbacks are delivered with (the app's on_startup)."""
+        self.courier.session()
 
     async def drain(self) -> None:
-        """Wait until every scheduled report has been produced and delivered (or given up)."""
+        """Wait until every scheduled report and reply has been delivered (or given up)."""
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def close(self) -> None:
-        """Cancel pending reports and close the HTTP session: nothing outlives the app."""
+        """Cancel pending callbacks and close the HTTP session: nothing outlives the app."""
         self._closed = True
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self.courier.close()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         if self._closed:
@@ -351,68 +305,17 @@ class SandboxState:
         now = time.time()
         for recipient in due:
             recipient.reported_at = now
-        await asyncio.gather(*(self._deliver(message.msgid, r) for r in due))
+        reports = [Due(r.msisdn, r.outcome, r.duplicate) for r in due]
+        jobs = report_jobs(self.config.report_shape, message.cpid, message.msgid, reports, now)
+        await asyncio.gather(*(self.courier.deliver(job) for job in jobs))
+        replies = [
+            (r.msisdn, text)
+            for r in due
+            if r.outcome == DELIVERED_CODE and (text := reply_of(r.msisdn)) is not None
+        ]
+        if replies:
+            self._spawn(self._replies(message, replies))
 
-    async def _deliver(self, msgid: str, recipient: Recipient) -> None:
-        for copy in (1, 2) if recipient.duplicate else (1,):
-            callback_url = self.config.callback_url
-            if not callback_url:
-                return
-            await self._deliver_copy(callback_url, msgid, recipient, copy)
 
-    async def _deliver_copy(self, callback_url: str, msgid: str, recipient: Recipient, copy: int) -> bool:
-        attempts = self.config.delivery_attempts
-        where = describe_url(callback_url)
-        for attempt in range(1, attempts + 1):
-            status, error = await self._attempt(callback_url, msgid, recipient)
-            self.deliveries.append(
-                Delivery(
-                    msgid=msgid,
-                    da=recipient.msisdn,
-                    code=recipient.outcome,
-                    url=callback_url,
-                    copy=copy,
-                    attempt=attempt,
-                    status=status,
-                    error=error,
-                    at=time.time(),
-                )
-            )
-            if status == 200:
-                log.info(
-                    "report %s/%s (%s) delivered to %s",
-                    msgid,
-                    recipient.msisdn,
-                    recipient.outcome,
-                    where,
-                )
-                return True
-            log.warning(
-                "report %s/%s to %s, attempt %d of %d: %s",
-                msgid,
-                recipient.msisdn,
-                where,
-                attempt,
-                attempts,
-                f"HTTP {status}" if status is not None else error,
-            )
-            if attempt < attempts:
-                await asyncio.sleep(self.config.retry_backoff * 2 ** (attempt - 1))
-        return False
-
-    async def _attempt(
-        self, callback_url: str, msgid: str, recipient: Recipient
-    ) -> tuple[int | None, str | None]:
-        try:
-            target = report_url(callback_url, report_query(msgid, recipient.msisdn, recipient.outcome))
-        except (ValueError, TypeError) as exc:
-            return None, f"invalid callback URL: {type(exc).__name__}"
-        session = self._get_session()
-        timeout = aiohttp.ClientTimeout(total=self.config.delivery_timeout)
-        async with self._semaphore:
-            try:
-                async with session.get(target, timeout=timeout, allow_redirects=False) as response:
-                    await response.read()
-                    return response.status, None
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                return None, f"{type(exc).__name__}: {exc}"
+SANDBOX_STATE = web.AppKey("SANDBOX_STATE", SandboxState)
+"""`app[SANDBOX_STATE]`: the sandbox's state, for tests and the console."""

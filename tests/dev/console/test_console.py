@@ -307,3 +307,52 @@ def test_home_tab_retry_and_a_cancelled_schedule_in_the_console(tmp_path: Path) 
     scheduled = after(out, "Send later (optional): +2m")
     assert "Scheduled for" in scheduled and "[5 Cancel]" in scheduled
     assert "Cancelled by @alice — nothing was sent." in after(out, "click 5")
+
+
+def test_sms_from_makes_a_phone_text_the_app(tmp_path: Path) -> None:
+    script = tmp_path / "phones.txt"
+    script.write_text(
+        "\n".join(
+            [
+                "/sms send +8613910825657,+8613910820777 Dinner at 8?",
+                "sms-from +8613910825657 Yes, see you there",
+                "sms-from +8613910825699 Who is this?",
+                "sms-from",
+                "sms-from 12ab hello",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    run = subprocess.run(
+        console(tmp_path, "--script", str(script)), capture_output=True, text=True, timeout=90, check=False
+    )
+    out = run.stdout
+    assert run.returncode == 0, out + run.stderr
+    assert "Traceback" not in out + run.stderr
+    thread = '  └ Santo, in the thread of "SMS to 2 numbers · sent by @alice in #general":\n'
+    sent = after(out, PROMPT + "/sms send +8613910825657,+8613910820777 Dinner at 8?\n")
+    assert "Reply from +86 139 1082 0777: YES" in after(sent, thread)  # the 0777 phone answers by itself
+    reply = after(out, PROMPT + "sms-from +8613910825657 Yes, see you there\n")
+    assert reply.startswith(EN("console.sms_from.sent", number="+8613910825657", text="Yes, see you there"))
+    assert "Reply from +86 139 1082 5657: Yes, see you there" in after(reply, thread).split(PROMPT)[0]
+    stranger = after(out, PROMPT + "sms-from +8613910825699 Who is this?\n").split(PROMPT)[0]
+    assert "Santo in #ops:" in stranger and "Message from +86 139 1082 5699: Who is this?" in stranger
+    assert after(out, PROMPT + "sms-from\n").startswith(EN("console.sms_from.usage") + "\n")
+    bad = EN("console.sms_from.bad_number", number="12ab")
+    assert after(out, PROMPT + "sms-from 12ab hello\n").startswith(bad + "\n")
+
+
+def test_the_console_help_in_chinese_lists_sms_from(tmp_path: Path) -> None:
+    run = subprocess.run(
+        console(tmp_path, "--locale", "zh-CN", "--script", "/dev/stdin"),
+        input="help\nsms-from +86139\n",
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    out = run.stdout
+    assert run.returncode == 0, out + run.stderr
+    assert ZH("console.help") in out and "sms-from +8613910825657" in ZH("console.help")
+    assert after(out, PROMPT + "sms-from +86139\n").startswith(ZH("console.sms_from.usage") + "\n")

@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 
 from bot.dev.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
+from bot.santo.uplink import Uplink, parse_uplink
 from tests.conftest import Serve
 
 CPID = "Test101"
@@ -84,22 +85,33 @@ async def sandbox(sandbox_factory: StartSandbox) -> Sandbox:
 
 @dataclass
 class Callbacks:
-    """A tiny customer endpoint recording every report call; answers from `script`, then 200."""
+    """A tiny customer endpoint recording every callback (GET or POST) with its fields (query and
+    form); answers as the app would (`parse_uplink`), with the statuses of `script`, then 200.
+    `bodies` replaces the answer's body, one callback each."""
 
     url: str = ""
     received: list[web.Request] = field(default_factory=list)
+    fields: list[dict[str, str]] = field(default_factory=list)
     script: list[int] = field(default_factory=list)
+    bodies: list[str] = field(default_factory=list)
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def handle(self, request: web.Request) -> web.Response:
         status = self.script.pop(0) if self.script else 200
+        params = dict(request.query)
+        if request.method == "POST":
+            form = await request.post()
+            params.update((key, value) for key, value in form.items() if isinstance(value, str))
+        answer = self.bodies.pop(0) if self.bodies else parse_uplink(params).answer
         async with self.changed:
             self.received.append(request)
+            self.fields.append(params)
             self.changed.notify_all()
-        return web.Response(
-            status=status,
-            text="command=RT_RESPONSE&msgid=x&rtstat=ACCEPTD&rterrcode=000",
-        )
+        return web.Response(status=status, text=answer)
+
+    def uplinks(self) -> list[Uplink]:
+        """What each callback held, as the app reads it."""
+        return [parse_uplink(params) for params in self.fields]
 
     async def wait_for(self, count: int) -> list[web.Request]:
         """Wait (5 s at most) until `count` reports have arrived."""
@@ -116,5 +128,6 @@ async def callbacks(serve: Serve) -> Callbacks:
     recorder = Callbacks()
     app = web.Application()
     app.router.add_get("/santo/report", recorder.handle)
+    app.router.add_post("/santo/report", recorder.handle)
     recorder.url = await serve(app) + "/santo/report"
     return recorder

@@ -44,6 +44,9 @@ def test_options_reach_the_config() -> None:
         "--seed", "42",
         "--force", f"{CN}=402",
         "--force", "8613910825658=none",
+        "--path-prefix", "/http",
+        "--report-shape", "multi",
+        "--inbound-shape", "multi",
     )  # fmt: skip
     config = cli.config_from_args(args)
     assert args.port == 9000
@@ -56,6 +59,14 @@ def test_options_reach_the_config() -> None:
         42,
     )
     assert config.forced == {CN: "402", "8613910825658": "none"}
+    assert (config.path_prefix, config.report_shape, config.inbound_shape) == ("/http", "multi", "multi")
+
+
+def test_shapes_default_to_the_manuals() -> None:
+    config = cli.config_from_args(parse())
+    assert (config.path_prefix, config.report_shape, config.inbound_shape) == ("", "manual", "single")
+    with pytest.raises(SystemExit):
+        parse("--report-shape", "fancy")
 
 
 @pytest.mark.parametrize("value", [f"{CN}", f"{CN}=999", f"+{CN}=401"])

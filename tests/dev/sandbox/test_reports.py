@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.dev.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
 from bot.dev.sandbox.config import FAILURE_CODES, NO_REPORT
-from bot.dev.sandbox.state import report_content, report_hex
+from bot.dev.sandbox.uplink import report_content, report_hex
 from bot.webserver import running
 from tests.conftest import Serve
 from tests.dev.sandbox.conftest import CN, CPID, PASSWORD, US, Callbacks, Sandbox, StartSandbox
