@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,17 @@ class ThreadedApp:
 
     def call(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
+
+    def counts(self) -> dict[type, int]:
+        async def count() -> dict[type, int]:
+            async with self.app[SERVICES].db.session() as session:
+                return {
+                    table: int(await session.scalar(select(func.count()).select_from(table)) or 0)
+                    for table in (Report, BadCallback, Inbound)
+                }
+
+        counted: dict[type, int] = self.call(count())
+        return counted
 
     def stored(self) -> int:
         async def count() -> int:
@@ -256,3 +268,79 @@ def test_report_posts_of_any_shape_never_fail(
     status = request(url, body, {"Content-Type": content_type})
     assert status in (200, 400)
     assert threaded_app.stored() == before + 1 or status == 200  # a duplicate report stores nothing new
+
+
+ids = st.builds(lambda: uuid.uuid4().hex[:20])
+"""Fresh on every draw, replays included: a 200 for an id never seen must store something."""
+digits = st.text("0123456789", min_size=1, max_size=20)
+stat_words = st.sampled_from(["DELIVRD", "UNDELIV", "EXPIRED", "UNKNOWN", "REJECTD"]) | texts
+codings = st.sampled_from(["15", "8", "0"]) | st.text(max_size=3)
+
+
+@st.composite
+def hex_text(draw: st.DrawFn) -> tuple[str, str]:
+    """(dc, sm): mostly text as the platform encodes it, sometimes anything at all."""
+    dc = draw(codings)
+    text = draw(st.text(max_size=40))
+    coding = {"15": "gbk", "8": "utf-16-be", "0": "iso-8859-1"}.get(dc)
+    if coding and draw(st.booleans()):
+        return dc, text.encode(coding, "replace").hex()
+    return dc, draw(st.text(max_size=60))
+
+
+@st.composite
+def uplinks(draw: st.DrawFn) -> dict[str, str]:
+    """One callback in one of the five uplink shapes, with random fields (unique ids)."""
+    shape = draw(st.sampled_from(["report", "family", "multi_rt", "mo", "multi_mo"]))
+    if shape == "report":
+        msgid = draw(ids)
+        value, code = draw(st.sampled_from([("0", "DELIVRD"), ("400", "402"), ("500", "501")]))
+        return {
+            "command": "RT_REQUEST",
+            "msgid": msgid,
+            "da": draw(digits),
+            "rsm": f"{msgid}|{value}|{code}||",
+        }
+    if shape == "family":
+        return {
+            "command": "RT_REQUEST",
+            "mtmsgid": draw(ids),
+            "mtstat": draw(stat_words),
+            "mterrcode": draw(texts),
+        }
+    if shape == "multi_rt":
+        items = draw(st.lists(st.tuples(ids, stat_words, digits), min_size=1, max_size=5))
+        return {"command": "MULTI_RT_REQUEST", "rts": ",".join(f"{m}/{s}/{e}/0" for m, s, e in items)}
+    if shape == "mo":
+        dc, sm = draw(hex_text())
+        return {
+            "command": "MO_REQUEST",
+            "momsgid": draw(ids),
+            "sa": draw(digits),
+            "da": draw(digits),
+            "dc": dc,
+            "sm": sm,
+        }
+    items = draw(st.lists(st.tuples(ids, digits, hex_text()), min_size=1, max_size=5))
+    return {
+        "command": "MULTI_MO_REQUEST",
+        "mos": ",".join(f"{m}/{p}/1069/0/0/{dc}/{sm}" for m, p, (dc, sm) in items),
+    }
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fields=uplinks(), post=st.booleans())
+def test_every_uplink_shape_is_stored_before_its_200_and_refused_whole(
+    threaded_app: ThreadedApp, fields: dict[str, str], post: bool
+) -> None:
+    before = threaded_app.counts()
+    url = f"{threaded_app.url}/santo/reports/{TOKEN}"
+    body = urllib.parse.urlencode(fields).encode()
+    status = request(url, body) if post else request(f"{url}?{body.decode()}", None)
+    after = threaded_app.counts()
+    assert status in (200, 400)
+    kept = (after[Report] - before[Report]) + (after[Inbound] - before[Inbound])
+    if status == 200:
+        assert kept >= 1  # every id is new: a 200 means something of it is stored
+    else:
+        assert kept == 0 and after[BadCallback] == before[BadCallback] + 1  # kept whole as bad, not half
