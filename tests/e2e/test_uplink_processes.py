@@ -1,0 +1,165 @@
+"""Inbound SMS in every uplink shape against real `serve` processes: SIGKILLed mid-burst and
+restarted, or two of them on one PostgreSQL database. Every message answered 200 is stored once
+and shown once in the thread it answers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+from collections import Counter
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from bot.dev.slack_standin import SlackStandIn
+from bot.store.db import Database
+from bot.store.tables import Inbound
+from tests.conftest import Serve
+from tests.e2e.conftest import CHANNEL, blocks_text
+from tests.e2e.test_many_processes import (
+    ServeProcess,
+    StoredSend,
+    free_port,
+    let_leases_run_out,
+    store_sends,
+    world,
+)
+
+Post = tuple[str, dict[str, str], list[str]]
+"""(what it is, the form, the texts it carries)"""
+
+
+def posts_for(sends: list[StoredSend]) -> list[Post]:
+    """Every number of every send writes back once: some alone (MO_REQUEST), the others ten to a
+    MULTI_MO_REQUEST, as gateways of the family deliver them."""
+    posts: list[Post] = []
+    numbers = [n for send in sends for n in send.numbers]
+    alone, grouped = numbers[: len(numbers) // 2], numbers[len(numbers) // 2 :]
+    for n in alone:
+        text = f"re-{n}"
+        form = {"command": "MO_REQUEST", "momsgid": f"mo-{n}", "sa": n, "dc": "15", "sm": text.encode().hex()}
+        posts.append(("MO", form, [text]))
+    for start in range(0, len(grouped), 10):
+        chunk = grouped[start : start + 10]
+        items = ",".join(f"mo-{n}/{n}/1069/0/0/15/{f're-{n}'.encode().hex()}" for n in chunk)
+        posts.append(("MULTI_MO", {"command": "MULTI_MO_REQUEST", "mos": items}, [f"re-{n}" for n in chunk]))
+    return posts
+
+
+async def fire(
+    posts: list[Post], urls: list[str], concurrency: int, after_ack: Callable[[int], None] | None = None
+) -> list[tuple[Post, int | None]]:
+    """POST every callback to every url; (callback, status or None when no answer came)."""
+    gate = asyncio.Semaphore(concurrency)
+    results: list[tuple[Post, int | None]] = []
+    acked = 0
+    connector = aiohttp.TCPConnector(limit=concurrency * 2, force_close=True)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20), connector=connector) as http:
+
+        async def one(post: Post, url: str) -> None:
+            nonlocal acked
+            status: int | None = None
+            async with gate:
+                try:
+                    async with http.post(url, data=post[1]) as response:
+                        await response.read()
+                        status = response.status
+                except (aiohttp.ClientError, TimeoutError):
+                    status = None
+            results.append((post, status))
+            if status == 200:
+                acked += 1
+                if after_ack is not None:
+                    after_ack(acked)
+
+        await asyncio.gather(*(one(post, url) for post in posts for url in urls))
+    return results
+
+
+def shown_texts(standin: SlackStandIn, sends: list[StoredSend]) -> Counter[str]:
+    """How often each reply text shows in the sends' threads."""
+    shown: Counter[str] = Counter()
+    for send in sends:
+        for message in standin.thread(CHANNEL, send.ts):
+            text = blocks_text(message.blocks)
+            shown.update(word for n in send.numbers if (word := f"re-{n}") in text)
+    return shown
+
+
+async def stored_messages(db: Database) -> int:
+    async with db.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(Inbound)) or 0)
+
+
+async def test_sigkill_mid_burst_then_restart_shows_every_acknowledged_reply_once(
+    serve: Serve, database_url: str, tmp_path: Path
+) -> None:
+    async with AsyncExitStack() as stack:
+        standin, env, db, slack = await stack.enter_async_context(world(serve, database_url))
+        sends = await store_sends(db, slack, count=2, size=100, tag="mo")
+        env = env | {"PORT": str(free_port())}
+        first = ServeProcess(env, tmp_path / "serve-1.log")
+        stack.push_async_callback(first.stop)
+        await first.start()
+        posts = posts_for(sends)
+        random.Random(11).shuffle(posts)
+        kill_at = int(len(posts) * 0.4)
+
+        def kill_when(acked: int) -> None:
+            if acked == kill_at:
+                first.sigkill()
+
+        results = await fire(posts, [first.report_url], concurrency=20, after_ack=kill_when)
+        await first.stop()
+        assert first.process is not None and first.process.returncode == -signal.SIGKILL
+        acked = [post for post, status in results if status == 200]
+        assert len(acked) >= kill_at and any(status is None for _, status in results)
+        acked_texts = {text for post in acked for text in post[2]}
+        async with db.session() as session:
+            stored = set(await session.scalars(select(Inbound.text)))
+        assert acked_texts <= stored, f"{len(acked_texts - stored)} acknowledged replies not stored"
+
+        await let_leases_run_out(db)
+        second = ServeProcess(env, tmp_path / "serve-2.log")
+        stack.push_async_callback(second.stop)
+        await second.start()
+        await standin.wait_for(
+            lambda: set(shown_texts(standin, sends)) >= stored, timeout=60, what="every stored reply shown"
+        )
+        await asyncio.sleep(2)  # more passes: nothing may be shown again
+        shown = shown_texts(standin, sends)
+        assert set(shown) == stored and set(shown.values()) == {1}, "a reply shown twice"
+        assert await stored_messages(db) == len(stored)
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")
+async def test_two_serve_processes_store_and_show_each_reply_once(
+    serve: Serve, database_url: str, tmp_path: Path
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("two processes share the work on PostgreSQL")
+    async with AsyncExitStack() as stack:
+        standin, env, db, slack = await stack.enter_async_context(world(serve, database_url))
+        sends = await store_sends(db, slack, count=2, size=100, tag="two")
+        processes = []
+        for i in range(2):
+            process = ServeProcess(env | {"PORT": str(free_port())}, tmp_path / f"serve-{i}.log")
+            stack.push_async_callback(process.stop)
+            await process.start()
+            processes.append(process)
+        posts = posts_for(sends)
+        results = await fire(posts, [p.report_url for p in processes], concurrency=20)  # each to both
+        assert {status for _, status in results} == {200}
+        everything = {f"re-{n}" for send in sends for n in send.numbers}
+        await standin.wait_for(
+            lambda: set(shown_texts(standin, sends)) == everything, timeout=60, what="every reply shown"
+        )
+        await asyncio.sleep(2)
+        assert set(shown_texts(standin, sends).values()) == {1}, "a reply shown twice"
+        assert await stored_messages(db) == len(everything)
