@@ -156,25 +156,33 @@ async def store_callbacks(
     they ask for (`words`); then the reports that named no number are applied where their msgid
     has only one. All of it before anyone is told it is stored."""
     batch = _Batch.of(callbacks)
-    await _write_reports(db, batch, now)
+    unsettled = await _write_reports(db, batch, now)
     if batch.messages:
         await db.write(partial(write_messages, list(batch.messages.values()), now, words))
-    numberless = {msgid for msgid, number, _value, _code in batch.reports if not number}
-    if numberless:
+    unsettled |= {msgid for msgid, number, _value, _code in batch.reports if not number}
+    if unsettled:
         async with db.session.begin() as session:
-            await apply_stored_reports(session, numberless, now)
+            await apply_stored_reports(session, unsettled, now)
 
 
-async def _write_reports(db: Database, batch: _Batch, now: datetime) -> None:
+async def _write_reports(db: Database, batch: _Batch, now: datetime) -> set[str]:
+    """The batch in one transaction; the msgids some of whose new reports did not apply.
+
+    Those are looked at again after the commit: on PostgreSQL a submit's answer may commit while
+    this transaction runs, its own look for early reports not seeing them yet (READ COMMITTED),
+    and without a second look they would wait for the reconciler's sweep. With SQLite the two
+    transactions never overlap (one writer at a time), so the second to commit always sees the
+    first."""
     if db.sqlite_writer is not None:
         conflicts = await db.sqlite_writer.run_driver(partial(_write_sqlite, batch, _sqlite_time(now)))
         for outcome, (status, code) in conflicts:
             _log_conflict(outcome, status, code)
-        return
+        return set()
+    unsettled: set[str] = set()
     async with db.session.begin() as session:
         if batch.reports:
             new = await insert_reports(session, db.is_sqlite, batch.reports, now)
-            await apply_outcomes(session, new, now)
+            unsettled = await apply_outcomes(session, new, now)
         if batch.bad:
             await session.execute(
                 insert(BadCallback), [{"raw": r, "reason": why, "received_at": now} for r, why in batch.bad]
@@ -183,6 +191,7 @@ async def _write_reports(db: Database, batch: _Batch, now: datetime) -> None:
             await session.execute(
                 insert(Inbound), [{"raw": r, "command": c, "received_at": now} for r, c in batch.inbound]
             )
+    return unsettled
 
 
 # SQLite: a batch is written by one function on the database's writer thread, in one hop, with
@@ -277,19 +286,23 @@ async def insert_reports(
     return [Outcome(*row) for row in result.all()]
 
 
-async def apply_outcomes(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:
-    """Move numbers forward; the database enforces "first final status wins"."""
+async def apply_outcomes(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> set[str]:
+    """Move numbers forward; the database enforces "first final status wins". Returns the msgids
+    of the outcomes when not all of them applied (a number already final, or no number yet)."""
     outcomes = await _numbered(session, outcomes)
     if not outcomes:
-        return
+        return set()
     # Key order (stable: a number's reports keep their arrival order, so the first final wins).
     outcomes = sorted(outcomes, key=lambda o: (o.msgid, o.number))
     applied = await (await session.connection()).execute(
         _APPLY, [{"m": o.msgid, "n": o.number, "s": o.status, "c": o.code, "t": now} for o in outcomes]
     )
-    await mark_dirty_by_msgid(session, {o.msgid for o in outcomes}, now)
-    if applied.rowcount != len(outcomes):  # not all applied, or no count: say why
-        await _log_conflicts(session, outcomes)
+    msgids = {o.msgid for o in outcomes}
+    await mark_dirty_by_msgid(session, msgids, now)
+    if applied.rowcount == len(outcomes):
+        return set()
+    await _log_conflicts(session, outcomes)  # not all applied, or no count: say why
+    return msgids
 
 
 async def _numbered(session: AsyncSession, outcomes: Sequence[Outcome]) -> Sequence[Outcome]:

@@ -211,3 +211,29 @@ async def test_free_text_is_kept_whatever_it_holds(db: Database) -> None:
         command.replace("\x00", "\ufffd")[:32],
         "command=MO_\ufffd&sm=\ufffd",
     )
+
+
+@pytest.mark.parametrize("order", ["report_first", "answer_first", "at_once"])
+async def test_a_report_racing_its_submits_answer_is_applied_without_waiting_for_a_sweep(
+    db: Database, order: str
+) -> None:
+    """Whichever commits first, the report moves its number when both have committed: on
+    PostgreSQL the report writer looks again after its own commit (the answer's own look may
+    have missed a report not committed yet). Run at once many times, the two orders interleave."""
+    rounds = 30 if order == "at_once" else 1
+    for i in range(rounds):
+        send_id = await new_send(db, None)
+        callbacks = [report(f"race-{order}-{i}", n) for n in NUMBERS]
+        store = store_callbacks(db, callbacks, now())
+        answer = accept(db, send_id, f"race-{order}-{i}")
+        if order == "report_first":
+            await store
+            await answer
+        elif order == "answer_first":
+            await answer
+            await store
+        else:
+            await asyncio.gather(store, answer)
+        assert {n: s for n, (s, _) in (await statuses(db, send_id)).items()} == dict.fromkeys(
+            NUMBERS, NumberStatus.DELIVERED
+        ), f"round {i}"
