@@ -18,8 +18,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.dev.slack_standin import SlackStandIn
+from bot.domain.states import NumberStatus
 from bot.store.db import Database
-from bot.store.tables import Inbound
+from bot.store.tables import Inbound, Recipient
 from tests.conftest import Serve
 from tests.e2e.conftest import CHANNEL, blocks_text
 from tests.e2e.test_many_processes import (
@@ -33,6 +34,34 @@ from tests.e2e.test_many_processes import (
 
 Post = tuple[str, dict[str, str], list[str]]
 """(what it is, the form, the texts it carries)"""
+
+
+def reports_for(singles: list[StoredSend]) -> list[Post]:
+    """A delivery report for each one-number send in the family's shapes, which name no number:
+    half alone (RT_REQUEST with mtmsgid), half five to a MULTI_RT_REQUEST."""
+    half = len(singles) // 2
+    posts: list[Post] = [
+        (
+            "RT",
+            {"command": "RT_REQUEST", "mtmsgid": s.msgid, "mtstat": "DELIVRD", "mterrcode": "000"},
+            [s.msgid],
+        )
+        for s in singles[:half]
+    ]
+    rest = singles[half:]
+    for start in range(0, len(rest), 5):
+        chunk = rest[start : start + 5]
+        items = ",".join(f"{s.msgid}/DELIVRD/000/0" for s in chunk)
+        posts.append(("MULTI_RT", {"command": "MULTI_RT_REQUEST", "rts": items}, [s.msgid for s in chunk]))
+    return posts
+
+
+async def delivered_msgids(db: Database) -> set[str]:
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(Recipient.msgid).where(Recipient.status == NumberStatus.DELIVERED)
+        )
+        return {m for m in rows if m}
 
 
 def posts_for(sends: list[StoredSend]) -> list[Post]:
@@ -102,12 +131,13 @@ async def test_sigkill_mid_burst_then_restart_shows_every_acknowledged_reply_onc
 ) -> None:
     async with AsyncExitStack() as stack:
         standin, env, db, slack = await stack.enter_async_context(world(serve, database_url))
+        singles = await store_sends(db, slack, count=20, size=1, tag="rt")  # first: replies go to the later
         sends = await store_sends(db, slack, count=2, size=100, tag="mo")
         env = env | {"PORT": str(free_port())}
         first = ServeProcess(env, tmp_path / "serve-1.log")
         stack.push_async_callback(first.stop)
         await first.start()
-        posts = posts_for(sends)
+        posts = posts_for(sends) + reports_for(singles)
         random.Random(11).shuffle(posts)
         kill_at = int(len(posts) * 0.4)
 
@@ -120,10 +150,12 @@ async def test_sigkill_mid_burst_then_restart_shows_every_acknowledged_reply_onc
         assert first.process is not None and first.process.returncode == -signal.SIGKILL
         acked = [post for post, status in results if status == 200]
         assert len(acked) >= kill_at and any(status is None for _, status in results)
-        acked_texts = {text for post in acked for text in post[2]}
+        acked_texts = {text for post in acked if post[0].endswith("MO") for text in post[2]}
         async with db.session() as session:
             stored = set(await session.scalars(select(Inbound.text)))
         assert acked_texts <= stored, f"{len(acked_texts - stored)} acknowledged replies not stored"
+        acked_reports = {msgid for post in acked if post[0].endswith("RT") for msgid in post[2]}
+        assert acked_reports <= await delivered_msgids(db), "an acknowledged report not applied"
 
         await let_leases_run_out(db)
         second = ServeProcess(env, tmp_path / "serve-2.log")
@@ -136,6 +168,16 @@ async def test_sigkill_mid_burst_then_restart_shows_every_acknowledged_reply_onc
         shown = shown_texts(standin, sends)
         assert set(shown) == stored and set(shown.values()) == {1}, "a reply shown twice"
         assert await stored_messages(db) == len(stored)
+        delivered = await delivered_msgids(db)
+
+        def singles_shown() -> bool:
+            return all(
+                ("*Delivered* 1" in blocks_text(standin.messages[(CHANNEL, s.ts)].blocks))
+                == (s.msgid in delivered)
+                for s in singles
+            )
+
+        await standin.wait_for(singles_shown, timeout=30, what="each one-number send showing its report")
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")
@@ -146,6 +188,9 @@ async def test_two_serve_processes_store_and_show_each_reply_once(
         pytest.skip("two processes share the work on PostgreSQL")
     async with AsyncExitStack() as stack:
         standin, env, db, slack = await stack.enter_async_context(world(serve, database_url))
+        singles = await store_sends(
+            db, slack, count=20, size=1, tag="two-rt"
+        )  # first: replies go to the later
         sends = await store_sends(db, slack, count=2, size=100, tag="two")
         processes = []
         for i in range(2):
@@ -153,7 +198,7 @@ async def test_two_serve_processes_store_and_show_each_reply_once(
             stack.push_async_callback(process.stop)
             await process.start()
             processes.append(process)
-        posts = posts_for(sends)
+        posts = posts_for(sends) + reports_for(singles)
         results = await fire(posts, [p.report_url for p in processes], concurrency=20)  # each to both
         assert {status for _, status in results} == {200}
         everything = {f"re-{n}" for send in sends for n in send.numbers}
@@ -163,3 +208,4 @@ async def test_two_serve_processes_store_and_show_each_reply_once(
         await asyncio.sleep(2)
         assert set(shown_texts(standin, sends).values()) == {1}, "a reply shown twice"
         assert await stored_messages(db) == len(everything)
+        assert await delivered_msgids(db) >= {s.msgid for s in singles}
