@@ -125,7 +125,10 @@ def cost_blocks(t: Texts, estimate: Estimate, balance: Decimal | None) -> list[B
     return blocks
 
 
-def build_confirmation_view(t: Texts, draft_id: str, blocks: list[Block], external_id: str) -> View:
+def build_confirmation_view(
+    t: Texts, draft_id: str, blocks: list[Block], external_id: str, notify_on_close: bool = False
+) -> View:
+    """The confirmation in a modal; `notify_on_close` asks Slack to say when it is closed."""
     return View(
         type="modal",
         callback_id=CallbackId.CONFIRM,
@@ -134,6 +137,7 @@ def build_confirmation_view(t: Texts, draft_id: str, blocks: list[Block], extern
         close=t("send.confirm.close"),
         private_metadata=draft_id,
         external_id=external_id,
+        notify_on_close=notify_on_close,
         blocks=blocks,
     )
 
