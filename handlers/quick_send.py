@@ -24,7 +24,14 @@ async def send(interaction: Interaction, rest: str) -> None:
 
 
 async def voice(interaction: Interaction, rest: str) -> None:
-    await quick_send(interaction, parse_quick_voice(interaction.actor, rest, interaction.t.language), 0)
+    """A voice call; one whose language the text chose says so first, and how to choose."""
+    t = interaction.t
+    request = parse_quick_voice(interaction.actor, rest, t.language)
+    if request.lang_from_text and request.lang:
+        await interaction.whisper(
+            t("quick.voice_from_text", lang=request.lang, name=t(f"codes.voice.{request.lang}"))
+        )
+    await quick_send(interaction, request, 0)
 
 
 async def quick_send(interaction: Interaction, request: SendRequest, duplicates: int) -> None:

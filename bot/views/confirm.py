@@ -56,7 +56,9 @@ def build_confirmation_blocks(
         SectionBlock(text=MarkdownTextObject(text=head)),
         SectionBlock(text=MarkdownTextObject(text=quote(request.text, 1500))),
     ]
-    if request.kind == SendKind.VOICE:
+    if request.kind == SendKind.VOICE and request.lang_from_text and request.lang:
+        parts = t("send.confirm.voice_from_text", lang=request.lang, name=t(f"codes.voice.{request.lang}"))
+    elif request.kind == SendKind.VOICE:
         parts = t("send.confirm.voice", lang=request.lang or "zh-cn")
     else:
         info = request.text_info

@@ -192,3 +192,38 @@ async def test_a_chinese_speakers_confirmation_and_its_buttons_read_chinese(make
     await world.slack.click(ActionId.CANCEL_SEND, draft, user=WEI)
     await world.standin.wait_for(lambda: world.standin.responses[-1].text == ZH("quick.confirm.gone"))
     assert len(world.sandbox.messages) == 1
+
+
+async def test_a_voice_calls_language_is_typed_short_or_taken_from_the_text(world: World) -> None:
+    answer = await world.command("voice 8613910825657 Hello, your parcel has arrived")
+    assert "Read in English (`en-us`), chosen from the text's script" in answer.text
+    await world.send("voice 8613910825658 en Hello")
+    answer = await world.command("voice 8613910825659 您好，您的包裹已到达", user=WEI)
+    assert answer.text == ZH("quick.voice_from_text", lang="zh-cn", name=ZH("codes.voice.zh-cn"))
+    await world.command("voice 8613910825650 Ваша посылка прибыла")
+    await world.standin.wait_for(lambda: len(world.sandbox.messages) == 4, what="four calls")
+    sent = sorted(world.sandbox.messages.values(), key=lambda m: next(iter(m.recipients)))
+    assert [(m.lang, m.text) for m in sent] == [
+        ("ru-ru", "Ваша посылка прибыла"),
+        ("en-us", "Hello, your parcel has arrived"),
+        ("en-us", "Hello"),
+        ("zh-cn", "您好，您的包裹已到达"),
+    ]
+
+
+async def test_a_voice_call_to_two_numbers_says_one_number_per_call(world: World) -> None:
+    answer = await world.command("voice 8613910825657,8613910825658 hello")
+    assert "One number per voice call" in answer.text
+    answer = await world.command("voice 8613910825657,8613910825658 您好", user=WEI)
+    assert answer.text == ZH("quick.problem.one_number_per_call")
+    assert not world.sandbox.messages
+
+
+async def test_placeholders_in_a_typed_send_are_refused(world: World) -> None:
+    answer = await world.command("send 8613910825657 Hello {name}, your code is {code}")
+    assert "Nothing was sent: `{name}` `{code}` would go out exactly as typed" in answer.text
+    answer = await world.command("send 8613910825657 {姓名}您好", user=WEI)
+    assert answer.text == ZH("quick.problem.placeholders", names="`{姓名}`")
+    answer = await world.command("voice 8613910825657 en Hello {name}")
+    assert "`{name}`" in answer.text
+    assert not world.sandbox.messages and not world.standin.calls_to("chat.postMessage")
