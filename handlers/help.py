@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.domain.mrkdwn import code, cut, escape
-from bot.domain.voice import VOICE_LANGUAGES
 from bot.i18n import Texts
+from bot.santo.codes import VOICE_LANGUAGES
 from handlers.common import Sub, answer, subcommands
 
 

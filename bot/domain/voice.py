@@ -1,5 +1,6 @@
-"""Voice call languages (manual 4.1 `lang`): the platform's codes, the short forms people type,
-and the language a text's script points to when none is given."""
+"""Which voice language (manual 4.1 `lang`) a call without one is read in: the one its text's
+script points to; and the Send form's default. (The codes and what people may type for them are
+in `bot.santo.codes`.)"""
 
 from __future__ import annotations
 
@@ -7,10 +8,6 @@ from collections import Counter
 
 from bot.i18n import Language
 
-VOICE_LANGUAGES = ("zh-cn", "en-us", "ja-jp", "ko-kr", "ru-ru", "es-es", "pt-pt")
-"""The platform's codes; their names are in the `codes.voice` texts."""
-SHORT_FORMS = {code.split("-")[0]: code for code in VOICE_LANGUAGES}
-"""`en` → `en-us`, `zh` → `zh-cn`, …"""
 FALLBACK = "en-us"
 """For a text with no letters of a script we can tell (digits, emoji)."""
 
@@ -20,14 +17,6 @@ _SCRIPT_RANGES = (
     ("zh-cn", ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))),
     ("ru-ru", ((0x0400, 0x04FF),)),
 )
-
-
-def voice_language(word: str) -> str | None:
-    """The platform's code for a typed language (`en-us`, `EN_US`, `en`), or None."""
-    typed = word.lower().replace("_", "-")
-    if typed in VOICE_LANGUAGES:
-        return typed
-    return SHORT_FORMS.get(typed)
 
 
 def _script(char: str) -> str | None:

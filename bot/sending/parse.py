@@ -15,8 +15,9 @@ from bot.domain.send_request import SendRequest
 from bot.domain.sms_text import SenderIdError, validate_sender_id
 from bot.domain.spreadsheet import placeholders
 from bot.domain.states import SendKind
-from bot.domain.voice import SHORT_FORMS, VOICE_LANGUAGES, language_of_text, voice_language
+from bot.domain.voice import language_of_text
 from bot.i18n import TEXTS, Language, Msg, Problem
+from bot.santo.codes import VOICE_LANGUAGES, VOICE_SHORT_FORMS, voice_language
 
 _LANG = re.compile(r"^[A-Za-z]{2}[-_][A-Za-z]{2}$")
 MAX_INVALID_SHOWN = 10
@@ -93,7 +94,7 @@ def parse_quick_voice(actor: Actor, args: str, language: Language) -> SendReques
     except NumberError as exc:
         raise _problem("cannot_call", number=code(token[:40]), reason=exc.reason) from None
     lang, text = None, rest.strip()
-    if _LANG.match(first) or first in SHORT_FORMS:
+    if _LANG.match(first) or first in VOICE_SHORT_FORMS:
         lang, text = voice_language(first), after.strip()
         if lang is None:
             raise _problem("unknown_voice_language", lang=code(first), choices=_voice_languages())

@@ -17,8 +17,9 @@ from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
 from bot.domain.states import SendKind
-from bot.domain.voice import VOICE_LANGUAGES, voice_language_for
+from bot.domain.voice import voice_language_for
 from bot.i18n import Texts
+from bot.santo.codes import VOICE_LANGUAGES
 from bot.views.file_send import build_file_block
 from bot.views.ids import ActionId, BlockId, CallbackId
 

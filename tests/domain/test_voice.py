@@ -2,8 +2,9 @@
 
 import pytest
 
-from bot.domain.voice import language_of_text, voice_language, voice_language_for
+from bot.domain.voice import language_of_text, voice_language_for
 from bot.i18n import Language
+from bot.santo.codes import voice_language
 
 
 @pytest.mark.parametrize(
