@@ -91,9 +91,26 @@ async def test_cannot_post_tells_the_user_and_sends_nothing(world: World) -> Non
     assert not await world.sends()
 
 
-async def test_rejected_send_shows_the_code_meaning(world: World) -> None:
+async def test_a_quick_send_the_balance_cannot_cover_is_refused_privately(world: World) -> None:
+    world.sandbox.set_balance("Acme01", 0.1)
+    answer = await world.command("send 8613910825657,8613910825658 hello")
+    assert "Nothing was sent: this send would cost about ¥0.16, and the balance is ¥0.10" in answer.text
+    assert "Top up" in answer.text
+    answer = await world.command("send 8613910825657,8613910825658 您好", user=WEI)
+    assert answer.text == ZH("quick.over_balance", cost="¥0.16", balance="¥0.10")
+    assert ZH("quick.over_balance", cost="", balance="").startswith(":x: 没有发送任何内容：")
+    assert not world.sandbox.messages and not world.standin.calls_to("chat.postMessage")
+    assert not await world.sends()
+
+
+async def test_rejected_send_shows_the_code_meaning(make_world: MakeWorld) -> None:
+    """The confirmation warned that the balance won't do; sent anyway, the platform refuses."""
+    world = await make_world(sms_confirm_above_cost=0.01)
     world.sandbox.set_balance("Acme01", 0)
-    await world.send("send 8613910825657 hello")
+    answer = await world.command("send 8613910825657 hello")
+    assert "more than the balance" in blocks_text(answer.blocks)
+    draft = next(b for b in answer.blocks if b["type"] == "actions")["elements"][0]["value"]
+    await world.slack.click(ActionId.CONFIRM_SEND, draft)
     message = await world.channel_message()
     text = blocks_text(message.blocks)
     assert "Rejected" in text and "0107 — insufficient balance or credit" in text
