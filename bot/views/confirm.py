@@ -20,6 +20,7 @@ from bot.domain.money import Estimate, money
 from bot.domain.mrkdwn import CODE_SHOWN, SECTION_LIMIT, code, cut, escape, outside, quote
 from bot.domain.numbers import country_name, display_msisdn, flag
 from bot.domain.send_request import SendRequest
+from bot.domain.sms_text import analyse, unicode_only_because_of, without
 from bot.domain.states import SendKind
 from bot.i18n import Texts
 from bot.views.channel_message import slack_date
@@ -62,8 +63,10 @@ def build_confirmation_blocks(
         parts = t("send.confirm.voice", lang=request.lang or "zh-cn")
     else:
         info = request.text_info
-        parts = t.count("send.confirm.parts", info.parts, encoding=info.encoding)
+        encoding = t(f"send.confirm.encoding.{info.encoding.name}")
+        parts = t.count("send.confirm.parts", info.parts, encoding=encoding)
     blocks.append(form_line(t, request, parts))
+    blocks.extend(unicode_blocks(t, request, estimate))
 
     lines = []
     for line in estimate.lines:
@@ -92,6 +95,22 @@ def build_confirmation_blocks(
         )
 
     return [*blocks, *opted_out_blocks(t, request), *cost_blocks(t, estimate, balance)]
+
+
+def unicode_blocks(t: Texts, request: SendRequest, estimate: Estimate) -> list[Block]:
+    """When a few characters alone make an SMS Unicode: which, and what it costs without them."""
+    odd = unicode_only_because_of(request.text) if request.kind == SendKind.SMS and not request.texts else ()
+    if not odd:
+        return []
+    parts = analyse(without(request.text, odd)).parts
+    shown = " ".join(c if c.isprintable() and not c.isspace() else f"U+{ord(c):04X}" for c in odd)
+    per_part = [line.price * line.count for line in estimate.lines if line.price is not None]
+    if estimate.total is None or not per_part:
+        text = t.count("send.confirm.unicode_because", parts, chars=escape(shown))
+    else:
+        cost = money(sum(per_part, Decimal(0)) * parts)
+        text = t.count("send.confirm.unicode_because_cost", parts, chars=escape(shown), cost=cost)
+    return [ContextBlock(elements=[MarkdownTextObject(text=text)])]
 
 
 def opted_out_blocks(t: Texts, request: SendRequest) -> list[Block]:

@@ -244,3 +244,19 @@ async def test_placeholders_in_a_typed_send_are_refused(world: World) -> None:
     answer = await world.command("voice 8613910825657 en Hello {name}")
     assert "`{name}`" in answer.text
     assert not world.sandbox.messages and not world.standin.calls_to("chat.postMessage")
+
+
+async def test_the_confirmation_says_which_characters_make_a_text_unicode_and_its_cost_without(
+    make_world: MakeWorld,
+) -> None:
+    world = await make_world(sms_confirm_above_cost=0.01)
+    parcel = "Your parcel has arrived 📦 pick it up at the front desk before 6 pm today, thanks!"
+    text = blocks_text((await world.command(f"send 8613910825657 {parcel}")).blocks)
+    assert "UCS-2 (Unicode), 2 parts per message" in text and "¥0.16" in text
+    assert "Unicode only because of 📦: without them it would be standard, 1 part per message, about ¥0.08" in text
+    text = blocks_text((await world.command("send 8613910825657 Hello")).blocks)
+    assert "GSM-7 (standard), 1 part per message" in text and "Unicode only" not in text
+    text = blocks_text((await world.command(f"send 8613910825657 {parcel}", user=WEI)).blocks)
+    assert ZH.count("send.confirm.unicode_because_cost", 1, chars="📦", cost="¥0.08") in text
+    assert ZH.count("send.confirm.parts", 2, encoding=ZH("send.confirm.encoding.UCS2")) in text
+    assert not world.sandbox.messages

@@ -74,7 +74,7 @@ async def test_round_trip_from_form_to_channel(world: World) -> None:
     assert "China" in text and "United Kingdom" in text
     assert "Not sent: 1 invalid" in text and "`abc`" in text
     assert "1 duplicate(s) dropped" in text
-    assert "GSM-7, 1 part per message" in text and "sender `ACME`" in text
+    assert "GSM-7 (standard), 1 part per message" in text and "sender `ACME`" in text
     assert "*Estimated cost* ¥" in text and "*Balance* ¥100.00" in text
     assert not world.sandbox.messages  # only Send sends
 
