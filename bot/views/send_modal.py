@@ -100,9 +100,9 @@ def build_send_modal(t: Texts, channel_id: str | None, recipients: str = "", mes
             InputBlock(
                 block_id=BlockId.CHANNEL,
                 label=t("send.modal.channel"),
-                element=ConversationSelectElement(
+                hint=t("send.modal.channel_hint"),
+                element=ConversationSelectElement(  # no default: where it reports is a choice
                     action_id=ActionId.CHANNEL,
-                    default_to_current_conversation=True,
                     filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
                 ),
             )
