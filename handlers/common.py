@@ -245,7 +245,8 @@ async def confirm_in_view(
     the modal `external_id`."""
     services, actor = interaction.services, interaction.actor
     await save_draft(services.db, actor.team_id, actor.user_id, request.to_payload(), draft_id)
-    view = build_confirmation_view(interaction.t, draft_id, blocks, external_id)
+    retry = request.retry_of is not None  # its closing releases the hold on retrying
+    view = build_confirmation_view(interaction.t, draft_id, blocks, external_id, notify_on_close=retry)
     await update_view(services, external_id, view)
 
 

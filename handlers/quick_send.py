@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.domain.money import money
 from bot.domain.send_request import SendRequest
 from bot.sending.dispatch import dispatch
 from bot.sending.parse import parse_quick_send, parse_quick_voice
-from bot.sending.review import needs_confirmation, review
+from bot.sending.review import balance_short, needs_confirmation, review
 from bot.store.drafts import consume_draft, save_draft
 from bot.views.confirm import build_confirmation_message
 from bot.views.ids import ActionId
@@ -24,7 +25,14 @@ async def send(interaction: Interaction, rest: str) -> None:
 
 
 async def voice(interaction: Interaction, rest: str) -> None:
-    await quick_send(interaction, parse_quick_voice(interaction.actor, rest, interaction.t.language), 0)
+    """A voice call; one whose language the text chose says so first, and how to choose."""
+    t = interaction.t
+    request = parse_quick_voice(interaction.actor, rest, t.language)
+    if request.lang_from_text and request.lang:
+        await interaction.whisper(
+            t("quick.voice_from_text", lang=request.lang, name=t(f"codes.voice.{request.lang}"))
+        )
+    await quick_send(interaction, request, 0)
 
 
 async def quick_send(interaction: Interaction, request: SendRequest, duplicates: int) -> None:
@@ -42,6 +50,10 @@ async def quick_send(interaction: Interaction, request: SendRequest, duplicates:
             blocks=build_confirmation_message(t, draft_id, blocks),
             response_type="ephemeral",
         )
+        return
+    if (short := await balance_short(services, estimate)) is not None:
+        cost, balance = short
+        await interaction.whisper(t("quick.over_balance", cost=money(cost), balance=money(balance)))
         return
     await dispatch(services, request, interaction.whisper, estimate)
 

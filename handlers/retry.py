@@ -15,10 +15,11 @@ from bot.sending.review import review
 from bot.sending.send import stored_request
 from bot.services import Services
 from bot.store.db import now
+from bot.store.drafts import consume_draft
 from bot.store.file_sends import own_texts
-from bot.store.sends import claim_retry, failed_numbers, get_send
+from bot.store.sends import claim_retry, failed_numbers, get_send, release_retry
 from bot.views.failures import failure_line
-from bot.views.ids import ActionId
+from bot.views.ids import ActionId, CallbackId
 from bot.views.send_modal import build_notice_view
 from handlers.common import Interaction, confirm_in_view, listener
 
@@ -77,5 +78,15 @@ async def why_not(services: Services, t: Texts, value: str) -> str:
     return t("retry.being_prepared", user=send.retry_claimed_by)
 
 
+async def closed(interaction: Interaction) -> None:
+    """A retry's confirmation was closed: its draft can no longer send, and others may retry."""
+    services, user_id = interaction.services, interaction.actor.user_id
+    draft_id = str((interaction.body.get("view") or {}).get("private_metadata") or "")
+    payload = await consume_draft(services.db, draft_id, user_id)
+    if payload is not None and payload.get("retry_of") is not None:
+        await release_retry(services.db, int(payload["retry_of"]), user_id)
+
+
 def register(app: AsyncApp) -> None:
     app.action(ActionId.RETRY_FAILED)(listener(retry))
+    app.view_closed(CallbackId.CONFIRM)(listener(closed, on_error=None))

@@ -15,9 +15,10 @@ from bot.domain.numbers import parse_numbers
 from bot.domain.send_request import SendRequest
 from bot.domain.spreadsheet import FileProblem, FileSendPlan
 from bot.domain.states import SendKind
+from bot.domain.voice import language_of_text
 from bot.i18n import Texts
 from bot.sending.file_intake import file_problem, load_file
-from bot.sending.parse import InputProblem, check_sender
+from bot.sending.parse import InputProblem, check_sender, placeholder_names
 from bot.sending.review import review, review_file
 from bot.store.drafts import consume_draft
 from bot.views.file_send import chosen_file
@@ -80,6 +81,8 @@ def read_form(t: Texts, actor: Actor, view: dict[str, Any]) -> tuple[SendRequest
             errors[BlockId.RECIPIENTS] = t("send.errors.no_number")
     if not message:
         errors[BlockId.MESSAGE] = t("send.errors.no_message")
+    elif file is None and (names := placeholder_names(message, shown=str)):
+        errors[BlockId.MESSAGE] = t("send.errors.placeholders", names=names)
     try:
         sender_id = check_sender(sender, kind)
     except InputProblem as exc:
@@ -102,7 +105,8 @@ def read_form(t: Texts, actor: Actor, view: dict[str, Any]) -> tuple[SendRequest
         text=message,
         numbers=tuple(parsed.numbers),
         sender_id=sender_id,
-        lang=lang_option.get("value", "zh-cn") if kind == SendKind.VOICE else None,
+        lang=(lang_option.get("value") or language_of_text(message)) if kind == SendKind.VOICE else None,
+        lang_from_text=kind == SendKind.VOICE and not lang_option.get("value"),
         invalid=tuple((e.raw, e.reason) for e in parsed.invalid),
         scheduled_at=int(scheduled_at) if scheduled_at is not None else None,
         from_file=str(file.get("name") or "file.csv") if file is not None else None,

@@ -130,6 +130,18 @@ class SlackRequests:
         self.standin.answer_view_submission(view.id, answer)
         return answer
 
+    async def close_view(self, view: ViewRecord, *, user: str = "U0ALICE") -> bool:
+        """Close a modal as its Close button does: Slack tells the app (`view_closed`) only when
+        the view asked for it (`notify_on_close`). True if the app was told."""
+        api_view = view.to_api(self.standin.team_id, self.standin.app_id, self.standin.bot_id)
+        if not api_view.get("notify_on_close"):
+            return False
+        payload = self._base_payload("view_closed", user) | {"view": api_view, "is_cleared": False}
+        status, body = await self.interact(payload)
+        if status != 200:
+            raise AssertionError(f"view_closed answered HTTP {status}: {body}")
+        return True
+
     async def click(
         self,
         action_id: str,

@@ -21,6 +21,8 @@ class SendRequest:
     numbers: tuple[PhoneNumber, ...]
     sender_id: str | None = None
     lang: str | None = None
+    lang_from_text: bool = False
+    """The voice language was not given: the text's script chose it (and the person is told)."""
     invalid: tuple[tuple[str, Msg], ...] = ()
     """What the user typed that is not a number, with the reason (shown, never sent)."""
     scheduled_at: int | None = None
@@ -60,6 +62,7 @@ class SendRequest:
             "numbers": [[n.msisdn, n.region, n.display] for n in self.numbers],
             "sender_id": self.sender_id,
             "lang": self.lang,
+            "lang_from_text": self.lang_from_text,
             "invalid": [[raw, why.to_data()] for raw, why in self.invalid],
             "scheduled_at": self.scheduled_at,
             "retry_of": self.retry_of,
@@ -81,6 +84,7 @@ class SendRequest:
             numbers=tuple(PhoneNumber(m, r, d) for m, r, d in payload["numbers"]),
             sender_id=payload.get("sender_id"),
             lang=payload.get("lang"),
+            lang_from_text=bool(payload.get("lang_from_text")),
             # A reason stored as text (before reasons were Msgs) is left out: only the confirmation
             # shows reasons, and it was shown before its payload was stored.
             invalid=tuple(

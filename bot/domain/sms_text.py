@@ -60,6 +60,24 @@ def analyse(text: str) -> TextInfo:
     return TextInfo(encoding, units, parts)
 
 
+MOST_UNICODE_ONLY = 5
+"""At most this many different characters are "a few" that alone make a text Unicode."""
+
+
+def unicode_only_because_of(text: str) -> tuple[str, ...]:
+    """The few characters (an emoji, a curly quote) that alone make a mostly standard text
+    Unicode (UCS-2), in order of appearance; () when the text is GSM-7 or mostly Unicode."""
+    odd = tuple(c for c in dict.fromkeys(text) if c not in GSM7_BASIC and c not in GSM7_EXTENSION)
+    occurrences = sum(1 for c in text if c in odd)
+    if not odd or len(odd) > MOST_UNICODE_ONLY or occurrences * 4 > len(text):
+        return ()
+    return odd
+
+
+def without(text: str, characters: tuple[str, ...]) -> str:
+    return "".join(c for c in text if c not in characters)
+
+
 class SenderIdError(Problem):
     """A sender id the platform would refuse; `reason` says why."""
 

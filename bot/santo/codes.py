@@ -30,7 +30,17 @@ MAX_BATCH = 100
 
 VOICE_LANGUAGES = ("zh-cn", "en-us", "ja-jp", "ko-kr", "ru-ru", "es-es", "pt-pt")
 """Voice reading languages (manual 4.1 `lang`); their names are in the `codes.voice` texts."""
-DEFAULT_VOICE_LANGUAGE = "zh-cn"
+VOICE_SHORT_FORMS = {code.split("-")[0]: code for code in VOICE_LANGUAGES}
+"""What people may type instead: `en` → `en-us`, `zh` → `zh-cn`, …"""
+
+
+def voice_language(word: str) -> str | None:
+    """The platform's code for a typed language (`en-us`, `EN_US`, `en`), or None."""
+    typed = word.lower().replace("_", "-")
+    if typed in VOICE_LANGUAGES:
+        return typed
+    return VOICE_SHORT_FORMS.get(typed)
+
 
 REQUEST_ERRORS = ("000", "0100", "0101", "0104", "0106", "0107", "0108", "0110", "0111", "0112", "0600")
 """The codes of table 5.1; their meanings are the `codes.request` texts."""

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from bot.domain.actor import Actor
@@ -11,12 +13,15 @@ from bot.domain.mrkdwn import code, escape
 from bot.domain.numbers import NumberError, in_every_language, parse_number, parse_numbers
 from bot.domain.send_request import SendRequest
 from bot.domain.sms_text import SenderIdError, validate_sender_id
+from bot.domain.spreadsheet import placeholders
 from bot.domain.states import SendKind
+from bot.domain.voice import language_of_text
 from bot.i18n import TEXTS, Language, Msg, Problem
-from bot.santo.codes import VOICE_LANGUAGES
+from bot.santo.codes import VOICE_LANGUAGES, VOICE_SHORT_FORMS, voice_language
 
 _LANG = re.compile(r"^[A-Za-z]{2}[-_][A-Za-z]{2}$")
 MAX_INVALID_SHOWN = 10
+MAX_PLACEHOLDERS_SHOWN = 5
 
 
 class InputProblem(Problem):
@@ -58,28 +63,46 @@ def parse_quick_send(actor: Actor, args: str, language: Language) -> tuple[SendR
     parsed = parse_numbers(token)
     if parsed.invalid:
         raise _problem("not_numbers", bad=_invalid_lines(parsed.invalid[:MAX_INVALID_SHOWN]))
+    check_no_placeholders(text)
     request = _request(actor, language, SendKind.SMS, text, tuple(parsed.numbers))
     return request, parsed.duplicates
 
 
+def placeholder_names(text: str, shown: Callable[[str], str] = code) -> str | None:
+    """A typed text's `{placeholders}` (only a file fills them), each `shown`, or None."""
+    names = placeholders(text)
+    if not names:
+        return None
+    return " ".join(shown("{" + name[:30] + "}") for name in names[:MAX_PLACEHOLDERS_SHOWN])
+
+
+def check_no_placeholders(text: str) -> None:
+    if names := placeholder_names(text):
+        raise _problem("placeholders", names=names)
+
+
 def parse_quick_voice(actor: Actor, args: str, language: Language) -> SendRequest:
-    """`<number> [lang] <text>` → a voice request."""
+    """`<number> [lang] <text>` → a voice request; without a language, the text's script picks it."""
     token, _, rest = args.strip().partition(" ")
     first, _, after = rest.strip().partition(" ")
     if not token or not first:
         raise _problem("voice_usage")
+    if len(parse_numbers(token).numbers) > 1:
+        raise _problem("one_number_per_call")
     try:
         number = parse_number(token)
     except NumberError as exc:
         raise _problem("cannot_call", number=code(token[:40]), reason=exc.reason) from None
     lang, text = None, rest.strip()
-    if _LANG.match(first):
-        lang, text = first.lower().replace("_", "-"), after.strip()
-        if lang not in VOICE_LANGUAGES:
+    if _LANG.match(first) or first in VOICE_SHORT_FORMS:
+        lang, text = voice_language(first), after.strip()
+        if lang is None:
             raise _problem("unknown_voice_language", lang=code(first), choices=_voice_languages())
     if not text:
         raise _problem("no_voice_text")
-    return _request(actor, language, SendKind.VOICE, text, (number,), lang=lang or "zh-cn")
+    check_no_placeholders(text)
+    request = _request(actor, language, SendKind.VOICE, text, (number,), lang=lang or language_of_text(text))
+    return replace(request, lang_from_text=lang is None)
 
 
 def _request(

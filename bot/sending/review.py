@@ -47,6 +47,16 @@ async def review_file(services: Services, t: Texts, request: SendRequest, plan: 
     return build_file_confirmation_blocks(t, request, plan, estimate, amount)
 
 
+async def balance_short(services: Services, estimate: Estimate) -> tuple[Decimal, Decimal] | None:
+    """(cost, balance) when the balance is known and below the estimated cost (the platform
+    would refuse the send with 0107); None otherwise."""
+    cost = estimate.total
+    if cost is None:
+        return None
+    balance = await known_balance(services)
+    return (cost, balance) if balance is not None and cost > balance else None
+
+
 def needs_confirmation(services: Services, request: SendRequest, estimate: Estimate) -> bool:
     """A quick send goes at once when small and cheap; otherwise its confirmation is shown first."""
     settings = services.settings

@@ -184,14 +184,17 @@ async def get_send(db: Database, send_id: int) -> Send | None:
 
 
 async def claim_retry(db: Database, send_id: int, user_id: str, at: datetime) -> Send | None:
-    """Hold the right to prepare a retry of `send_id`'s failures; None if someone holds it or it is done."""
+    """Hold the right to prepare a retry of `send_id`'s failures; None if someone else holds it
+    or it is done (the holder may always take it again: they reopen their own confirmation)."""
     async with db.session.begin() as session:
         won = await session.execute(
             update(Send)
             .where(
                 Send.id == send_id,
                 Send.retry_send_id.is_(None),
-                (Send.retry_claimed_at.is_(None)) | (Send.retry_claimed_at < at - RETRY_LEASE),
+                (Send.retry_claimed_at.is_(None))
+                | (Send.retry_claimed_at < at - RETRY_LEASE)
+                | (Send.retry_claimed_by == user_id),
             )
             .values(retry_claimed_by=user_id, retry_claimed_at=at)
             .returning(Send.id)
@@ -199,6 +202,16 @@ async def claim_retry(db: Database, send_id: int, user_id: str, at: datetime) ->
         if won.first() is None:
             return None
         return await session.get(Send, send_id)
+
+
+async def release_retry(db: Database, send_id: int, user_id: str) -> None:
+    """Give up `user_id`'s hold on retrying `send_id` (they closed its confirmation)."""
+    async with db.session.begin() as session:
+        await session.execute(
+            update(Send)
+            .where(Send.id == send_id, Send.retry_send_id.is_(None), Send.retry_claimed_by == user_id)
+            .values(retry_claimed_by=None, retry_claimed_at=None)
+        )
 
 
 async def begin_retry(db: Database, send_id: int) -> bool:

@@ -20,6 +20,7 @@ from bot.domain.money import Estimate, money
 from bot.domain.mrkdwn import CODE_SHOWN, SECTION_LIMIT, code, cut, escape, outside, quote
 from bot.domain.numbers import country_name, display_msisdn, flag
 from bot.domain.send_request import SendRequest
+from bot.domain.sms_text import analyse, unicode_only_because_of, without
 from bot.domain.states import SendKind
 from bot.i18n import Texts
 from bot.views.channel_message import slack_date
@@ -56,12 +57,16 @@ def build_confirmation_blocks(
         SectionBlock(text=MarkdownTextObject(text=head)),
         SectionBlock(text=MarkdownTextObject(text=quote(request.text, 1500))),
     ]
-    if request.kind == SendKind.VOICE:
+    if request.kind == SendKind.VOICE and request.lang_from_text and request.lang:
+        parts = t("send.confirm.voice_from_text", lang=request.lang, name=t(f"codes.voice.{request.lang}"))
+    elif request.kind == SendKind.VOICE:
         parts = t("send.confirm.voice", lang=request.lang or "zh-cn")
     else:
         info = request.text_info
-        parts = t.count("send.confirm.parts", info.parts, encoding=info.encoding)
+        encoding = t(f"send.confirm.encoding.{info.encoding.name}")
+        parts = t.count("send.confirm.parts", info.parts, encoding=encoding)
     blocks.append(form_line(t, request, parts))
+    blocks.extend(unicode_blocks(t, request, estimate))
 
     lines = []
     for line in estimate.lines:
@@ -90,6 +95,22 @@ def build_confirmation_blocks(
         )
 
     return [*blocks, *opted_out_blocks(t, request), *cost_blocks(t, estimate, balance)]
+
+
+def unicode_blocks(t: Texts, request: SendRequest, estimate: Estimate) -> list[Block]:
+    """When a few characters alone make an SMS Unicode: which, and what it costs without them."""
+    odd = unicode_only_because_of(request.text) if request.kind == SendKind.SMS and not request.texts else ()
+    if not odd:
+        return []
+    parts = analyse(without(request.text, odd)).parts
+    shown = " ".join(c if c.isprintable() and not c.isspace() else f"U+{ord(c):04X}" for c in odd)
+    per_part = [line.price * line.count for line in estimate.lines if line.price is not None]
+    if estimate.total is None or not per_part:
+        text = t.count("send.confirm.unicode_because", parts, chars=escape(shown))
+    else:
+        cost = money(sum(per_part, Decimal(0)) * parts)
+        text = t.count("send.confirm.unicode_because_cost", parts, chars=escape(shown), cost=cost)
+    return [ContextBlock(elements=[MarkdownTextObject(text=text)])]
 
 
 def opted_out_blocks(t: Texts, request: SendRequest) -> list[Block]:
@@ -125,7 +146,10 @@ def cost_blocks(t: Texts, estimate: Estimate, balance: Decimal | None) -> list[B
     return blocks
 
 
-def build_confirmation_view(t: Texts, draft_id: str, blocks: list[Block], external_id: str) -> View:
+def build_confirmation_view(
+    t: Texts, draft_id: str, blocks: list[Block], external_id: str, notify_on_close: bool = False
+) -> View:
+    """The confirmation in a modal; `notify_on_close` asks Slack to say when it is closed."""
     return View(
         type="modal",
         callback_id=CallbackId.CONFIRM,
@@ -134,6 +158,7 @@ def build_confirmation_view(t: Texts, draft_id: str, blocks: list[Block], extern
         close=t("send.confirm.close"),
         private_metadata=draft_id,
         external_id=external_id,
+        notify_on_close=notify_on_close,
         blocks=blocks,
     )
 

@@ -17,8 +17,9 @@ from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
 from bot.domain.states import SendKind
+from bot.domain.voice import voice_language_for
 from bot.i18n import Texts
-from bot.santo.codes import DEFAULT_VOICE_LANGUAGE, VOICE_LANGUAGES
+from bot.santo.codes import VOICE_LANGUAGES
 from bot.views.file_send import build_file_block
 from bot.views.ids import ActionId, BlockId, CallbackId
 
@@ -73,7 +74,7 @@ def build_send_modal(t: Texts, channel_id: str | None, recipients: str = "", mes
             element=StaticSelectElement(
                 action_id=ActionId.LANG,
                 options=[_lang_option(t, code) for code in VOICE_LANGUAGES],
-                initial_option=_lang_option(t, DEFAULT_VOICE_LANGUAGE),
+                initial_option=_lang_option(t, voice_language_for(t.language)),
             ),
         ),
         InputBlock(
@@ -99,9 +100,9 @@ def build_send_modal(t: Texts, channel_id: str | None, recipients: str = "", mes
             InputBlock(
                 block_id=BlockId.CHANNEL,
                 label=t("send.modal.channel"),
-                element=ConversationSelectElement(
+                hint=t("send.modal.channel_hint"),
+                element=ConversationSelectElement(  # no default: where it reports is a choice
                     action_id=ActionId.CHANNEL,
-                    default_to_current_conversation=True,
                     filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
                 ),
             )

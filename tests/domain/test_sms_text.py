@@ -10,7 +10,9 @@ from bot.domain.sms_text import (
     Encoding,
     SenderIdError,
     analyse,
+    unicode_only_because_of,
     validate_sender_id,
+    without,
 )
 from bot.i18n import TEXTS, Language
 
@@ -100,3 +102,12 @@ def test_sender_id_errors_read_in_either_language() -> None:
     assert TEXTS[Language.EN].render(caught.value.reason) == str(caught.value)
     chinese = TEXTS[Language.ZH_HANS].render(caught.value.reason)
     assert "11" in chinese and "12" in chinese and "at most" not in chinese
+
+
+def test_a_few_characters_that_alone_make_a_text_unicode() -> None:
+    text = "Your parcel has arrived 📦 — pick it up at the front desk before 6 pm today, thanks!"
+    assert unicode_only_because_of(text) == ("📦", "—")
+    assert analyse(text).parts == 2 and analyse(without(text, ("📦", "—"))).parts == 1
+    assert unicode_only_because_of("Hello, plain text") == ()
+    assert unicode_only_because_of("您好，您的验证码是 4821") == ()  # mostly Unicode: nothing to take out
+    assert unicode_only_because_of("😀😀😀 hi") == ()

@@ -134,7 +134,9 @@ async def test_send_sms_button_opens_the_send_modal_with_a_channel_picker(world:
     assert call.ok and call.args["trigger_id"] == trigger
     [modal] = world.standin.view_stack(trigger)
     assert modal.callback_id == CallbackId.SEND_MODAL and modal.private_metadata == ""
-    assert any(b.get("block_id") == BlockId.CHANNEL for b in modal.blocks)
+    [picker] = [b for b in modal.blocks if b.get("block_id") == BlockId.CHANNEL]
+    assert "default_to_current_conversation" not in picker["element"]  # never a channel nobody chose
+    assert "delivery reports go there" in blocks_text([picker])
 
     values: dict[str, dict[str, dict[str, Any]]] = {
         BlockId.RECIPIENTS: {ActionId.RECIPIENTS: {"type": "plain_text_input", "value": "+86 139 1082 5657"}},
@@ -156,6 +158,11 @@ async def test_send_sms_button_opens_the_send_modal_with_a_channel_picker(world:
     )
     confirmation = next(v for v in world.standin.views.values() if v.external_id == external_id)
     assert "into <#C0OPS>" in blocks_text(confirmation.blocks)
+    await world.slack.submit_view(confirmation, {})
+    await world.standin.wait_for(
+        lambda: any("Sent — follow it in <#C0OPS>" in blocks_text(v.blocks) for v in world.standin.views.values()),
+        what="the outcome naming #ops",
+    )
 
 
 async def test_caps_are_shown_against_todays_use(make_world: MakeWorld) -> None:
@@ -254,7 +261,7 @@ async def test_a_chinese_user_sees_the_home_tab_in_chinese(make_world: MakeWorld
     trigger = await press(world, ActionId.HOME_SEND, user=WEI)
     await world.standin.wait_for_call("views.open")
     [modal] = world.standin.view_stack(trigger)
-    assert modal.title == ZH("send.modal.title")
+    assert modal.title == ZH("send.modal.title") and ZH("send.modal.channel_hint") in blocks_text(modal.blocks)
 
     alices = blocks_text((await open_home(world)).blocks)
     assert "*Balance:* ¥" in alices and "You haven't sent anything yet" in alices

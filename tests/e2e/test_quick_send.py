@@ -91,9 +91,26 @@ async def test_cannot_post_tells_the_user_and_sends_nothing(world: World) -> Non
     assert not await world.sends()
 
 
-async def test_rejected_send_shows_the_code_meaning(world: World) -> None:
+async def test_a_quick_send_the_balance_cannot_cover_is_refused_privately(world: World) -> None:
+    world.sandbox.set_balance("Acme01", 0.1)
+    answer = await world.command("send 8613910825657,8613910825658 hello")
+    assert "Nothing was sent: this send would cost about ¥0.16, and the balance is ¥0.10" in answer.text
+    assert "Top up" in answer.text
+    answer = await world.command("send 8613910825657,8613910825658 您好", user=WEI)
+    assert answer.text == ZH("quick.over_balance", cost="¥0.16", balance="¥0.10")
+    assert ZH("quick.over_balance", cost="", balance="").startswith(":x: 没有发送任何内容：")
+    assert not world.sandbox.messages and not world.standin.calls_to("chat.postMessage")
+    assert not await world.sends()
+
+
+async def test_rejected_send_shows_the_code_meaning(make_world: MakeWorld) -> None:
+    """The confirmation warned that the balance won't do; sent anyway, the platform refuses."""
+    world = await make_world(sms_confirm_above_cost=0.01)
     world.sandbox.set_balance("Acme01", 0)
-    await world.send("send 8613910825657 hello")
+    answer = await world.command("send 8613910825657 hello")
+    assert "more than the balance" in blocks_text(answer.blocks)
+    draft = next(b for b in answer.blocks if b["type"] == "actions")["elements"][0]["value"]
+    await world.slack.click(ActionId.CONFIRM_SEND, draft)
     message = await world.channel_message()
     text = blocks_text(message.blocks)
     assert "Rejected" in text and "0107 — insufficient balance or credit" in text
@@ -192,3 +209,54 @@ async def test_a_chinese_speakers_confirmation_and_its_buttons_read_chinese(make
     await world.slack.click(ActionId.CANCEL_SEND, draft, user=WEI)
     await world.standin.wait_for(lambda: world.standin.responses[-1].text == ZH("quick.confirm.gone"))
     assert len(world.sandbox.messages) == 1
+
+
+async def test_a_voice_calls_language_is_typed_short_or_taken_from_the_text(world: World) -> None:
+    answer = await world.command("voice 8613910825657 Hello, your parcel has arrived")
+    assert "Read in English (`en-us`), chosen from the text's script" in answer.text
+    await world.send("voice 8613910825658 en Hello")
+    answer = await world.command("voice 8613910825659 您好，您的包裹已到达", user=WEI)
+    assert answer.text == ZH("quick.voice_from_text", lang="zh-cn", name=ZH("codes.voice.zh-cn"))
+    await world.command("voice 8613910825650 Ваша посылка прибыла")
+    await world.standin.wait_for(lambda: len(world.sandbox.messages) == 4, what="four calls")
+    sent = sorted(world.sandbox.messages.values(), key=lambda m: next(iter(m.recipients)))
+    assert [(m.lang, m.text) for m in sent] == [
+        ("ru-ru", "Ваша посылка прибыла"),
+        ("en-us", "Hello, your parcel has arrived"),
+        ("en-us", "Hello"),
+        ("zh-cn", "您好，您的包裹已到达"),
+    ]
+
+
+async def test_a_voice_call_to_two_numbers_says_one_number_per_call(world: World) -> None:
+    answer = await world.command("voice 8613910825657,8613910825658 hello")
+    assert "One number per voice call" in answer.text
+    answer = await world.command("voice 8613910825657,8613910825658 您好", user=WEI)
+    assert answer.text == ZH("quick.problem.one_number_per_call")
+    assert not world.sandbox.messages
+
+
+async def test_placeholders_in_a_typed_send_are_refused(world: World) -> None:
+    answer = await world.command("send 8613910825657 Hello {name}, your code is {code}")
+    assert "Nothing was sent: `{name}` `{code}` would go out exactly as typed" in answer.text
+    answer = await world.command("send 8613910825657 {姓名}您好", user=WEI)
+    assert answer.text == ZH("quick.problem.placeholders", names="`{姓名}`")
+    answer = await world.command("voice 8613910825657 en Hello {name}")
+    assert "`{name}`" in answer.text
+    assert not world.sandbox.messages and not world.standin.calls_to("chat.postMessage")
+
+
+async def test_the_confirmation_says_which_characters_make_a_text_unicode_and_its_cost_without(
+    make_world: MakeWorld,
+) -> None:
+    world = await make_world(sms_confirm_above_cost=0.01)
+    parcel = "Your parcel has arrived 📦 pick it up at the front desk before 6 pm today, thanks!"
+    text = blocks_text((await world.command(f"send 8613910825657 {parcel}")).blocks)
+    assert "UCS-2 (Unicode), 2 parts per message" in text and "¥0.16" in text
+    assert "Unicode only because of 📦: without them it would be standard, 1 part per message, about ¥0.08" in text
+    text = blocks_text((await world.command("send 8613910825657 Hello")).blocks)
+    assert "GSM-7 (standard), 1 part per message" in text and "Unicode only" not in text
+    text = blocks_text((await world.command(f"send 8613910825657 {parcel}", user=WEI)).blocks)
+    assert ZH.count("send.confirm.unicode_because_cost", 1, chars="📦", cost="¥0.08") in text
+    assert ZH.count("send.confirm.parts", 2, encoding=ZH("send.confirm.encoding.UCS2")) in text
+    assert not world.sandbox.messages

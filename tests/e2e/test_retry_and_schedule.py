@@ -259,3 +259,34 @@ async def test_a_chinese_users_scheduled_send_and_its_cancel(make_world: MakeWor
     await world.standin.wait_for(lambda: last_response(world) == ZH("scheduled.too_late"))
     await world.idle()
     assert not world.sandbox.messages
+
+
+async def test_closing_a_retry_confirmation_lets_anyone_retry_and_its_owner_may_reopen(world: World) -> None:
+    """Alice reopens her own confirmation at once; she closes it, and Wei may start one (in
+    Chinese); he closes his without a word, and nothing was sent."""
+    await world.send("send 8613910825657,8613910820402 hello")
+    await world.shows("Retry failed (1)")
+    send_id = button(world, ActionId.RETRY_FAILED)
+    assert send_id
+    await world.slack.click(ActionId.RETRY_FAILED, send_id)
+    first = await confirmation_opened(world)
+    await world.slack.click(ActionId.RETRY_FAILED, send_id)  # her own: opens again, no refusal
+    await world.standin.wait_for(
+        lambda: sum(v.callback_id == CallbackId.CONFIRM for v in world.standin.views.values()) == 2,
+        what="her second confirmation",
+    )
+    assert "already preparing" not in last_response(world)
+    assert await world.slack.close_view(first)
+    await world.idle()
+    await world.slack.click(ActionId.RETRY_FAILED, send_id, user=WEI)
+    await world.standin.wait_for(
+        lambda: any(
+            v.callback_id == CallbackId.CONFIRM and ZH("retry.heading") in blocks_text(v.blocks)
+            for v in world.standin.views.values()
+        ),
+        what="Wei's confirmation",
+    )
+    assert not any("already preparing" in r.text or "<@U0ALICE>" in r.text for r in world.standin.responses)
+    assert not any(ZH("retry.being_prepared", user="U0ALICE") == r.text for r in world.standin.responses)
+    await world.idle()
+    assert len(world.sandbox.messages) == 1

@@ -74,7 +74,7 @@ async def test_round_trip_from_form_to_channel(world: World) -> None:
     assert "China" in text and "United Kingdom" in text
     assert "Not sent: 1 invalid" in text and "`abc`" in text
     assert "1 duplicate(s) dropped" in text
-    assert "GSM-7, 1 part per message" in text and "sender `ACME`" in text
+    assert "GSM-7 (standard), 1 part per message" in text and "sender `ACME`" in text
     assert "*Estimated cost* ¥" in text and "*Balance* ¥100.00" in text
     assert not world.sandbox.messages  # only Send sends
 
@@ -198,3 +198,32 @@ async def test_a_chinese_user_is_told_in_chinese_when_the_bot_cannot_post(world:
     await world.standin.wait_for(lambda: said in texts_of_views(world), what="the cannot-post notice")
     assert "nothing was sent" not in texts_of_views(world)
     assert not world.sandbox.messages
+
+
+async def test_placeholders_without_a_file_are_a_field_error(world: World) -> None:
+    view = await open_modal(world)
+    answer = await world.slack.submit_view(view, form("8613910825657", "Hello {name}"))
+    assert answer["response_action"] == "errors"
+    assert answer["errors"][BlockId.MESSAGE].startswith("{name} would be sent exactly as typed")
+    answer = await world.slack.submit_view(view, form("8613910825657", "{姓名}您好"), user=WEI)
+    assert answer["errors"][BlockId.MESSAGE] == ZH("send.errors.placeholders", names="{姓名}")
+    assert not world.sandbox.messages
+
+
+async def test_the_voice_language_defaults_to_the_persons_and_else_follows_the_text(world: World) -> None:
+    english = await open_modal(world)
+    await world.send("", user=WEI)
+    await world.standin.wait_for(lambda: len(world.standin.calls_to("views.open")) == 2, what="Wei's form")
+    chinese = world.standin.views[world.standin.calls_to("views.open")[-1].response["view"]["id"]]
+    initial = [
+        next(b for b in v.blocks if b.get("block_id") == BlockId.LANG)["element"]["initial_option"]["value"]
+        for v in (english, chinese)
+    ]
+    assert initial == ["en-us", "zh-cn"]
+    values = form("8613910825657", "Привет", kind="voice")
+    values[BlockId.LANG] = {ActionId.LANG: {"type": "static_select", "selected_option": None}}
+    confirmation = await review(world, english, values)
+    assert "Voice call in Russian (ru-ru), chosen from the text's script" in blocks_text(confirmation.blocks)
+    confirmation = await review(world, chinese, values, user=WEI)
+    picked = ZH("send.confirm.voice_from_text", lang="ru-ru", name=ZH("codes.voice.ru-ru"))
+    assert picked in blocks_text(confirmation.blocks)

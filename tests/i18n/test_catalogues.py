@@ -150,6 +150,16 @@ def test_chinese_texts_are_chinese() -> None:
     assert untranslated == []
 
 
+def test_chinese_has_no_space_after_full_width_punctuation() -> None:
+    """`余额：¥99.60`, not `余额： ¥99.60`: full-width punctuation carries its own spacing (a bold
+    part ends before it: `*余额*：`, as Slack shows bold only when `*` is followed by a space or
+    punctuation)."""
+    spaced = [
+        key for key, text in catalogue(Language.ZH_HANS).items() if re.search(r"[：，。；！？、][*_~]* ", text)
+    ]
+    assert spaced == []
+
+
 def test_a_count_picks_its_form() -> None:
     english, chinese = TEXTS[Language.EN], TEXTS[Language.ZH_HANS]
     assert english.count("channel_message.numbers", 1) == "1 number"
