@@ -32,8 +32,9 @@ def test_prompts_show_defaults_and_options() -> None:
     assert prompt(form[BlockId.RECIPIENTS], CONTEXT) == "Recipients (optional): "
     assert prompt(kind, CONTEXT) == "Type [1]: "
     assert describe(kind, CONTEXT) == ["1) SMS  2) Voice call (text to speech)"]
-    assert prompt(lang, CONTEXT) == "Voice language (voice calls only) (optional) [1]: "
-    assert prompt(channel, CONTEXT) == "Report into channel [#general]: "
+    # the default voice language follows the user's Slack language (English here: en-us, the second)
+    assert prompt(lang, CONTEXT) == "Voice language (voice calls only) (optional) [2]: "
+    assert prompt(channel, CONTEXT) == "Report into channel: "  # nothing chosen for the user
 
 
 def test_answers_become_state_values() -> None:
@@ -67,7 +68,10 @@ def test_a_chinese_user_is_asked_in_chinese() -> None:
     assert prompt(form[BlockId.RECIPIENTS], chinese) == "收件人（可选）："
     assert prompt(form[BlockId.KIND], chinese) == "类型 [1]："
     assert describe(form[BlockId.MESSAGE], chinese) == ["（在一行内输入；需要换行时输入 \\n）"]
-    assert describe(form[BlockId.CHANNEL], chinese) == ["（可选频道：#general、#ops）"]
+    assert describe(form[BlockId.CHANNEL], chinese) == [
+        "（请选择频道：本次发送的消息和状态报告都会发布在那里。）",
+        "（可选频道：#general、#ops）",
+    ]
     assert refusal(form[BlockId.MESSAGE], "", chinese) == "此项必填。"
     assert refusal(form[BlockId.KIND], "3", chinese) == "请选择 1 到 2：1) 短信  2) 语音呼叫（文字转语音）"
     assert refusal(form[BlockId.SENDER], "A" * 17, chinese) == "最多 16 个字符（现在是 17 个）。"
