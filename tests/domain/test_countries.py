@@ -13,7 +13,8 @@ def refusal(query: str, language: Language) -> str:
 
 
 def test_names_codes_and_dialling_codes() -> None:
-    assert [resolve_country(q) for q in ("germany", "DE", "+49", "德国", "uk")] == ["DE", "DE", "DE", "DE", "GB"]
+    typed = ("germany", "DE", "+49", "德国", "uk")
+    assert [resolve_country(q) for q in typed] == ["DE", "DE", "DE", "DE", "GB"]
 
 
 def test_a_misspelt_country_gets_the_closest_names_in_both_languages() -> None:
