@@ -19,12 +19,15 @@ async def send(interaction: Interaction, rest: str) -> None:
     if not rest:
         await open_send_modal(interaction, interaction.actor.channel_id)
         return
-    request, duplicates = parse_quick_send(interaction.actor, rest, interaction.t.language)
+    region = await interaction.number_region()
+    request, duplicates = parse_quick_send(interaction.actor, rest, interaction.t.language, region)
     await quick_send(interaction, request, duplicates)
 
 
 async def voice(interaction: Interaction, rest: str) -> None:
-    await quick_send(interaction, parse_quick_voice(interaction.actor, rest, interaction.t.language), 0)
+    region = await interaction.number_region()
+    request = parse_quick_voice(interaction.actor, rest, interaction.t.language, region)
+    await quick_send(interaction, request, 0)
 
 
 async def quick_send(interaction: Interaction, request: SendRequest, duplicates: int) -> None:
