@@ -38,6 +38,8 @@ class Console:
         names = seat.names
         channel = names.channel(seat.channel_id)
         seat.screen.show(seat.t("console.welcome", user=names.handle(seat.user_id), channel=channel))
+        if seat.user_id in seat.world.services.settings.sms_admins:
+            seat.screen.show(seat.t("console.welcome_admin"))
 
     def goodbye(self) -> None:
         self.seat.screen.show(self.seat.t("console.done" if self.seat.scripted else "console.stopping"))
