@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.dev.console.blocks import optional_mark
 from bot.dev.console.mrkdwn import Names, text_of
+from bot.domain.states import SendKind
 from bot.i18n import Texts
+from bot.views.ids import ActionId, BlockId
 
 TEXT = "plain_text_input"
 CHOICE_KINDS = ("radio_buttons", "static_select")
@@ -176,10 +178,13 @@ def describe(field: Field, context: Context, *, again: bool = False) -> list[str
     return lines
 
 
-def prompt(field: Field, context: Context) -> str:
-    """`Recipients: `, `Type [1]: `, `Sender id (optional): `, `Report into channel [#general]: `."""
+def prompt(field: Field, context: Context, *, typed: str | None = None) -> str:
+    """`Recipients: `, `Type [1]: `, `Sender id (optional): `, `Report into channel [#general]: `;
+    `typed`: what was typed in this field before, which Enter keeps (Slack keeps a form's values)."""
     default = ""
-    if field.kind in CHOICE_KINDS and field.initial_choice is not None:
+    if typed:
+        default = typed
+    elif field.kind in CHOICE_KINDS and field.initial_choice is not None:
         default = str(field.initial_choice + 1)
     elif field.kind == TEXT and field.initial_text:
         default = field.initial_text.replace("\n", NEWLINE)
@@ -188,6 +193,15 @@ def prompt(field: Field, context: Context) -> str:
     optional = optional_mark(context.t, field.label, field.optional)
     shown = f" [{default}]" if default else ""
     return context.t("console.input.prompt", label=field.label, optional=optional, default=shown)
+
+
+def skipped(field: Field, answered: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> bool:
+    """Whether a field is not asked, given the form's answers so far: the voice language of an
+    SMS (it is left as it is, as a Slack user would leave it)."""
+    if field.block_id != BlockId.LANG:
+        return False
+    kind = (answered.get(BlockId.KIND) or {}).get(ActionId.KIND) or {}
+    return (kind.get("selected_option") or {}).get("value") == SendKind.SMS
 
 
 def _pick(field: Field, typed: str, context: Context) -> Choice:

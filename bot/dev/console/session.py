@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.dev.console.feed import Feed
-from bot.dev.console.modals import Modals
+from bot.dev.console.feed import Feed, Target
+from bot.dev.console.modals import YES, Modals, answer_of
 from bot.dev.console.seat import Seat
 from bot.dev.console.terminal import Inbox, Interrupted, Screen
 from bot.dev.console.world import CHANNEL_NAME, COMMANDS, World, find_channel
@@ -108,6 +108,7 @@ class Console:
 
     async def command(self, name: str, text: str) -> None:
         seat = self.seat
+        self.feed.confirmation = None
         status, body = await seat.world.slack.command(
             text, user=seat.user_id, channel=seat.channel_id, command=name
         )
@@ -117,6 +118,20 @@ class Console:
             self.feed.show_ack(body)
         await seat.settle()
         await self.modals.drive()
+        await self.confirm_quick_send()
+
+    async def confirm_quick_send(self) -> None:
+        """A quick send's confirmation (Send and Cancel buttons) is answered like the modal's:
+        `y` presses Send, anything else Cancel; a command leaves both buttons for `click N`."""
+        if self.feed.confirmation is None:
+            return
+        seat = self.seat
+        send, cancel = self.feed.confirmation
+        self.feed.confirmation = None
+        reply = await seat.read("  " + seat.t("console.form.submit", label=send.button.label))
+        if reply is None or self.modals.leaves_form(reply):
+            return
+        await self.press(send if answer_of(reply, None) == YES else cancel)
 
     async def click(self, which: str) -> None:
         seat, feed = self.seat, self.feed
@@ -135,6 +150,10 @@ class Console:
             else:
                 seat.screen.show(t("console.click.none", which=which))
             return
+        await self.press(target)
+
+    async def press(self, target: Target) -> None:
+        seat, feed = self.seat, self.feed
         url = seat.standin.new_response_url(
             channel=target.channel, user=seat.user_id, message_ts=target.message_ts
         )
@@ -148,7 +167,7 @@ class Console:
             message_ts=target.message_ts,
         )
         if status != 200:
-            seat.screen.show(t("console.slack.click_failed", status=status))
+            seat.screen.show(seat.t("console.slack.click_failed", status=status))
         await seat.settle()
         await self.modals.drive()
 

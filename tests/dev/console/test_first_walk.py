@@ -39,3 +39,29 @@ def test_without_admin_the_user_is_not_one_in_chinese_either(tmp_path: Path) -> 
     (tmp_path / "console.db").unlink()
     out = run_script(tmp_path, ["home"], "--locale", "zh-CN", "--admin")
     assert ZH("console.welcome_admin") in out and health in out
+
+
+def test_back_from_the_confirmation_asks_the_form_again_with_what_was_typed(tmp_path: Path) -> None:
+    form = ["/sms", "+8613910825657", "Hello {name}", "1", "", ""]  # no voice language for an SMS
+    out = run_script(tmp_path, [*form, "b", "", "Hello again", "", "", "", "y"])
+    modal = after(out, PROMPT + "/sms\n")
+    assert "Voice language" not in modal.split("└─")[1]  # drawn in the form, never asked
+    back = after(modal, '  Submit "Send", or b for "Back"? [y/N/b] b\n')
+    assert back.startswith("┌─ Send SMS\n")
+    assert "  Recipients (optional) [+8613910825657]: \n" in back
+    assert "  Message [Hello {name}]: Hello again\n" in back
+    assert "│ Hello again" in after(back, "┌─ Confirm send (updated)") and "Sent — follow it" in back
+
+
+def test_a_quick_send_confirmation_takes_y_or_n_and_buttons_keep_their_numbers(tmp_path: Path) -> None:
+    eleven = ",".join(f"+86139108256{n:02}" for n in range(11))  # above the confirmation threshold
+    lines = [f"/sms send {eleven} 你好", "y", f"/sms send {eleven} 再见", "n", "home", "home"]
+    out = run_script(tmp_path, lines, "--locale", "zh-CN")
+    submit = ZH("console.form.submit", label=ZH("send.confirm.send"))
+    sent = after(out, f"  {submit}y\n").split(PROMPT)[0]
+    assert mrkdwn(ZH("channel_message.counts.delivered", n=11)) in sent
+    cancelled = after(out, f"  {submit}n\n").split(PROMPT)[0]
+    assert mrkdwn(ZH("quick.confirm.cancelled")) in cancelled
+    first, second = after(out, PROMPT + "home\n").split(PROMPT + "home\n")
+    assert "[5 " in first and "[6 " in first  # the confirmations had 1 to 4
+    assert "[5 " in second and "[6 " in second and "[7 " not in second  # drawn again: the same numbers
