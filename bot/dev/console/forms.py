@@ -4,8 +4,9 @@ Pure functions: `fields_of(view)` lists the inputs; `describe(field)` is what is
 field's prompt (hint, numbered options); `prompt(field)` the prompt itself; `parse(field, typed)`
 turns an answer into the element's state value, or says in plain words why it cannot (the checks
 Slack's client makes before it submits: required fields, lengths, a listed option, a known
-channel). Multiline text is typed on one line with `\\n` where a new line goes. What the console
-says itself (tips, Slack's checks) is in the user's language: `Context.t`.
+channel, a file's type; a file field takes a path, `file_path`). Multiline text is typed on one
+line with `\\n` where a new line goes. What the console says itself (tips, Slack's checks) is in
+the user's language: `Context.t`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,6 +30,7 @@ CHOICE_KINDS = ("radio_buttons", "static_select")
 MULTI_CHOICE_KINDS = ("checkboxes", "multi_static_select")
 CHANNEL_KINDS = ("conversations_select", "channels_select")
 USER_KINDS = ("users_select",)
+FILE = "file_input"
 NEWLINE = "\\n"
 _IN = re.compile(r"^\+\s*(\d+)\s*(m|min|h|d)$", re.IGNORECASE)
 _UNIT = {"m": 60, "min": 60, "h": 3600, "d": 86400}
@@ -112,8 +115,6 @@ def fields_of(view: Mapping[str, Any], names: Names) -> list[Field]:
         element = block.get("element")
         if not isinstance(element, dict):
             continue
-        if element.get("type") == "file_input" and block.get("optional"):
-            continue  # a terminal cannot attach a file; an optional one is left empty
         fields.append(
             Field(
                 block_id=str(block.get("block_id", "")),
@@ -159,6 +160,8 @@ def _tips(field: Field, context: Context) -> list[str]:
         return [t("console.input.one_line", newline=NEWLINE)]
     if field.kind == "datetimepicker":
         return [t("console.input.date_time", zone=context.timezone)]
+    if field.kind == FILE:
+        return [t("console.input.file")]
     shape = {"datepicker": "YYYY-MM-DD", "timepicker": "HH:MM"}.get(field.kind)
     return [shape] if shape else []
 
@@ -295,6 +298,26 @@ def parse(field: Field, typed: str, context: Context) -> dict[str, Any]:
             raise FieldError(context.t("console.field.number"))
     state["value"] = value
     return state
+
+
+def file_path(field: Field, typed: str, context: Context) -> Path | None:
+    """The file a path typed at a file field names (None when left empty), if Slack's client
+    would take it: one of the element's file types. Reading and uploading it is the caller's."""
+    text = typed.strip().strip("'\"")
+    if not text:
+        _required(field, context)
+        return None
+    path = Path(text).expanduser()
+    types = [str(kind).lower() for kind in field.element.get("filetypes") or []]
+    if types and path.suffix.lower().lstrip(".") not in types:
+        listed = context.t("console.list_separator").join(f".{kind}" for kind in types)
+        raise FieldError(context.t("console.field.file_type", types=listed))
+    return path
+
+
+def file_state(files: list[dict[str, Any]]) -> dict[str, Any]:
+    """A file field's entry in `view.state.values`: the uploaded files' objects."""
+    return {"type": FILE, "files": files}
 
 
 def _when(kind: str, typed: str, context: Context) -> str | int:

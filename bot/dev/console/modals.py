@@ -9,14 +9,18 @@ A command typed at a form prompt closes the form and is read again at the main p
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from bot.dev.console.forms import (
+    FILE,
     Context,
     Field,
     FieldError,
     describe,
     fields_of,
+    file_path,
+    file_state,
     has_inputs,
     parse,
     prompt,
@@ -47,6 +51,8 @@ class Modals:
         self.seat = seat
         self.typed: dict[str, dict[str, str]] = {}
         """View id → block id → what was typed there last (Slack keeps a form's values)."""
+        self.attach: str | None = None
+        """A file's path for the next form's file field (`/sms ./numbers.csv`)."""
 
     def top_view(self) -> ViewRecord | None:
         if self.seat.modal_key is None:
@@ -139,6 +145,9 @@ class Modals:
         values: dict[str, dict[str, dict[str, Any]]] = {}
         typed = self.typed.setdefault(view.id, {})
         todo, again = fields, bool(typed)
+        for field in fields:
+            if field.kind == FILE and self.attach:
+                typed[field.block_id], self.attach = self.attach, None
         while True:
             for field in todo:
                 if skipped(field, values):
@@ -184,13 +193,30 @@ class Modals:
             if not answer.strip() and before:
                 answer = before
             try:
-                state = parse(field, answer, context)
+                if field.kind == FILE:
+                    state = await self.upload(field, answer, context)
+                else:
+                    state = parse(field, answer, context)
             except FieldError as exc:
                 seat.screen.show(f"  ✗ {exc}")
                 continue
             typed[field.block_id] = answer.strip()
             return state
         raise ModalClosed()
+
+    async def upload(self, field: Field, typed: str, context: Context) -> dict[str, Any]:
+        """A file field's answer: the file at the typed path, uploaded to Slack as its client
+        does when a file is attached (`files` in the state then holds its object)."""
+        seat = self.seat
+        path = file_path(field, typed, context)
+        if path is None:
+            return file_state([])
+        try:
+            content = await asyncio.to_thread(path.read_bytes)
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            raise FieldError(seat.t("console.field.no_file", path=str(path), error=why)) from None
+        return file_state([seat.standin.add_user_file(path.name, content, seat.user_id)])
 
 
 def answer_of(reply: str, back: str | None) -> str:

@@ -12,6 +12,7 @@ the app is idle after the last one.
 from __future__ import annotations
 
 import logging
+import re
 
 from bot.dev.console.feed import Feed, Target
 from bot.dev.console.modals import YES, Modals, answer_of
@@ -19,8 +20,12 @@ from bot.dev.console.seat import Seat
 from bot.dev.console.terminal import Inbox, Interrupted, Screen
 from bot.dev.console.world import CHANNEL_NAME, COMMANDS, World, find_channel
 from bot.dev.sandbox.phone import dc_for, phone_number
+from handlers.sms_command import COMMAND
 
 log = logging.getLogger(__name__)
+
+FILE_PATH = re.compile(r"^\S.*\.(csv|xlsx)$", re.IGNORECASE)
+"""What `/sms` is given when it means a file to send from: a path ending in a type the form takes."""
 
 
 class Console:
@@ -109,6 +114,8 @@ class Console:
     async def command(self, name: str, text: str) -> None:
         seat = self.seat
         self.feed.confirmation = None
+        if name == COMMAND and FILE_PATH.match(text):  # `/sms ./numbers.csv`: the form, with that file
+            self.modals.attach, text = text, ""
         status, body = await seat.world.slack.command(
             text, user=seat.user_id, channel=seat.channel_id, command=name
         )

@@ -27,11 +27,7 @@ def form_answers(**answers: str) -> list[str]:
     """One line per input of the Send modal as the app builds it, for an SMS: `answers` by block
     id, the other fields left empty (their defaults). The voice language is not asked."""
     blocks = build_send_modal(TEXTS[Language.EN], "C0GENERAL").to_dict()["blocks"]
-    asked = [
-        b
-        for b in blocks
-        if b["type"] == "input" and b["element"]["type"] != "file_input" and b["block_id"] != BlockId.LANG
-    ]
+    asked = [b for b in blocks if b["type"] == "input" and b["block_id"] != BlockId.LANG]
     return [answers.get(block["block_id"], "") for block in asked]
 
 
@@ -288,6 +284,7 @@ def test_home_tab_retry_and_a_cancelled_schedule_in_the_console(tmp_path: Path) 
                 "Board meeting moved to 3pm",
                 "1",  # SMS: the voice language is not asked
                 "",
+                "",  # no file
                 "+2m",
                 "y",
                 "click 5",  # Cancel

@@ -42,8 +42,8 @@ def test_without_admin_the_user_is_not_one_in_chinese_either(tmp_path: Path) -> 
 
 
 def test_back_from_the_confirmation_asks_the_form_again_with_what_was_typed(tmp_path: Path) -> None:
-    form = ["/sms", "+8613910825657", "Hello {name}", "1", "", ""]  # no voice language for an SMS
-    out = run_script(tmp_path, [*form, "b", "", "Hello again", "", "", "", "y"])
+    form = ["/sms", "+8613910825657", "Hello {name}", "1", "", "", ""]  # no voice language for an SMS
+    out = run_script(tmp_path, [*form, "b", "", "Hello again", "", "", "", "", "y"])
     modal = after(out, PROMPT + "/sms\n")
     assert "Voice language" not in modal.split("└─")[1]  # drawn in the form, never asked
     back = after(modal, '  Submit "Send", or b for "Back"? [y/N/b] b\n')
@@ -65,3 +65,26 @@ def test_a_quick_send_confirmation_takes_y_or_n_and_buttons_keep_their_numbers(t
     first, second = after(out, PROMPT + "home\n").split(PROMPT + "home\n")
     assert "[5 " in first and "[6 " in first  # the confirmations had 1 to 4
     assert "[5 " in second and "[6 " in second and "[7 " not in second  # drawn again: the same numbers
+
+
+def test_a_send_from_a_file_with_placeholders_and_a_bad_row(tmp_path: Path) -> None:
+    csv = tmp_path / "numbers.csv"
+    csv.write_text("phone,name,code\n+8613910825657,Ann,4821\nnot-a-number,Cy,9\n", encoding="utf-8")
+    form = ["", "Hi {name}, your code is {code}", "", ""]  # recipients, message, type, sender
+    lines = [f"/sms {csv}", *form, "", "", "y"]  # the file field keeps the path given to /sms
+    lines += ["/sms", *form, str(tmp_path / "missing.csv"), str(tmp_path / "notes.txt"), str(csv), "", "n"]
+    out = run_script(tmp_path, lines)
+    first = after(out, f"{PROMPT}/sms {csv}\n").split(PROMPT)[0]
+    assert f"  Or send from a file (CSV or Excel) (optional) [{csv}]: \n" in first
+    assert "│ Hi Ann, your code is 4821" in first and "row 3: not-a-number" in first
+    assert "Sent — follow it in #general." in first
+    second = after(out, PROMPT + "/sms\n").split(PROMPT)[0]
+    assert f"  ✗ {EN('console.field.no_file', path=tmp_path / 'missing.csv', error='No such file or directory')}\n" in second
+    assert f"  ✗ {EN('console.field.file_type', types='.csv, .xlsx')}\n" in second
+    assert "│ Hi Ann, your code is 4821" in second
+
+
+def test_the_file_field_speaks_chinese(tmp_path: Path) -> None:
+    out = run_script(tmp_path, ["/sms", "", "你好", "", "", "./notes.txt"], "--locale", "zh-CN")
+    assert ZH("console.input.hint", text=ZH("console.input.file")) in out
+    assert ZH("console.field.file_type", types=".csv、.xlsx") in out
