@@ -129,16 +129,22 @@ class Console:
 
     async def confirm_quick_send(self) -> None:
         """A quick send's confirmation (Send and Cancel buttons) is answered like the modal's:
-        `y` presses Send, anything else Cancel; a command leaves both buttons for `click N`."""
+        `y` presses Send, `n` or nothing Cancel; anything else (`click 2`, a command) is read at
+        the main prompt, and the buttons stay for `click N`."""
         if self.feed.confirmation is None:
             return
         seat = self.seat
         send, cancel = self.feed.confirmation
         self.feed.confirmation = None
         reply = await seat.read("  " + seat.t("console.form.submit", label=send.button.label))
-        if reply is None or self.modals.leaves_form(reply):
+        if reply is None:
             return
-        await self.press(send if answer_of(reply, None) == YES else cancel)
+        if answer_of(reply, None) == YES:
+            await self.press(send)
+        elif reply.strip().lower() in ("", "n", "no"):
+            await self.press(cancel)
+        else:
+            seat.inbox.put_back(reply)
 
     async def click(self, which: str) -> None:
         seat, feed = self.seat, self.feed
