@@ -59,6 +59,7 @@ _SHAPES = {
     "port": "a whole number from 1 to 65535, e.g. 3000",
     "santo_sandbox": "true or false",
     "santo_default_language": "en or zh-Hans",
+    "sms_default_region": "a two-letter country code, e.g. CN",
 }
 
 
@@ -104,6 +105,7 @@ class Settings(BaseSettings):
     sms_allowed_groups: IdList = []
     sms_allowed_channels: IdList = []
     sms_admins: IdList = []
+    sms_default_region: str | None = None
     sms_max_recipients: int = Field(default=10_000, ge=1)
     sms_max_cost: float | None = Field(default=None, ge=0)
     sms_user_daily_recipients: int | None = Field(default=None, ge=0)
@@ -136,6 +138,13 @@ class Settings(BaseSettings):
     @classmethod
     def _language(cls, value: Any) -> Any:
         return parse_language(value) if isinstance(value, str) else value
+
+    @field_validator("sms_default_region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z]{2}", value.strip()):
+            raise ValueError("must be a two-letter country code")
+        return value.strip().upper() if value else None
 
     @field_validator("slack_api_url")
     @classmethod

@@ -67,6 +67,12 @@ class Interaction:
         """A slash command's text."""
         return str(self.body.get("text", ""))
 
+    async def number_region(self) -> str | None:
+        """The country a number typed without its country code is likely from (only to suggest
+        that code, never to assume it): `SMS_DEFAULT_REGION`, else the user's Slack locale's."""
+        settings = self.services.settings
+        return settings.sms_default_region or await self.services.languages.region(self.actor.user_id)
+
     async def whisper(self, text: str) -> None:
         """Answer only the person who acted, below what they answered."""
         await self.reply(text=text, response_type="ephemeral", replace_original=False)

@@ -17,7 +17,7 @@ from bot.santo.errors import SantoError
 from bot.santo.models import ReportState
 from bot.services import Services
 from bot.store.sends import numbers_for_msgid
-from handlers.common import Sub, answer, explain, subcommands
+from handlers.common import Interaction, Sub, answer, explain, subcommands
 
 MAX_STATUS_LINES = 20
 _MSGID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -63,11 +63,12 @@ async def price_text(services: Services, t: Texts, query: str) -> str:
     return t("lookups.price.text", country=country, price=money(price.price))
 
 
-async def verify_text(services: Services, t: Texts, typed: str) -> str:
+async def verify_text(services: Services, t: Texts, typed: str, region: str | None = None) -> str:
+    """`region`: the country a number without its code is likely from (only suggested)."""
     if not typed.strip():
         return t("lookups.verify.which")
     try:
-        number = parse_number(typed)
+        number = parse_number(typed, region)
     except NumberError as exc:
         return t("lookups.verify.not_a_number", number=code(typed[:40]), reason=exc.reason)
     country = escape(country_name(number.region, t.language))
@@ -129,9 +130,13 @@ async def status_text(services: Services, t: Texts, args: str) -> str:
     return head + "\n" + "\n".join(lines) + platform_note
 
 
+async def verify(interaction: Interaction, typed: str) -> str:
+    return await verify_text(interaction.services, interaction.t, typed, await interaction.number_region())
+
+
 def register(app: AsyncApp) -> None:
     commands = subcommands(app)
     commands.add(Sub.BALANCE, answer(lambda it, _rest: balance_text(it.services, it.t)))
     commands.add(Sub.PRICE, answer(lambda it, rest: price_text(it.services, it.t, rest)))
-    commands.add(Sub.VERIFY, answer(lambda it, rest: verify_text(it.services, it.t, rest)))
+    commands.add(Sub.VERIFY, answer(verify))
     commands.add(Sub.STATUS, answer(lambda it, rest: status_text(it.services, it.t, rest)))

@@ -20,14 +20,16 @@ async def send(interaction: Interaction, rest: str) -> None:
     if not rest:
         await open_send_modal(interaction, interaction.actor.channel_id)
         return
-    request, duplicates = parse_quick_send(interaction.actor, rest, interaction.t.language)
+    region = await interaction.number_region()
+    request, duplicates = parse_quick_send(interaction.actor, rest, interaction.t.language, region)
     await quick_send(interaction, request, duplicates)
 
 
 async def voice(interaction: Interaction, rest: str) -> None:
     """A voice call; one whose language the text chose says so first, and how to choose."""
     t = interaction.t
-    request = parse_quick_voice(interaction.actor, rest, t.language)
+    region = await interaction.number_region()
+    request = parse_quick_voice(interaction.actor, rest, t.language, region)
     if request.lang_from_text and request.lang:
         await interaction.whisper(
             t("quick.voice_from_text", lang=request.lang, name=t(f"codes.voice.{request.lang}"))

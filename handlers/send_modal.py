@@ -47,8 +47,11 @@ def _value(values: dict[str, Any], block: BlockId, action: ActionId) -> Any:
     return (values.get(block) or {}).get(action) or {}
 
 
-def read_form(t: Texts, actor: Actor, view: dict[str, Any]) -> tuple[SendRequest | None, dict[str, str], int]:
-    """The submitted form → (request, field errors in the user's language, duplicates dropped)."""
+def read_form(
+    t: Texts, actor: Actor, view: dict[str, Any], region: str | None = None
+) -> tuple[SendRequest | None, dict[str, str], int]:
+    """The submitted form → (request, field errors in the user's language, duplicates dropped);
+    `region`: the country a number without its code is likely from (`Interaction.number_region`)."""
     values = view.get("state", {}).get("values", {})
     recipients = _value(values, BlockId.RECIPIENTS, ActionId.RECIPIENTS).get("value") or ""
     message = (_value(values, BlockId.MESSAGE, ActionId.MESSAGE).get("value") or "").strip()
@@ -61,7 +64,7 @@ def read_form(t: Texts, actor: Actor, view: dict[str, Any]) -> tuple[SendRequest
     kind = SendKind.VOICE if kind_option.get("value") == SendKind.VOICE else SendKind.SMS
 
     errors: dict[str, str] = {}
-    parsed = parse_numbers(recipients)
+    parsed = parse_numbers(recipients, region)
     file = chosen_file(values)
     if file is not None:
         if recipients.strip():
@@ -134,7 +137,7 @@ async def on_submit_form(
     pushed, checking at first, and filled in the background."""
     interaction = Interaction.of(body, context)
     services, t = interaction.services, interaction.t
-    request, errors, duplicates = read_form(t, interaction.actor, view)
+    request, errors, duplicates = read_form(t, interaction.actor, view, await interaction.number_region())
     if request is None:
         await ack(response_action="errors", errors=errors)
         return

@@ -72,3 +72,13 @@ def test_the_default_language_is_english_and_takes_chinese_spelled_several_ways(
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert "SANTO_DEFAULT_LANGUAGE" in str(caught.value) and "zh-Hans" in str(caught.value)
+
+
+def test_the_default_region_is_a_country_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().sms_default_region is None
+    monkeypatch.setenv("SMS_DEFAULT_REGION", " cn ")
+    assert load_settings().sms_default_region == "CN"
+    monkeypatch.setenv("SMS_DEFAULT_REGION", "China")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "SMS_DEFAULT_REGION" in str(caught.value) and "two-letter country code" in str(caught.value)

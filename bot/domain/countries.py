@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from difflib import get_close_matches
 from functools import cache
 
 import phonenumbers
@@ -88,4 +89,7 @@ def resolve_country(query: str) -> str:
         return starts[0]
     if starts:
         raise _problem("ambiguous", text=code(text), options=_options(starts[:6]))
+    close = list(dict.fromkeys(names[n] for n in get_close_matches(key, names, n=6, cutoff=0.75)))
+    if close:
+        raise _problem("did_you_mean", text=code(text), options=_options(close[:3]))
     raise _problem("unknown", text=code(text))

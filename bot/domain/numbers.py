@@ -75,8 +75,38 @@ class NumberList:
     duplicates: int = 0
 
 
-def parse_number(raw: str) -> PhoneNumber:
-    """Normalise one typed number (`+86 139…`, `0086…`, `86139…`, `(+44) 20 …`)."""
+def parse_number(raw: str, region: str | None = None) -> PhoneNumber:
+    """Normalise one typed number (`+86 139…`, `0086…`, `86139…`, `(+44) 20 …`).
+
+    A number is never read in a country it does not name: when it is not a number with its
+    country code but is a valid national number of `region` (ISO code, the sender's likely
+    country), the error says so and suggests that country's code.
+    """
+    try:
+        return _parse_international(raw)
+    except NumberError:
+        suggestion = _national(raw, region)
+        if suggestion is None:
+            raise
+        raise NumberError(raw, _reason("no_country_code", number=suggestion)) from None
+
+
+def _national(raw: str, region: str | None) -> str | None:
+    """`+86 139 1082 5657` for `13910825657` in `CN`: what a number typed without a country code
+    (no `+`, no `00`) would be in `region`, if it is a valid number there."""
+    text = raw.strip()
+    if not region or not _NUMBER_CHARS.match(text) or text.lstrip("(").startswith(("+", "00")):
+        return None
+    try:
+        parsed = phonenumbers.parse(text, region.upper())
+    except NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return str(phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL))
+
+
+def _parse_international(raw: str) -> PhoneNumber:
     text = raw.strip()
     if not text:
         raise NumberError(raw, _reason("empty"))
@@ -132,13 +162,14 @@ def split_numbers(text: str) -> list[str]:
     return candidates
 
 
-def parse_numbers(text: str) -> NumberList:
-    """Parse a typed list; duplicates (by MSISDN) are dropped, the first one's place kept."""
+def parse_numbers(text: str, region: str | None = None) -> NumberList:
+    """Parse a typed list; duplicates (by MSISDN) are dropped, the first one's place kept
+    (`region`: see `parse_number`)."""
     result = NumberList()
     seen: set[str] = set()
     for candidate in split_numbers(text):
         try:
-            number = parse_number(candidate)
+            number = parse_number(candidate, region)
         except NumberError as exc:
             result.invalid.append(exc)
             continue

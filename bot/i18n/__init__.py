@@ -40,6 +40,13 @@ def language_of_locale(locale: str | None, default: Language) -> Language:
     return default
 
 
+def region_of_locale(locale: str | None) -> str | None:
+    """The country of Slack's locale (`zh-CN` → `CN`, `en-US` → `US`); None when it names none."""
+    tag = (locale or "").strip().replace("_", "-").split("-")
+    region = tag[-1] if len(tag) > 1 else ""
+    return region.upper() if len(region) == 2 and region.isalpha() else None
+
+
 def parse_language(value: str) -> Language:
     """A setting's value (`en`, `zh-Hans`, `zh`, `zh-CN`, any case) to a language."""
     tag = value.strip().lower().replace("_", "-")

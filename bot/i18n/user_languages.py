@@ -1,4 +1,5 @@
-"""Each Slack user's language, from their Slack locale (`users.info` with `include_locale`).
+"""Each Slack user's language (and country), from their Slack locale (`users.info` with
+`include_locale`).
 
 Looked up once per user and kept for an hour; when Slack cannot tell us (an error, a timeout,
 a missing scope) the configured default is used and asked again a few minutes later. A lookup
@@ -14,7 +15,7 @@ from cachetools import TLRUCache
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.i18n import TEXTS, Language, Texts, language_of_locale
+from bot.i18n import TEXTS, Language, Texts, language_of_locale, region_of_locale
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,10 @@ class UserLanguages:
         self.default = default
         self.keep_for = keep_for
         self.retry_after = retry_after
-        self._known: TLRUCache[str, tuple[Language, float]] = TLRUCache(
-            USERS_KEPT, lambda _user, answer, at: at + answer[1]
+        self._known: TLRUCache[str, tuple[Language, str | None, float]] = TLRUCache(
+            USERS_KEPT, lambda _user, answer, at: at + answer[2]
         )
-        """User → (language, seconds it is kept for)."""
+        """User → (language, country of their locale, seconds it is kept for)."""
 
     def texts(self, language: str | None) -> Texts:
         """Texts in a stored language (a send's), or the default's when none was stored."""
@@ -53,25 +54,29 @@ class UserLanguages:
             return TEXTS[self.default]
 
     async def of(self, user_id: str | None) -> Language:
-        if not user_id:
-            return self.default
+        return (await self._of(user_id))[0] if user_id else self.default
+
+    async def region(self, user_id: str | None) -> str | None:
+        """The country of the user's Slack locale (`zh-CN` → `CN`), None when it names none."""
+        return (await self._of(user_id))[1] if user_id else None
+
+    async def _of(self, user_id: str) -> tuple[Language, str | None, float]:
         known = self._known.get(user_id)
-        if known is not None:
-            return known[0]
-        answer = await self._look_up(user_id)
-        self._known[user_id] = answer
-        return answer[0]
+        if known is None:
+            known = self._known[user_id] = await self._look_up(user_id)
+        return known
 
     async def texts_for(self, user_id: str | None) -> Texts:
         return TEXTS[await self.of(user_id)]
 
-    async def _look_up(self, user_id: str) -> tuple[Language, float]:
+    async def _look_up(self, user_id: str) -> tuple[Language, str | None, float]:
         try:
             answer = await asyncio.wait_for(
                 self.slack.users_info(user=user_id, include_locale=True), LOOKUP_TIMEOUT
             )
         except (SlackApiError, TimeoutError, OSError) as exc:
             log.warning("users.info for %s failed (%s): using the default language", user_id, exc)
-            return self.default, self.retry_after
+            return self.default, None, self.retry_after
         user = answer.get("user") or {}
-        return language_of_locale(user.get("locale"), self.default), self.keep_for
+        locale = user.get("locale")
+        return language_of_locale(locale, self.default), region_of_locale(locale), self.keep_for

@@ -53,14 +53,17 @@ def _voice_languages() -> dict[str, str]:
     return in_every_language(listed)
 
 
-def parse_quick_send(actor: Actor, args: str, language: Language) -> tuple[SendRequest, int]:
+def parse_quick_send(
+    actor: Actor, args: str, language: Language, region: str | None = None
+) -> tuple[SendRequest, int]:
     """`<numbers> <text>` → a request (and how many duplicates were dropped); `language` is the
-    sender's, for the send's messages."""
+    sender's, for the send's messages; `region` the country a number without its code is likely
+    from (only suggested, see `parse_number`)."""
     token, _, text = args.strip().partition(" ")
     text = text.strip()
     if not token or not text:
         raise _problem("send_usage")
-    parsed = parse_numbers(token)
+    parsed = parse_numbers(token, region)
     if parsed.invalid:
         raise _problem("not_numbers", bad=_invalid_lines(parsed.invalid[:MAX_INVALID_SHOWN]))
     check_no_placeholders(text)
@@ -81,7 +84,7 @@ def check_no_placeholders(text: str) -> None:
         raise _problem("placeholders", names=names)
 
 
-def parse_quick_voice(actor: Actor, args: str, language: Language) -> SendRequest:
+def parse_quick_voice(actor: Actor, args: str, language: Language, region: str | None = None) -> SendRequest:
     """`<number> [lang] <text>` → a voice request; without a language, the text's script picks it."""
     token, _, rest = args.strip().partition(" ")
     first, _, after = rest.strip().partition(" ")
@@ -90,7 +93,7 @@ def parse_quick_voice(actor: Actor, args: str, language: Language) -> SendReques
     if len(parse_numbers(token).numbers) > 1:
         raise _problem("one_number_per_call")
     try:
-        number = parse_number(token)
+        number = parse_number(token, region)
     except NumberError as exc:
         raise _problem("cannot_call", number=code(token[:40]), reason=exc.reason) from None
     lang, text = None, rest.strip()

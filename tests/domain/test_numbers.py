@@ -141,3 +141,20 @@ def test_lists_of_valid_numbers_parse_whole(regions: list[str], separator: str) 
     parsed = parse_numbers(separator.join(typed))
     assert [n.msisdn for n in parsed.numbers] == list(dict.fromkeys(t[1:] for t in typed))
     assert parsed.invalid == []
+
+
+def test_a_national_number_is_never_read_in_a_country_it_does_not_name() -> None:
+    with pytest.raises(NumberError) as caught:
+        parse_number("13910825657", "CN")
+    english = TEXTS[Language.EN].render(caught.value.reason)
+    assert english == "has no country code: did you mean +86 139 1082 5657?"
+    chinese = TEXTS[Language.ZH_HANS].render(caught.value.reason)
+    assert chinese == "缺少国家代码：您是想输入 +86 139 1082 5657 吗？"
+    assert parse_numbers("07400 123456", "GB").invalid[0].reason.values == {"number": "+44 7400 123456"}
+
+
+def test_a_number_with_its_country_code_is_read_as_typed_whatever_the_region() -> None:
+    assert parse_number("8613910825657", "GB").msisdn == "8613910825657"
+    with pytest.raises(NumberError) as caught:  # not a number in the likely country either
+        parse_number("13910825657", "US")
+    assert TEXTS[Language.EN].render(caught.value.reason) == "not a valid number in country code +1"

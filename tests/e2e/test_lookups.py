@@ -146,3 +146,19 @@ async def test_a_chinese_speaker_gets_the_help_in_chinese(world: World) -> None:
         unknown.text.startswith(ZH("help.unknown", word="`frobnicate`"))
         and "I don't know" not in unknown.text
     )
+
+
+async def test_a_number_without_its_country_code_gets_the_users_country_suggested(world: World) -> None:
+    answer = await world.command("verify 13910825657", user=WEI)  # Wei's Slack locale is zh-CN
+    assert "缺少国家代码：您是想输入 +86 139 1082 5657 吗？" in answer.text
+    answer = await world.command("send 13910825657 你好", user=WEI)
+    assert "缺少国家代码：您是想输入 +86 139 1082 5657 吗？" in answer.text
+    assert not world.sandbox.messages  # never sent to a country it assumed
+    answer = await world.command("verify 13910825657")  # Alice's locale is en-US: not a US number
+    assert "not a valid number in country code +1" in answer.text
+
+
+async def test_sms_default_region_is_the_likely_country_for_everyone(make_world) -> None:  # type: ignore[no-untyped-def]
+    world = await make_world(sms_default_region="cn")
+    answer = await world.command("verify 13910825657")
+    assert "has no country code: did you mean +86 139 1082 5657?" in answer.text

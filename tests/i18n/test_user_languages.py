@@ -6,7 +6,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.dev.slack_standin import SlackStandIn
-from bot.i18n import Language
+from bot.i18n import Language, region_of_locale
 from bot.i18n.user_languages import UserLanguages
 from tests.conftest import Serve
 
@@ -68,3 +68,14 @@ def test_a_stored_language_renders_in_it_and_none_in_the_default() -> None:
     assert users.texts("en").language == Language.EN
     assert users.texts(None).language == Language.ZH_HANS
     assert users.texts("tlh").language == Language.ZH_HANS
+
+
+def test_the_country_of_a_slack_locale() -> None:
+    assert [region_of_locale(x) for x in ("zh-CN", "en_GB", "en", "", None, "zh-Hans")] == [
+        "CN",
+        "GB",
+        None,
+        None,
+        None,
+        None,
+    ]

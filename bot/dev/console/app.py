@@ -92,6 +92,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--user", default=DEFAULT_USER, help="who you are: alice, bob or a new name (%(default)s)"
     )
     parser.add_argument(
+        "--admin",
+        action="store_true",
+        help="make you an admin (SMS_ADMINS): audit, approvals, caps, the Home tab's health",
+    )
+    parser.add_argument(
         "--locale",
         help="your Slack language, e.g. zh-CN for the app and the console in Chinese "
         "(default: the user's own; wei is zh-CN)",
@@ -143,6 +148,7 @@ async def assemble(stack: AsyncExitStack, args: argparse.Namespace, config: Sand
     cpid = DEFAULT_CPID if DEFAULT_CPID in config.accounts else next(iter(config.accounts))
     signing_secret = secrets.token_hex(16)
     report_token = secrets.token_urlsafe(18)
+    user = find_user(standin, args.user, args.locale)
     settings = console_settings(
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=signing_secret,
@@ -156,6 +162,7 @@ async def assemble(stack: AsyncExitStack, args: argparse.Namespace, config: Sand
         report_poll_after=POLL_AFTER,
         report_give_up_after=timedelta(seconds=args.give_up_after),
         santo_inbox_channel=find_channel(standin, INBOX_CHANNEL),
+        sms_admins=[user] if args.admin else [],
     )
     web_app = create_web_app(settings)
     services = web_app[SERVICES]
@@ -164,7 +171,7 @@ async def assemble(stack: AsyncExitStack, args: argparse.Namespace, config: Sand
     sandbox.config.callback_url = f"{app_url}/santo/reports/{report_token}"
     slack = SlackRequests(app_url, signing_secret, standin)
     stack.push_async_callback(slack.close)
-    return World(standin, slack, services, sandbox, app_url, sandbox_url, database)
+    return World(standin, slack, services, sandbox, app_url, sandbox_url, database, user)
 
 
 # --------------------------------------------------------------------------- main
@@ -246,7 +253,7 @@ async def main(args: argparse.Namespace) -> int:
                 inbox,
                 scripted=not terminal,
                 channel=find_channel(standin, args.channel),
-                user=find_user(standin, args.user, args.locale),
+                user=world.user,
             )
             standin.add_listener(console.feed.on_call)
             screen.show(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from functools import partial
+from typing import Protocol
 
 from bot.dev.console.blocks import Button, Rendered
 from bot.dev.console.messages import (
@@ -20,8 +22,16 @@ from bot.dev.console.messages import (
 from bot.dev.console.seat import Seat
 from bot.dev.console.views import render_home, render_view
 from bot.dev.slack_standin import Call, Message
+from bot.views.ids import ActionId
 
 log = logging.getLogger(__name__)
+
+
+
+class Render(Protocol):
+    """Draws something shown, its buttons numbered from `first_button`."""
+
+    def __call__(self, *, first_button: int) -> Rendered: ...
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,8 @@ class Feed:
         self.buttons: dict[int, Target] = {}
         self.next_button = 1
         self.url_owners: dict[str, tuple[str, ...]] = {}  # response_url id → the clicked button's owner
+        self.confirmation: tuple[Target, Target] | None = None
+        """The Send and Cancel buttons of the last quick-send confirmation shown."""
         self._ephemerals = 0
 
     def on_call(self, call: Call) -> None:
@@ -64,7 +76,7 @@ class Feed:
             record = next((e for e in reversed(standin.ephemerals) if e.ts == ts), None)
             if record is not None and record.user == seat.user_id:
                 owner = self.new_owner()
-                shown = render_ephemeral_record(t, record, names, first_button=self.next_button)
+                shown = partial(render_ephemeral_record, t, record, names)
                 self.show(shown, owner, str(record.channel or seat.channel_id), None)
         elif method == "response_url":
             self._show_response(str(call.args.get("url_id", "")))
@@ -78,35 +90,36 @@ class Feed:
         elif method == "views.publish" and call.args.get("user_id") == seat.user_id:
             view = standin.views.get(str(response.get("view", {}).get("id", "")))
             if view is not None:
-                shown = render_home(t, view, names, first_button=self.next_button)
-                self.show(shown, ("home",), seat.channel_id, None)
+                self.show(partial(render_home, t, view, names), ("home",), seat.channel_id, None)
 
     def new_owner(self) -> tuple[str, ...]:
         """An owner for buttons that nothing shown later replaces (an ephemeral answer)."""
         self._ephemerals += 1
         return ("ephemeral", str(self._ephemerals))
 
-    def show(self, rendered: Rendered, owner: tuple[str, ...], channel: str, message_ts: str | None) -> None:
-        """Print `rendered`; its buttons replace the ones `owner` showed before."""
-        for number in [n for n, t in self.buttons.items() if t.owner == owner]:
+    def show(self, render: Render, owner: tuple[str, ...], channel: str, message_ts: str | None) -> None:
+        """Print what `render` draws from its first button number; its buttons replace the ones
+        `owner` showed before, and keep their numbers when they fit in them (a refreshed view,
+        an updated message), so what was read as `click 2` stays `click 2`."""
+        before = sorted(n for n, t in self.buttons.items() if t.owner == owner)
+        for number in before:
             del self.buttons[number]
+        rendered = render(first_button=before[0] if before else self.next_button)
+        if before and any(b.number in self.buttons for b in rendered.buttons):  # more than before
+            rendered = render(first_button=self.next_button)
         for button in rendered.buttons:
             self.buttons[button.number] = Target(button, owner, channel, message_ts)
             self.next_button = max(self.next_button, button.number + 1)
+        targets = {t.button.action_id: t for t in self.buttons.values() if t.owner == owner}
+        if ActionId.CONFIRM_SEND in targets and ActionId.CANCEL_SEND in targets:
+            self.confirmation = (targets[ActionId.CONFIRM_SEND], targets[ActionId.CANCEL_SEND])
         self.seat.screen.show(rendered.text)
 
     def show_message(self, message: Message, *, updated: bool) -> None:
         parent = None
         if message.is_reply and message.thread_ts is not None:
             parent = self.seat.standin.messages.get((message.channel, message.thread_ts))
-        shown = render_message(
-            self.seat.t,
-            message,
-            self.seat.names,
-            updated=updated,
-            parent=parent,
-            first_button=self.next_button,
-        )
+        shown = partial(render_message, self.seat.t, message, self.seat.names, updated=updated, parent=parent)
         self.show(shown, ("message", message.channel, message.ts), message.channel, message.ts)
 
     def _show_response(self, url_id: str) -> None:
@@ -131,7 +144,7 @@ class Feed:
         clicked = self.url_owners.get(url_id)
         replacing = clicked is not None and (post.replace_original or post.delete_original)
         owner = clicked if replacing and clicked is not None else self.new_owner()
-        shown = render_response(seat.t, post, seat.names, updated=replacing, first_button=self.next_button)
+        shown = partial(render_response, seat.t, post, seat.names, updated=replacing)
         self.show(shown, owner, post.channel or seat.channel_id, None)
 
     def show_ack(self, body: str) -> None:
@@ -145,12 +158,6 @@ class Feed:
         blocks = answer.get("blocks") if isinstance(answer.get("blocks"), list) else []
         assert isinstance(blocks, list)
         seat = self.seat
-        shown = render_ephemeral(
-            seat.t,
-            str(answer.get("text") or ""),
-            blocks,
-            seat.names,
-            channel=seat.channel_id,
-            first_button=self.next_button,
-        )
+        text = str(answer.get("text") or "")
+        shown = partial(render_ephemeral, seat.t, text, blocks, seat.names, channel=seat.channel_id)
         self.show(shown, self.new_owner(), seat.channel_id, None)

@@ -4,8 +4,9 @@ Pure functions: `fields_of(view)` lists the inputs; `describe(field)` is what is
 field's prompt (hint, numbered options); `prompt(field)` the prompt itself; `parse(field, typed)`
 turns an answer into the element's state value, or says in plain words why it cannot (the checks
 Slack's client makes before it submits: required fields, lengths, a listed option, a known
-channel). Multiline text is typed on one line with `\\n` where a new line goes. What the console
-says itself (tips, Slack's checks) is in the user's language: `Context.t`.
+channel, a file's type; a file field takes a path, `file_path`). Multiline text is typed on one
+line with `\\n` where a new line goes. What the console says itself (tips, Slack's checks) is in
+the user's language: `Context.t`.
 """
 
 from __future__ import annotations
@@ -14,18 +15,22 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.dev.console.blocks import optional_mark
 from bot.dev.console.mrkdwn import Names, text_of
+from bot.domain.states import SendKind
 from bot.i18n import Texts
+from bot.views.ids import ActionId, BlockId
 
 TEXT = "plain_text_input"
 CHOICE_KINDS = ("radio_buttons", "static_select")
 MULTI_CHOICE_KINDS = ("checkboxes", "multi_static_select")
 CHANNEL_KINDS = ("conversations_select", "channels_select")
 USER_KINDS = ("users_select",)
+FILE = "file_input"
 NEWLINE = "\\n"
 _IN = re.compile(r"^\+\s*(\d+)\s*(m|min|h|d)$", re.IGNORECASE)
 _UNIT = {"m": 60, "min": 60, "h": 3600, "d": 86400}
@@ -110,8 +115,6 @@ def fields_of(view: Mapping[str, Any], names: Names) -> list[Field]:
         element = block.get("element")
         if not isinstance(element, dict):
             continue
-        if element.get("type") == "file_input" and block.get("optional"):
-            continue  # a terminal cannot attach a file; an optional one is left empty
         fields.append(
             Field(
                 block_id=str(block.get("block_id", "")),
@@ -157,6 +160,8 @@ def _tips(field: Field, context: Context) -> list[str]:
         return [t("console.input.one_line", newline=NEWLINE)]
     if field.kind == "datetimepicker":
         return [t("console.input.date_time", zone=context.timezone)]
+    if field.kind == FILE:
+        return [t("console.input.file")]
     shape = {"datepicker": "YYYY-MM-DD", "timepicker": "HH:MM"}.get(field.kind)
     return [shape] if shape else []
 
@@ -176,10 +181,13 @@ def describe(field: Field, context: Context, *, again: bool = False) -> list[str
     return lines
 
 
-def prompt(field: Field, context: Context) -> str:
-    """`Recipients: `, `Type [1]: `, `Sender id (optional): `, `Report into channel [#general]: `."""
+def prompt(field: Field, context: Context, *, typed: str | None = None) -> str:
+    """`Recipients: `, `Type [1]: `, `Sender id (optional): `, `Report into channel [#general]: `;
+    `typed`: what was typed in this field before, which Enter keeps (Slack keeps a form's values)."""
     default = ""
-    if field.kind in CHOICE_KINDS and field.initial_choice is not None:
+    if typed:
+        default = typed
+    elif field.kind in CHOICE_KINDS and field.initial_choice is not None:
         default = str(field.initial_choice + 1)
     elif field.kind == TEXT and field.initial_text:
         default = field.initial_text.replace("\n", NEWLINE)
@@ -188,6 +196,15 @@ def prompt(field: Field, context: Context) -> str:
     optional = optional_mark(context.t, field.label, field.optional)
     shown = f" [{default}]" if default else ""
     return context.t("console.input.prompt", label=field.label, optional=optional, default=shown)
+
+
+def skipped(field: Field, answered: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> bool:
+    """Whether a field is not asked, given the form's answers so far: the voice language of an
+    SMS (it is left as it is, as a Slack user would leave it)."""
+    if field.block_id != BlockId.LANG:
+        return False
+    kind = (answered.get(BlockId.KIND) or {}).get(ActionId.KIND) or {}
+    return (kind.get("selected_option") or {}).get("value") == SendKind.SMS
 
 
 def _pick(field: Field, typed: str, context: Context) -> Choice:
@@ -281,6 +298,26 @@ def parse(field: Field, typed: str, context: Context) -> dict[str, Any]:
             raise FieldError(context.t("console.field.number"))
     state["value"] = value
     return state
+
+
+def file_path(field: Field, typed: str, context: Context) -> Path | None:
+    """The file a path typed at a file field names (None when left empty), if Slack's client
+    would take it: one of the element's file types. Reading and uploading it is the caller's."""
+    text = typed.strip().strip("'\"")
+    if not text:
+        _required(field, context)
+        return None
+    path = Path(text).expanduser()
+    types = [str(kind).lower() for kind in field.element.get("filetypes") or []]
+    if types and path.suffix.lower().lstrip(".") not in types:
+        listed = context.t("console.list_separator").join(f".{kind}" for kind in types)
+        raise FieldError(context.t("console.field.file_type", types=listed))
+    return path
+
+
+def file_state(files: list[dict[str, Any]]) -> dict[str, Any]:
+    """A file field's entry in `view.state.values`: the uploaded files' objects."""
+    return {"type": FILE, "files": files}
 
 
 def _when(kind: str, typed: str, context: Context) -> str | int:

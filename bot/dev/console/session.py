@@ -12,15 +12,20 @@ the app is idle after the last one.
 from __future__ import annotations
 
 import logging
+import re
 
-from bot.dev.console.feed import Feed
-from bot.dev.console.modals import Modals
+from bot.dev.console.feed import Feed, Target
+from bot.dev.console.modals import YES, Modals, answer_of
 from bot.dev.console.seat import Seat
 from bot.dev.console.terminal import Inbox, Interrupted, Screen
 from bot.dev.console.world import CHANNEL_NAME, COMMANDS, World, find_channel
 from bot.dev.sandbox.phone import dc_for, phone_number
+from handlers.sms_command import COMMAND
 
 log = logging.getLogger(__name__)
+
+FILE_PATH = re.compile(r"^\S.*\.(csv|xlsx)$", re.IGNORECASE)
+"""What `/sms` is given when it means a file to send from: a path ending in a type the form takes."""
 
 
 class Console:
@@ -38,6 +43,8 @@ class Console:
         names = seat.names
         channel = names.channel(seat.channel_id)
         seat.screen.show(seat.t("console.welcome", user=names.handle(seat.user_id), channel=channel))
+        if seat.user_id in seat.world.services.settings.sms_admins:
+            seat.screen.show(seat.t("console.welcome_admin"))
 
     def goodbye(self) -> None:
         self.seat.screen.show(self.seat.t("console.done" if self.seat.scripted else "console.stopping"))
@@ -106,6 +113,9 @@ class Console:
 
     async def command(self, name: str, text: str) -> None:
         seat = self.seat
+        self.feed.confirmation = None
+        if name == COMMAND and FILE_PATH.match(text):  # `/sms ./numbers.csv`: the form, with that file
+            self.modals.attach, text = text, ""
         status, body = await seat.world.slack.command(
             text, user=seat.user_id, channel=seat.channel_id, command=name
         )
@@ -115,6 +125,26 @@ class Console:
             self.feed.show_ack(body)
         await seat.settle()
         await self.modals.drive()
+        await self.confirm_quick_send()
+
+    async def confirm_quick_send(self) -> None:
+        """A quick send's confirmation (Send and Cancel buttons) is answered like the modal's:
+        `y` presses Send, `n` or nothing Cancel; anything else (`click 2`, a command) is read at
+        the main prompt, and the buttons stay for `click N`."""
+        if self.feed.confirmation is None:
+            return
+        seat = self.seat
+        send, cancel = self.feed.confirmation
+        self.feed.confirmation = None
+        reply = await seat.read("  " + seat.t("console.form.submit", label=send.button.label))
+        if reply is None:
+            return
+        if answer_of(reply, None) == YES:
+            await self.press(send)
+        elif reply.strip().lower() in ("", "n", "no"):
+            await self.press(cancel)
+        else:
+            seat.inbox.put_back(reply)
 
     async def click(self, which: str) -> None:
         seat, feed = self.seat, self.feed
@@ -133,6 +163,10 @@ class Console:
             else:
                 seat.screen.show(t("console.click.none", which=which))
             return
+        await self.press(target)
+
+    async def press(self, target: Target) -> None:
+        seat, feed = self.seat, self.feed
         url = seat.standin.new_response_url(
             channel=target.channel, user=seat.user_id, message_ts=target.message_ts
         )
@@ -146,7 +180,7 @@ class Console:
             message_ts=target.message_ts,
         )
         if status != 200:
-            seat.screen.show(t("console.slack.click_failed", status=status))
+            seat.screen.show(seat.t("console.slack.click_failed", status=status))
         await seat.settle()
         await self.modals.drive()
 

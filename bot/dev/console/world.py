@@ -30,6 +30,8 @@ class World:
     app_url: str
     sandbox_url: str
     database: Path
+    user: str
+    """Who types at the console (`--user`), in the stand-in's workspace."""
 
 
 def _new_id(prefix: str, name: str, taken: dict[str, Any]) -> str:

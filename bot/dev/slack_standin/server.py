@@ -109,6 +109,12 @@ class SlackStandIn(State):
         """
         return views.answer_submission(self, view_id, answer)
 
+    def close_view(self, view_id: str) -> ViewRecord | None:
+        """The user pressed the view's close button (`Back` on a pushed view): it leaves its
+        stack, the views under it stay as they were. No `view_closed` is sent. Returns the view
+        now on top, if any."""
+        return views.answer_submission(self, view_id, {})
+
     def add_user_file(self, filename: str, content: bytes, user: str = "U0ALICE") -> dict[str, Any]:
         """A file a user uploaded (e.g. through a modal's `file_input`): the file object as
         a view submission carries it in `state.values`."""

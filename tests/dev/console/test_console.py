@@ -24,10 +24,10 @@ NAMES = Names(users={"U0ALICE": ("alice", "Alice Chen")}, channels={"C0GENERAL":
 
 
 def form_answers(**answers: str) -> list[str]:
-    """One line per input of the Send modal as the app builds it: `answers` by block id, the other
-    fields left empty (their defaults)."""
+    """One line per input of the Send modal as the app builds it, for an SMS: `answers` by block
+    id, the other fields left empty (their defaults). The voice language is not asked."""
     blocks = build_send_modal(TEXTS[Language.EN], "C0GENERAL").to_dict()["blocks"]
-    asked = [b for b in blocks if b["type"] == "input" and b["element"]["type"] != "file_input"]
+    asked = [b for b in blocks if b["type"] == "input" and b["block_id"] != BlockId.LANG]
     return [answers.get(block["block_id"], "") for block in asked]
 
 
@@ -99,16 +99,17 @@ def test_a_scripted_session_reads_like_slack(tmp_path: Path) -> None:
     assert asked[:2] == ["Recipients (optional)", "Message"] and "Type [1]" in asked
     error = "  ✗ Recipients: No valid number. 12345: too short\n"
     assert error in modal
-    again = after(modal, error)  # only the wrong field is asked again
+    again = after(modal, error)  # only the wrong field is asked again, with what was typed
     assert (
         again.startswith("  (International numbers")
-        and "  Recipients (optional): +8613910825657, +447400123456\n" in again
+        and "  Recipients (optional) [12345]: +8613910825657, +447400123456\n" in again
     )
-    assert asked.count("Recipients (optional)") == 2 and asked.count("Message") == 1
+    assert asked.count("Recipients (optional)") == 1 and asked.count("Message") == 1
+    assert "Recipients (optional) [12345]" in asked
     confirmation = after(modal, "┌─ Confirm send (updated)\n")
     assert "│ Send this SMS to 2 numbers into #general?" in confirmation
     assert "│ Estimated cost ¥0.44 · Balance ¥99.50" in confirmation
-    assert '  Submit "Send"? [y/N] y\n' in confirmation
+    assert '  Submit "Send", or b for "Back"? [y/N/b] y\n' in confirmation
     assert "✅ Sent — follow it in #general." in confirmation
     assert "│ Meeting moved to 3pm" in after(confirmation, "Santo in #general:\n")
 
@@ -170,7 +171,8 @@ def test_with_a_chinese_locale_the_console_speaks_chinese(tmp_path: Path) -> Non
     error = ZH("console.input.error", label=recipients, error=ZH("send.errors.no_valid_number", shown=wrong))
     assert f"  {error}\n" in form
     confirmation = after(form, f"┌─ {ZH('send.confirm.title')}{mark(ZH, 'updated')}\n")
-    assert f"  {ZH('console.form.submit', label=ZH('send.confirm.submit'))}y\n" in confirmation
+    submit = ZH("console.form.submit_or_back", label=ZH("send.confirm.submit"), back=ZH("send.confirm.close"))
+    assert f"  {submit}y\n" in confirmation
     assert mrkdwn(ZH("send.notice.sent", channel="C0GENERAL"), NAMES) in confirmation
 
     home = after(out, PROMPT + "home\n")
@@ -280,9 +282,9 @@ def test_home_tab_retry_and_a_cancelled_schedule_in_the_console(tmp_path: Path) 
                 "/sms",
                 "+8613910825658",
                 "Board meeting moved to 3pm",
-                "1",
+                "1",  # SMS: the voice language is not asked
                 "",
-                "",
+                "",  # no file
                 "+2m",
                 "y",
                 "click 5",  # Cancel
