@@ -21,7 +21,6 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
@@ -31,13 +30,12 @@ from sqlalchemy import func, select, update
 
 from bot.dev.sandbox import SandboxConfig, create_sandbox_app
 from bot.dev.slack_standin import SlackStandIn
-from bot.domain.numbers import display_msisdn, parse_number
-from bot.domain.states import NumberStatus, SendKind
-from bot.santo.models import BatchOutcome, SubmitResult
+from bot.dev.stored_sends import accept, store_sms
+from bot.domain.numbers import display_msisdn
+from bot.domain.states import NumberStatus
 from bot.settings import load_settings
 from bot.store.db import Database, now
-from bot.store.models import NewSend
-from bot.store.sends import create_send, finish_send, record_batch
+from bot.store.sends import finish_send
 from bot.store.tables import Recipient, Report, Send
 from tests.conftest import Serve
 from tests.e2e.conftest import (
@@ -207,25 +205,9 @@ async def store_sends(
     for s in range(count):
         numbers = tuple(number(s, i) for i in range(size))
         posted = await slack.chat_postMessage(channel=CHANNEL, text="…")
-        new = NewSend(
-            team_id="T0TEST",
-            user_id="U0ALICE",
-            channel_id=CHANNEL,
-            kind=SendKind.SMS,
-            text=f"burst {tag} {s}",
-            sender_id=None,
-            lang=None,
-            encoding="GSM-7",
-            parts=1,
-            estimated_cost=Decimal("0.08") * size,
-            numbers=tuple(parse_number(n) for n in numbers),
-        )
-        send_id = await create_send(db, new, str(posted["ts"]))
+        send_id = await store_sms(db, numbers, str(posted["ts"]), text=f"burst {tag} {s}", channel_id=CHANNEL)
         msgid = f"m-{tag}-{s}"
-        result = SubmitResult(
-            command="MULTI_MT_RESPONSE", accepted=True, code="000", msgid=msgid, numbers=numbers
-        )
-        await record_batch(db, send_id, BatchOutcome(numbers, result=result))
+        await accept(db, send_id, msgid, numbers, command="MULTI_MT_RESPONSE")
         await finish_send(db, send_id)
         sends.append(StoredSend(send_id, msgid, str(posted["ts"]), numbers))
     return sends
