@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +58,16 @@ class Services:
         finally:
             for waiter in waiters:
                 waiter.cancel()
+
+    async def repeat(self, seconds: float, work: Callable[[], Awaitable[None]], log: logging.Logger) -> None:
+        """Run `work` every `seconds` until shutdown. A round that fails is logged on `log` (the
+        caller's logger) and the next one runs all the same."""
+        while not self.stopping.is_set():
+            try:
+                await work()
+            except Exception:
+                log.exception("round failed; trying again later")
+            await self.pause(seconds)
 
     @staticmethod
     def of(context: Any) -> Services:

@@ -39,12 +39,7 @@ class Reconciler:
         self.every = every
 
     async def run(self) -> None:
-        while not self.services.stopping.is_set():
-            try:
-                await self.round()
-            except Exception:
-                log.exception("reconciler round failed; trying again later")
-            await self.services.pause(self.every)
+        await self.services.repeat(self.every, self.round, log)
 
     async def round(self) -> None:
         settings, db = self.services.settings, self.services.db

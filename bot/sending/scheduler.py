@@ -25,14 +25,12 @@ class Scheduler:
         self.every = every
 
     async def run(self) -> None:
-        while not self.services.stopping.is_set():
-            try:
-                for send_id in await claim_due(self.services.db, now()):
-                    await self.send(send_id)
-                await resume(self.services)  # sends from a file cut short by a restart
-            except Exception:
-                log.exception("scheduler round failed; trying again")
-            await self.services.pause(self.every)
+        await self.services.repeat(self.every, self.round, log)
+
+    async def round(self) -> None:
+        for send_id in await claim_due(self.services.db, now()):
+            await self.send(send_id)
+        await resume(self.services)  # sends from a file cut short by a restart
 
     async def send(self, send_id: int) -> None:
         services = self.services
