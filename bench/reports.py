@@ -56,7 +56,6 @@ from bench.serve import (
     BOT_TOKEN,
     CPID,
     CPPWD,
-    free_port,
     print_log_errors,
     serve,
     start_stage,
@@ -440,6 +439,7 @@ async def main(
 ) -> None:
     from slack_sdk.web.async_client import AsyncWebClient
 
+    from bot.dev.local_server import free_port
     from bot.dev.sandbox import SandboxConfig
 
     began = time.monotonic()

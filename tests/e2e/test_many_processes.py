@@ -13,7 +13,6 @@ import os
 import random
 import re
 import signal
-import socket
 import sys
 import time
 from collections import Counter
@@ -28,6 +27,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select, update
 
+from bot.dev.local_server import NotServing, free_port, wait_until_serving
 from bot.dev.sandbox import SandboxConfig, create_sandbox_app
 from bot.dev.slack_standin import SlackStandIn
 from bot.dev.stored_sends import accept, store_sms
@@ -93,12 +93,6 @@ class StoredSend:
     numbers: tuple[str, ...]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def number(send: int, position: int) -> str:
     """A valid CN mobile number no sandbox rule treats specially (never ends 0000, 040x, 0501)."""
     return f"86139{(send + 1) * 1000 + position + 1:08d}"
@@ -135,17 +129,10 @@ class ServeProcess:
 
     async def _until_serving(self) -> None:
         assert self.process is not None
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
-            for _ in range(300):
-                assert self.process.returncode is None, f"serve exited early:\n{self.log()}"
-                try:
-                    async with http.get(self.url + "/healthz") as response:
-                        if response.status == 200:
-                            return
-                except (aiohttp.ClientError, TimeoutError):
-                    pass
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"serve did not come up on port {self.port}:\n{self.log()}")
+        try:
+            await wait_until_serving(self.url, self.process, within=15)
+        except NotServing as exc:
+            raise AssertionError(f"serve on port {self.port}: {exc}:\n{self.log()}") from None
 
     def sigkill(self) -> None:
         if self.process is not None and self.process.returncode is None:

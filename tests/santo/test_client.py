@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from urllib.parse import quote
 import pytest
 from aiohttp import web
 
+from bot.dev.local_server import free_port
 from bot.santo.client import SantoClient
 from bot.santo.codes import VOICE_LANGUAGES, Command
 from bot.santo.errors import (
@@ -57,13 +57,6 @@ US = "14155552671"
 
 def cn_numbers(count: int) -> list[str]:
     return [f"86139108{i:05d}" for i in range(10_000, 10_000 + count)]
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # ---- sending ---------------------------------------------------------------------------------
