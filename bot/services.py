@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,16 +59,6 @@ class Services:
             for waiter in waiters:
                 waiter.cancel()
 
-    async def repeat(self, seconds: float, work: Callable[[], Awaitable[None]], log: logging.Logger) -> None:
-        """Run `work` every `seconds` until shutdown. A round that fails is logged on `log` (the
-        caller's logger) and the next one runs all the same."""
-        while not self.stopping.is_set():
-            try:
-                await work()
-            except Exception:
-                log.exception("round failed; trying again later")
-            await self.pause(seconds)
-
     @staticmethod
     def of(context: Any) -> Services:
         """The services a Bolt middleware put into a listener's context."""
@@ -78,3 +68,24 @@ class Services:
 
 SERVICES = web.AppKey("services", Services)
 """Where the web application keeps its services."""
+
+
+class Periodic(ABC):
+    """Background work in rounds, one every `every` seconds until shutdown. A round that fails
+    is logged (on the subclass's module logger) and the next one runs all the same."""
+
+    def __init__(self, services: Services, every: float) -> None:
+        self.services = services
+        self.every = every
+        self.log = logging.getLogger(type(self).__module__)
+
+    async def run(self) -> None:
+        while not self.services.stopping.is_set():
+            try:
+                await self.round()
+            except Exception:
+                self.log.exception("round failed; trying again later")
+            await self.services.pause(self.every)
+
+    @abstractmethod
+    async def round(self) -> None: ...
