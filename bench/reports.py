@@ -48,7 +48,6 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -57,7 +56,6 @@ from bench.serve import (
     BOT_TOKEN,
     CPID,
     CPPWD,
-    free_port,
     print_log_errors,
     serve,
     start_stage,
@@ -129,35 +127,18 @@ async def stored_send(
 ) -> tuple[int, str, list[tuple[str, str]]]:
     """A 1,000-number send as the send pipeline stores it: channel message, numbers, one msgid per
     batch of 100, accepted. Returns (send id, message ts, [(msgid, number)])."""
-    from bot.domain.numbers import parse_number
-    from bot.domain.states import SendKind
-    from bot.santo.models import BatchOutcome, SubmitResult
-    from bot.store.models import NewSend
-    from bot.store.sends import create_send, finish_send, record_batch
+    from bot.dev.stored_sends import accept, store_sms
+    from bot.store.sends import finish_send
 
-    numbers = tuple(parse_number(f"86138{index:02d}{i:06d}") for i in range(SEND_SIZE))
+    numbers = tuple(f"86138{index:02d}{i:06d}" for i in range(SEND_SIZE))
     posted = await slack.chat_postMessage(channel=channel, text="…")
-    new = NewSend(
-        team_id=team,
-        user_id="U0ALICE",
-        channel_id=channel,
-        kind=SendKind.SMS,
-        text="bench",
-        sender_id=None,
-        lang=None,
-        encoding="GSM-7",
-        parts=1,
-        estimated_cost=Decimal("80"),
-        numbers=numbers,
-    )
-    send_id = await create_send(db, new, str(posted["ts"]))
+    send_id = await store_sms(db, numbers, str(posted["ts"]), text="bench", team_id=team, channel_id=channel)
     pairs: list[tuple[str, str]] = []
     prefix = uuid.uuid4().hex[:10]
     for start in range(0, SEND_SIZE, BATCH):
         msgid = f"{prefix}{index:02d}{start // BATCH:02d}"
-        batch = tuple(n.msisdn for n in numbers[start : start + BATCH])
-        result = SubmitResult(command="MT_RESPONSE", accepted=True, code="000", msgid=msgid, numbers=batch)
-        await record_batch(db, send_id, BatchOutcome(batch, result=result))
+        batch = numbers[start : start + BATCH]
+        await accept(db, send_id, msgid, batch)
         pairs += [(msgid, number) for number in batch]
     await finish_send(db, send_id)
     return send_id, str(posted["ts"]), pairs
@@ -458,6 +439,7 @@ async def main(
 ) -> None:
     from slack_sdk.web.async_client import AsyncWebClient
 
+    from bot.dev.local_server import free_port
     from bot.dev.sandbox import SandboxConfig
 
     began = time.monotonic()

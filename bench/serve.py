@@ -11,11 +11,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -34,12 +32,6 @@ SECRET = "bench-signing-secret"
 CPID, CPPWD = "Bench01", "bench-pw"
 LOCAL_PREFIXES = ("SLACK_", "SANTO_", "SMS_")
 """The web process gets none of this process's settings: the bench sets the ones it needs."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @asynccontextmanager
@@ -112,6 +104,8 @@ async def serve(
     """`python -m bot serve` on a free port, pointed at `stage`, logging to `serve.log` in its folder;
     under cProfile writing to `profile` when one is given. `settings` are more environment
     variables (`SANTO_CONCURRENCY="4"`); those of this process's environment are dropped."""
+    from bot.dev.local_server import free_port
+
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     argv = [sys.executable, "-m", "bot", "serve"]
@@ -141,27 +135,17 @@ async def subprocess_server(
     argv: list[str], env: dict[str, str], base: str, log_path: Path
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """Start a server process, wait for /healthz, stop it with SIGTERM at the end."""
-    import aiohttp
+    from bot.dev.local_server import NotServing, wait_until_serving
 
     with log_path.open("wb") as log:
         proc = await asyncio.create_subprocess_exec(
             *argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
     try:
-        deadline = time.monotonic() + 60
-        async with aiohttp.ClientSession() as http:
-            while True:
-                if proc.returncode is not None:
-                    raise RuntimeError(f"{argv} exited with {proc.returncode}:\n{_tail(log_path)}")
-                try:
-                    async with http.get(base + "/healthz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{argv} did not become healthy:\n{_tail(log_path)}")
-                await asyncio.sleep(0.1)
+        try:
+            await wait_until_serving(base, proc, within=60)
+        except NotServing as exc:
+            raise RuntimeError(f"{argv}: {exc}:\n{_tail(log_path)}") from None
         yield proc
     finally:
         if proc.returncode is None:

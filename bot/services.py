@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,3 +68,24 @@ class Services:
 
 SERVICES = web.AppKey("services", Services)
 """Where the web application keeps its services."""
+
+
+class Periodic(ABC):
+    """Background work in rounds, one every `every` seconds until shutdown. A round that fails
+    is logged (on the subclass's module logger) and the next one runs all the same."""
+
+    def __init__(self, services: Services, every: float) -> None:
+        self.services = services
+        self.every = every
+        self.log = logging.getLogger(type(self).__module__)
+
+    async def run(self) -> None:
+        while not self.services.stopping.is_set():
+            try:
+                await self.round()
+            except Exception:
+                self.log.exception("round failed; trying again later")
+            await self.services.pause(self.every)
+
+    @abstractmethod
+    async def round(self) -> None: ...

@@ -6,12 +6,13 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.i18n import Language, parse_language
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
+_TOKEN_PREFIXES = {"slack_bot_token": "xoxb-", "slack_app_token": "xapp-"}
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 
 
@@ -120,18 +121,12 @@ class Settings(BaseSettings):
     report_give_up_after: Duration = timedelta(hours=72)
     report_reconcile_every: Duration = timedelta(seconds=30)
 
-    @field_validator("slack_bot_token")
+    @field_validator("slack_bot_token", "slack_app_token")
     @classmethod
-    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith("xoxb-"):
-            raise ValueError("must start with xoxb-")
-        return value
-
-    @field_validator("slack_app_token")
-    @classmethod
-    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith("xapp-"):
-            raise ValueError("must start with xapp-")
+    def _token(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        prefix = _TOKEN_PREFIXES[str(info.field_name)]
+        if value is not None and not value.get_secret_value().startswith(prefix):
+            raise ValueError(f"must start with {prefix}")
         return value
 
     @field_validator("santo_default_language", mode="before")

@@ -19,7 +19,7 @@ from bot.santo.errors import SantoError
 from bot.santo.models import ReportState
 from bot.santo.reports import StatusReport
 from bot.sending.dispatch import expire_approvals
-from bot.services import Services
+from bot.services import Periodic
 from bot.store.db import now
 from bot.store.reconcile import claim_msgids_to_poll, give_up
 from bot.store.reports import Callback, store_callbacks, sweep_orphans
@@ -33,19 +33,7 @@ STUCK_AFTER = timedelta(minutes=30)
 POLL_CONCURRENCY = 4
 
 
-class Reconciler:
-    def __init__(self, services: Services, every: float = 30.0) -> None:
-        self.services = services
-        self.every = every
-
-    async def run(self) -> None:
-        while not self.services.stopping.is_set():
-            try:
-                await self.round()
-            except Exception:
-                log.exception("reconciler round failed; trying again later")
-            await self.services.pause(self.every)
-
+class Reconciler(Periodic):
     async def round(self) -> None:
         settings, db = self.services.settings, self.services.db
         changed = await sweep_orphans(db, now())

@@ -175,9 +175,7 @@ class SantoClient:
         attempt = 0
         while True:
             try:
-                async with self.submit_session().get(url, params=query) as response:
-                    body = await response.text(errors="replace")
-                    status = response.status
+                status, body = await _get(self.submit_session(), url, query)
                 break
             except aiohttp.ClientConnectorError as exc:
                 # Never connected: nothing was sent, so trying again is safe.
@@ -267,9 +265,7 @@ class SantoClient:
         attempt = 0
         while True:
             try:
-                async with self.lookup_session().get(url, params=query) as response:
-                    body = await response.text(errors="replace")
-                    status = response.status
+                status, body = await _get(self.lookup_session(), url, query)
                 if status < 500:
                     break
                 problem = f"HTTP {status}"
@@ -293,6 +289,12 @@ class SantoClient:
 
     def _auth(self) -> dict[str, str]:
         return {"cpid": self.config.cpid, "cppwd": self.config.cppwd}
+
+
+async def _get(session: aiohttp.ClientSession, url: str, query: Mapping[str, str]) -> tuple[int, str]:
+    """One GET: the status and the body (bytes that do not decode are replaced)."""
+    async with session.get(url, params=query) as response:
+        return response.status, await response.text(errors="replace")
 
 
 def _amount(record: dict[str, Any], name: str) -> Decimal:

@@ -10,7 +10,7 @@ from bot.santo.errors import SantoError
 from bot.sending.file_send import resume
 from bot.sending.guard import check_send
 from bot.sending.send import stored_request, submit
-from bot.services import Services
+from bot.services import Periodic
 from bot.store.audit import Action, record_request
 from bot.store.db import now
 from bot.store.schedule import claim_due, numbers_of, refuse
@@ -19,20 +19,11 @@ from bot.store.sends import get_send
 log = logging.getLogger(__name__)
 
 
-class Scheduler:
-    def __init__(self, services: Services, every: float = 5.0) -> None:
-        self.services = services
-        self.every = every
-
-    async def run(self) -> None:
-        while not self.services.stopping.is_set():
-            try:
-                for send_id in await claim_due(self.services.db, now()):
-                    await self.send(send_id)
-                await resume(self.services)  # sends from a file cut short by a restart
-            except Exception:
-                log.exception("scheduler round failed; trying again")
-            await self.services.pause(self.every)
+class Scheduler(Periodic):
+    async def round(self) -> None:
+        for send_id in await claim_due(self.services.db, now()):
+            await self.send(send_id)
+        await resume(self.services)  # sends from a file cut short by a restart
 
     async def send(self, send_id: int) -> None:
         services = self.services

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Select, Table, bindparam, select, update
+from sqlalchemy import ColumnElement, Connection, Select, Table, Update, bindparam, select, update
 
 from bot.domain.states import NumberStatus
 from bot.store.db import Database
@@ -31,6 +31,17 @@ class Claim:
     change_seq: int
 
 
+def _claim(table: Table, ready: tuple[ColumnElement[bool], ...], oldest_first: ColumnElement[Any]) -> Update:
+    """Lease the `limit` oldest ready rows until `until`; another process skips what we hold."""
+    ready_ids = (
+        select(table.c.id)
+        .where(*ready)
+        .order_by(oldest_first)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    return update(table).where(table.c.id.in_(ready_ids)).values(claimed_until=bindparam("until"))
 
 
 _DIRTY = (
@@ -39,21 +50,7 @@ _DIRTY = (
     (_sends.c.not_before.is_(None)) | (_sends.c.not_before <= bindparam("now")),
 )
 _ANY_DIRTY = select(_sends.c.id).where(*_DIRTY).limit(1)
-_CLAIM_DIRTY = (
-    update(_sends)
-    .where(
-        _sends.c.id.in_(
-            select(_sends.c.id)
-            .where(*_DIRTY)
-            .order_by(_sends.c.dirty_since)
-            .limit(bindparam("limit"))
-            .with_for_update(skip_locked=True)  # another process skips what we hold
-            .scalar_subquery()
-        )
-    )
-    .values(claimed_until=bindparam("until"))
-    .returning(_sends.c.id, _sends.c.change_seq)
-)
+_CLAIM_DIRTY = _claim(_sends, _DIRTY, _sends.c.dirty_since).returning(_sends.c.id, _sends.c.change_seq)
 _UNANNOUNCED = (
     select(_recipients.c.id, _recipients.c.number, _recipients.c.code)
     .where(
@@ -89,21 +86,7 @@ _INBOUND_READY = (
     (_inbound.c.claimed_until.is_(None)) | (_inbound.c.claimed_until < bindparam("now")),
 )
 _ANY_INBOUND = select(_inbound.c.id).where(*_INBOUND_READY).limit(1)
-_CLAIM_INBOUND = (
-    update(_inbound)
-    .where(
-        _inbound.c.id.in_(
-            select(_inbound.c.id)
-            .where(*_INBOUND_READY)
-            .order_by(_inbound.c.id)
-            .limit(bindparam("limit"))
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-    )
-    .values(claimed_until=bindparam("until"))
-    .returning(_inbound.c.id)
-)
+_CLAIM_INBOUND = _claim(_inbound, _INBOUND_READY, _inbound.c.id).returning(_inbound.c.id)
 # Bind names are not column names: an UPDATE reserves those for its SET clause.
 
 

@@ -73,6 +73,10 @@ class World:
         assert message is not None
         return message
 
+    async def channel_text(self, channel: str = CHANNEL) -> str:
+        """The text of the settled send's message in `channel`, for assertions."""
+        return blocks_text((await self.channel_message(channel)).blocks)
+
     def writer(self) -> ReportWriter:
         return self.app[WRITER]
 

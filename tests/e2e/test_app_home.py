@@ -9,6 +9,7 @@ from bot.domain.numbers import parse_number
 from bot.i18n import TEXTS, Language
 from bot.views.ids import ActionId, BlockId, CallbackId
 from tests.e2e.conftest import CHANNEL, REPORT_TOKEN, MakeWorld, World, blocks_text
+from tests.e2e.test_send_modal import review
 
 ALICE = "U0ALICE"
 ADMIN = "U0BOB"
@@ -146,17 +147,7 @@ async def test_send_sms_button_opens_the_send_modal_with_a_channel_picker(world:
             ActionId.CHANNEL: {"type": "conversations_select", "selected_conversation": "C0OPS"}
         },
     }
-    answer = await world.slack.submit_view(modal, values)
-    assert answer["response_action"] == "push"
-    external_id = answer["view"]["external_id"]
-    await world.standin.wait_for(
-        lambda: any(
-            v.external_id == external_id and v.callback_id == CallbackId.CONFIRM
-            for v in world.standin.views.values()
-        ),
-        what="the confirmation",
-    )
-    confirmation = next(v for v in world.standin.views.values() if v.external_id == external_id)
+    confirmation = await review(world, modal, values)
     assert "into <#C0OPS>" in blocks_text(confirmation.blocks)
     await world.slack.submit_view(confirmation, {})
     await world.standin.wait_for(

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.dev.local_server import free_port, wait_until_serving
 from bot.dev.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
 from bot.dev.slack_requests import SlackRequests
 from bot.dev.slack_standin import SlackStandIn
@@ -26,7 +27,6 @@ from tests.conftest import Serve
 from tests.e2e.conftest import BOT_TOKEN, CPID, PASSWORD, SIGNING_SECRET, serve_env
 from tests.e2e.test_file_send import numbers
 from tests.e2e.test_send_modal import form
-from tests.e2e.test_serve_process import free_port, wait_until_serving
 
 ROWS = 2_000
 

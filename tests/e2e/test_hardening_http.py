@@ -18,12 +18,12 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from bot.dev.local_server import free_port, wait_until_serving
 from bot.dev.sandbox import SandboxConfig, create_sandbox_app
 from bot.dev.slack_requests import SlackRequests
 from bot.dev.slack_standin import SlackStandIn
 from bot.webserver import running
 from tests.e2e.conftest import BOT_TOKEN, CPID, PASSWORD, REPORT_TOKEN, SIGNING_SECRET, serve_env
-from tests.e2e.test_serve_process import free_port, wait_until_serving
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

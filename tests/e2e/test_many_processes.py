@@ -13,7 +13,6 @@ import os
 import random
 import re
 import signal
-import socket
 import sys
 import time
 from collections import Counter
@@ -21,7 +20,6 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
@@ -29,15 +27,15 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select, update
 
+from bot.dev.local_server import NotServing, free_port, wait_until_serving
 from bot.dev.sandbox import SandboxConfig, create_sandbox_app
 from bot.dev.slack_standin import SlackStandIn
-from bot.domain.numbers import display_msisdn, parse_number
-from bot.domain.states import NumberStatus, SendKind
-from bot.santo.models import BatchOutcome, SubmitResult
+from bot.dev.stored_sends import accept, store_sms
+from bot.domain.numbers import display_msisdn
+from bot.domain.states import NumberStatus
 from bot.settings import load_settings
 from bot.store.db import Database, now
-from bot.store.models import NewSend
-from bot.store.sends import create_send, finish_send, record_batch
+from bot.store.sends import finish_send
 from bot.store.tables import Recipient, Report, Send
 from tests.conftest import Serve
 from tests.e2e.conftest import (
@@ -95,12 +93,6 @@ class StoredSend:
     numbers: tuple[str, ...]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def number(send: int, position: int) -> str:
     """A valid CN mobile number no sandbox rule treats specially (never ends 0000, 040x, 0501)."""
     return f"86139{(send + 1) * 1000 + position + 1:08d}"
@@ -137,17 +129,10 @@ class ServeProcess:
 
     async def _until_serving(self) -> None:
         assert self.process is not None
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
-            for _ in range(300):
-                assert self.process.returncode is None, f"serve exited early:\n{self.log()}"
-                try:
-                    async with http.get(self.url + "/healthz") as response:
-                        if response.status == 200:
-                            return
-                except (aiohttp.ClientError, TimeoutError):
-                    pass
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"serve did not come up on port {self.port}:\n{self.log()}")
+        try:
+            await wait_until_serving(self.url, self.process, within=15)
+        except NotServing as exc:
+            raise AssertionError(f"serve on port {self.port}: {exc}:\n{self.log()}") from None
 
     def sigkill(self) -> None:
         if self.process is not None and self.process.returncode is None:
@@ -207,25 +192,9 @@ async def store_sends(
     for s in range(count):
         numbers = tuple(number(s, i) for i in range(size))
         posted = await slack.chat_postMessage(channel=CHANNEL, text="…")
-        new = NewSend(
-            team_id="T0TEST",
-            user_id="U0ALICE",
-            channel_id=CHANNEL,
-            kind=SendKind.SMS,
-            text=f"burst {tag} {s}",
-            sender_id=None,
-            lang=None,
-            encoding="GSM-7",
-            parts=1,
-            estimated_cost=Decimal("0.08") * size,
-            numbers=tuple(parse_number(n) for n in numbers),
-        )
-        send_id = await create_send(db, new, str(posted["ts"]))
+        send_id = await store_sms(db, numbers, str(posted["ts"]), text=f"burst {tag} {s}", channel_id=CHANNEL)
         msgid = f"m-{tag}-{s}"
-        result = SubmitResult(
-            command="MULTI_MT_RESPONSE", accepted=True, code="000", msgid=msgid, numbers=numbers
-        )
-        await record_batch(db, send_id, BatchOutcome(numbers, result=result))
+        await accept(db, send_id, msgid, numbers, command="MULTI_MT_RESPONSE")
         await finish_send(db, send_id)
         sends.append(StoredSend(send_id, msgid, str(posted["ts"]), numbers))
     return sends

@@ -32,8 +32,7 @@ async def test_quick_send_to_one_number(world: World) -> None:
 
 async def test_quick_send_to_several_numbers_shows_counts(world: World) -> None:
     await world.send("send 8613910825657,+447400123456,008613910825657 hello")
-    message = await world.channel_message()
-    text = blocks_text(message.blocks)
+    text = await world.channel_text()
     assert "SMS to 2 numbers" in text  # the duplicate is dropped
     assert "*Pending* 2" in text or "*Delivered* 2" in text
     await world.shows("*Delivered* 2")
@@ -42,8 +41,7 @@ async def test_quick_send_to_several_numbers_shows_counts(world: World) -> None:
 
 async def test_outside_text_is_escaped(world: World) -> None:
     await world.send("send 8613910825657 <!channel> click <https://evil.example|here> <@U0BOB>")
-    message = await world.channel_message()
-    text = blocks_text(message.blocks)
+    text = await world.channel_text()
     assert "<!channel>" not in text and "<https://evil" not in text and "<@U0BOB>" not in text
     assert "&lt;!channel&gt;" in text
 
@@ -67,8 +65,7 @@ async def test_bad_quick_sends_send_nothing(world: World) -> None:
 
 async def test_voice_call_with_language(world: World) -> None:
     await world.send("voice 8613910825657 en-us Your code is 4821")
-    message = await world.channel_message()
-    text = blocks_text(message.blocks)
+    text = await world.channel_text()
     assert "Voice call to +86 139 1082 5657" in text and "voice en-us" in text
     [sent] = world.sandbox.messages.values()
     assert (sent.command, sent.lang, sent.text) == ("VO_REQUEST", "en-us", "Your code is 4821")
@@ -124,8 +121,7 @@ async def test_unknown_outcome_is_said_and_not_retried(make_world: MakeWorld) ->
     await world.command("price CN")  # the price is cached; from now on the platform is too slow
     world.sandbox.config.latency = 1.5
     await world.send("send 8613910825657 hello")
-    message = await world.channel_message()
-    text = blocks_text(message.blocks)
+    text = await world.channel_text()
     assert "Outcome unknown" in text and "Don't resend" in text
     [send] = await world.sends()
     assert send.state == SendState.UNKNOWN

@@ -2,24 +2,22 @@
 
 import asyncio
 import logging
-from decimal import Decimal
 
 import aiohttp
 import pytest
 from sqlalchemy import func, select
 
 from bot.dev.sandbox import SandboxConfig
+from bot.dev.stored_sends import accept, store_sms
 from bot.domain.numbers import parse_number
-from bot.domain.states import NumberStatus, SendKind
+from bot.domain.states import NumberStatus
 from bot.i18n import TEXTS, Language, Msg
 from bot.reports.notifier import LEASE
-from bot.santo.models import BatchOutcome, SubmitResult
 from bot.santo.reports import StatusReport
 from bot.store.db import now
-from bot.store.models import NewSend
 from bot.store.notify import claim_inbound
 from bot.store.reports import Callback
-from bot.store.sends import create_send, finish_send, record_batch
+from bot.store.sends import finish_send
 from bot.store.tables import BadCallback, Inbound, Report
 from bot.web import NOTIFIER
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
@@ -38,22 +36,8 @@ async def get(url: str) -> tuple[int, str]:
 async def store_send(world: World, msgid: str, *numbers: str) -> int:
     """A send to `numbers` whose platform answer carried `msgid`, as the send pipeline stores it."""
     posted = await world.services.slack.chat_postMessage(channel=CHANNEL, text="…")
-    new = NewSend(
-        team_id="T0TEST",
-        user_id="U0ALICE",
-        channel_id=CHANNEL,
-        kind=SendKind.SMS,
-        text="hello",
-        sender_id=None,
-        lang=None,
-        encoding="GSM-7",
-        parts=1,
-        estimated_cost=Decimal("0.08"),
-        numbers=tuple(parse_number(number) for number in numbers),
-    )
-    send_id = await create_send(world.services.db, new, str(posted["ts"]))
-    result = SubmitResult(command="MT_RESPONSE", accepted=True, code="000", msgid=msgid, numbers=numbers)
-    await record_batch(world.services.db, send_id, BatchOutcome(numbers, result=result))
+    send_id = await store_sms(world.services.db, numbers, str(posted["ts"]), channel_id=CHANNEL)
+    await accept(world.services.db, send_id, msgid, numbers)
     await finish_send(world.services.db, send_id)
     world.services.wake_notifier()
     return send_id

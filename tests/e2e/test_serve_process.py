@@ -4,36 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import sys
 
-import aiohttp
-
+from bot.dev.local_server import free_port, wait_until_serving
 from bot.dev.sandbox import SANDBOX_STATE, SandboxConfig, create_sandbox_app
 from bot.dev.slack_requests import SlackRequests
 from bot.dev.slack_standin import SlackStandIn
 from tests.conftest import Serve
 from tests.e2e.conftest import BOT_TOKEN, CHANNEL, CPID, PASSWORD, SIGNING_SECRET, blocks_text, serve_env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def wait_until_serving(url: str, process: asyncio.subprocess.Process) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(200):
-            assert process.returncode is None, "serve exited early"
-            try:
-                async with http.get(url + "/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise AssertionError("serve did not come up")
 
 
 async def test_sigterm_finishes_a_send_in_flight(serve: Serve, database_url: str) -> None:

@@ -8,6 +8,7 @@ from bot.i18n import TEXTS, Language
 from bot.sending.guard import lookup_refusal
 from bot.views.ids import ActionId, BlockId, CallbackId
 from tests.e2e.conftest import MakeWorld, World, blocks_text
+from tests.e2e.test_send_modal import review
 
 OPS = "C0OPS"
 ZH = TEXTS[Language.ZH_HANS]
@@ -73,17 +74,7 @@ async def test_the_message_becomes_the_text_and_the_send_reports_in_its_channel(
         BlockId.MESSAGE: {ActionId.MESSAGE: {"type": "plain_text_input", "value": text["initial_value"]}},
         BlockId.KIND: {ActionId.KIND: {"type": "radio_buttons", "selected_option": {"value": "sms"}}},
     }
-    answer = await world.slack.submit_view(view, values)
-    assert answer["response_action"] == "push", answer
-    external_id = answer["view"]["external_id"]
-    await world.standin.wait_for(
-        lambda: any(
-            v.external_id == external_id and v.callback_id == CallbackId.CONFIRM
-            for v in world.standin.views.values()
-        ),
-        what="the confirmation",
-    )
-    confirmation = next(v for v in world.standin.views.values() if v.external_id == external_id)
+    confirmation = await review(world, view, values)
     assert f"into <#{OPS}>" in blocks_text(confirmation.blocks)
     await world.slack.submit_view(confirmation, {})
     home = await world.shows("*Delivered* 1", channel=OPS)

@@ -146,6 +146,15 @@ def text(body: str, status: int = 200, content_type: str = "text/plain") -> web.
     return web.Response(text=body, status=status, content_type=content_type)
 
 
+def always(body: str, status: int = 200, content_type: str = "text/plain") -> Answer:
+    """A platform that gives every request the same answer."""
+
+    async def answer(request: web.Request) -> web.Response:
+        return text(body, status, content_type)
+
+    return answer
+
+
 _MSGIDS = itertools.count(30_000_000_000_000_000_000)
 
 

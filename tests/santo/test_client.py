@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from urllib.parse import quote
 import pytest
 from aiohttp import web
 
+from bot.dev.local_server import free_port
 from bot.santo.client import SantoClient
 from bot.santo.codes import VOICE_LANGUAGES, Command
 from bot.santo.errors import (
@@ -40,6 +40,7 @@ from tests.santo.conftest import (
     StartFake,
     StartSandbox,
     accept_line,
+    always,
     text,
 )
 from tests.secret_guard import (
@@ -56,13 +57,6 @@ US = "14155552671"
 
 def cn_numbers(count: int) -> list[str]:
     return [f"86139108{i:05d}" for i in range(10_000, 10_000 + count)]
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # ---- sending ---------------------------------------------------------------------------------
@@ -343,10 +337,7 @@ async def test_lookup_retries_a_503_twice_then_succeeds(
 
 
 async def test_lookup_gives_up_after_three_503(fake_platform: StartFake, make_client: MakeClient) -> None:
-    async def answer(request: web.Request) -> web.Response:
-        return text("busy", status=503)
-
-    fake = await fake_platform(answer)
+    fake = await fake_platform(always("busy", status=503))
     client = await make_client(fake.url)
     with pytest.raises(SantoUnavailable, match="HTTP 503"):
         await client.balance()
@@ -361,10 +352,7 @@ async def test_lookup_gives_up_after_three_503(fake_platform: StartFake, make_cl
 async def test_a_submit_answered_5xx_is_outcome_unknown_never_retried(
     fake_platform: StartFake, make_client: MakeClient, status: int
 ) -> None:
-    async def answer(request: web.Request) -> web.Response:
-        return text("Bad Gateway", status=status)
-
-    fake = await fake_platform(answer)
+    fake = await fake_platform(always("Bad Gateway", status=status))
     client = await make_client(fake.url)
     [outcome] = await client.send_sms([CN], "hi")
     assert isinstance(outcome.error, OutcomeUnknown) and outcome.result is None
@@ -405,10 +393,7 @@ async def test_a_submit_past_the_timeout_is_outcome_unknown_never_retried(
 async def test_a_submit_answered_with_garbage_is_outcome_unknown(
     fake_platform: StartFake, make_client: MakeClient, body: str
 ) -> None:
-    async def answer(request: web.Request) -> web.Response:
-        return text(body, content_type="text/html")
-
-    fake = await fake_platform(answer)
+    fake = await fake_platform(always(body, content_type="text/html"))
     client = await make_client(fake.url)
     [outcome] = await client.send_sms([CN], "hi")
     assert isinstance(outcome.error, OutcomeUnknown)
@@ -447,10 +432,7 @@ async def test_nothing_listening_is_unavailable(make_client: MakeClient) -> None
 async def test_a_4xx_submit_is_unavailable_not_unknown(
     fake_platform: StartFake, make_client: MakeClient
 ) -> None:
-    async def answer(request: web.Request) -> web.Response:
-        return text("Not Found", status=404)
-
-    fake = await fake_platform(answer)
+    fake = await fake_platform(always("Not Found", status=404))
     client = await make_client(fake.url)
     with pytest.raises(SantoUnavailable, match="HTTP 404"):
         await client.send_voice(CN, "hi")
@@ -472,10 +454,7 @@ async def test_a_4xx_submit_is_unavailable_not_unknown(
 async def test_submit_answers_in_every_shape(
     fake_platform: StartFake, make_client: MakeClient, body: str, msgid: str
 ) -> None:
-    async def answer(request: web.Request) -> web.Response:
-        return text(body)
-
-    fake = await fake_platform(answer)
+    fake = await fake_platform(always(body))
     client = await make_client(fake.url)
     [outcome] = await client.send_sms([CN], "hi")
     assert outcome.error is None and outcome.result is not None
@@ -516,10 +495,7 @@ async def test_multi_answer_with_the_manuals_mtterrcode(
 async def test_balance_answers_in_every_shape(
     fake_platform: StartFake, make_client: MakeClient, body: str
 ) -> None:
-    async def answer(request: web.Request) -> web.Response:
-        return text(body, content_type="application/json")
-
-    fake = await fake_platform(answer)
+    fake = await fake_platform(always(body, content_type="application/json"))
     client = await make_client(fake.url)
     assert (await client.balance()).amount == Decimal("55.5")
 
@@ -527,10 +503,9 @@ async def test_balance_answers_in_every_shape(
 async def test_a_numeric_error_code_in_json_is_rejected_with_its_meaning(
     fake_platform: StartFake, make_client: MakeClient
 ) -> None:
-    async def answer(request: web.Request) -> web.Response:
-        return text('{"errcode": 107, "mtstat": "REJECTD"}', content_type="application/json")
-
-    fake = await fake_platform(answer)
+    fake = await fake_platform(
+        always('{"errcode": 107, "mtstat": "REJECTD"}', content_type="application/json")
+    )
     client = await make_client(fake.url)
     with pytest.raises(SantoRejected) as caught:
         await client.balance()
@@ -542,10 +517,7 @@ async def test_a_numeric_error_code_in_json_is_rejected_with_its_meaning(
 async def test_an_unreadable_lookup_answer_is_unavailable(
     fake_platform: StartFake, make_client: MakeClient
 ) -> None:
-    async def answer(request: web.Request) -> web.Response:
-        return text("<html>maintenance</html>", content_type="text/html")
-
-    fake = await fake_platform(answer)
+    fake = await fake_platform(always("<html>maintenance</html>", content_type="text/html"))
     client = await make_client(fake.url)
     with pytest.raises(SantoUnavailable, match="unreadable"):
         await client.balance()
@@ -561,10 +533,7 @@ async def test_an_unreadable_lookup_answer_is_unavailable(
 async def test_a_lookup_answer_without_its_number_is_a_santo_error(
     fake_platform: StartFake, make_client: MakeClient, path: str, body: str
 ) -> None:
-    async def answer(request: web.Request) -> web.Response:
-        return text(body, content_type="application/json")
-
-    fake = await fake_platform(answer)
+    fake = await fake_platform(always(body, content_type="application/json"))
     client = await make_client(fake.url)
     with pytest.raises(SantoError):
         await (client.price("CN") if path == "/get-pricing" else client.balance())
@@ -580,10 +549,7 @@ async def test_a_lookup_answer_without_its_number_is_a_santo_error(
 async def test_a_submit_is_accepted_only_when_status_and_code_both_say_so(
     fake_platform: StartFake, make_client: MakeClient, body: str, accepted: bool, code: str
 ) -> None:
-    async def answer(request: web.Request) -> web.Response:
-        return text(body)
-
-    client = await make_client((await fake_platform(answer)).url)
+    client = await make_client((await fake_platform(always(body))).url)
     [outcome] = await client.send_sms([CN], "hi")
     assert outcome.result is not None
     assert (outcome.result.accepted, outcome.result.code) == (accepted, code)
@@ -592,10 +558,9 @@ async def test_a_submit_is_accepted_only_when_status_and_code_both_say_so(
 async def test_an_acceptance_without_its_code_is_outcome_unknown(
     fake_platform: StartFake, make_client: MakeClient
 ) -> None:
-    async def answer(request: web.Request) -> web.Response:
-        return text("command=MT_RESPONSE&mtmsgid=7&mtstat=ACCEPTD")
-
-    client = await make_client((await fake_platform(answer)).url)
+    client = await make_client(
+        (await fake_platform(always("command=MT_RESPONSE&mtmsgid=7&mtstat=ACCEPTD"))).url
+    )
     [outcome] = await client.send_sms([CN], "hi")
     assert isinstance(outcome.error, OutcomeUnknown) and "without an error code" in str(outcome.error)
 

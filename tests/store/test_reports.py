@@ -7,21 +7,17 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.domain.numbers import parse_number
-from bot.domain.states import NumberStatus, SendKind
-from bot.santo.models import BatchOutcome, SubmitResult
+from bot.dev.stored_sends import accept, store_sms
+from bot.domain.states import NumberStatus
 from bot.santo.reports import StatusReport
 from bot.settings import load_settings
 from bot.store.db import Database, now
-from bot.store.models import NewSend
 from bot.store.notify import Claim, claim_dirty, defer, settle
 from bot.store.reports import Callback, store_callbacks
-from bot.store.sends import create_send, record_batch
 from bot.store.tables import BadCallback, Inbound, Recipient, Report, Send
 
 NUMBERS = ("8613910825657", "8613910820402", "8613910820403")
@@ -36,28 +32,10 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 async def new_send(db: Database, msgid: str | None, numbers: tuple[str, ...] = NUMBERS) -> int:
-    send = NewSend(
-        team_id="T0TEST",
-        user_id="U0ALICE",
-        channel_id="C0GENERAL",
-        kind=SendKind.SMS,
-        text="hello",
-        sender_id=None,
-        lang=None,
-        encoding="GSM-7",
-        parts=1,
-        estimated_cost=Decimal("0.24"),
-        numbers=tuple(parse_number(n) for n in numbers),
-    )
-    send_id = await create_send(db, send, "1700000000.000100")
+    send_id = await store_sms(db, numbers, "1700000000.000100")
     if msgid is not None:
         await accept(db, send_id, msgid, numbers)
     return send_id
-
-
-async def accept(db: Database, send_id: int, msgid: str, numbers: tuple[str, ...] = NUMBERS) -> None:
-    result = SubmitResult(command="MT_RESPONSE", accepted=True, code="000", msgid=msgid, numbers=numbers)
-    await record_batch(db, send_id, BatchOutcome(numbers, result=result))
 
 
 def report(msgid: str, number: str, code: str = "DELIVRD") -> Callback:
@@ -136,7 +114,7 @@ async def test_a_report_before_its_msgid_is_kept_then_applied(db: Database) -> N
     send_id = await new_send(db, None)
     await store_callbacks(db, [report("m-late", NUMBERS[2], "403"), report("m-late", NUMBERS[2])], now())
     assert (await statuses(db, send_id))[NUMBERS[2]] == (NumberStatus.QUEUED, None)
-    await accept(db, send_id, "m-late")
+    await accept(db, send_id, "m-late", NUMBERS)
     assert (await statuses(db, send_id))[NUMBERS[2]] == (NumberStatus.FAILED, "403")  # the first one
 
 
@@ -225,7 +203,7 @@ async def test_a_report_racing_its_submits_answer_is_applied_without_waiting_for
         send_id = await new_send(db, None)
         callbacks = [report(f"race-{order}-{i}", n) for n in NUMBERS]
         store = store_callbacks(db, callbacks, now())
-        answer = accept(db, send_id, f"race-{order}-{i}")
+        answer = accept(db, send_id, f"race-{order}-{i}", NUMBERS)
         if order == "report_first":
             await store
             await answer

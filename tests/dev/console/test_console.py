@@ -231,7 +231,11 @@ class Terminal:
         self._pump(0.1)
         return self.code
 
-    def close(self) -> None:
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Kill the console if it is still running, and close the terminal."""
         if self.code is None:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
@@ -239,23 +243,19 @@ class Terminal:
 
 
 def test_on_a_terminal_an_answer_comes_back_and_ctrl_d_quits(tmp_path: Path) -> None:
-    terminal = Terminal(console(tmp_path))
-    try:
+    with Terminal(console(tmp_path)) as terminal:
         at = terminal.read_until(PROMPT)
         terminal.type("/sms balance\r")
         at = terminal.read_until("Balance: ¥100.00 (account Test101)", at)
         terminal.read_until(PROMPT, at)
         terminal.type("\x04")  # Ctrl-D on an empty line
         assert terminal.exit_code() == 0
-    finally:
-        terminal.close()
     assert "(only visible to you)" in terminal.output
     assert "Traceback" not in terminal.output
 
 
 def test_on_a_terminal_ctrl_c_closes_a_form_then_quits(tmp_path: Path) -> None:
-    terminal = Terminal(console(tmp_path))
-    try:
+    with Terminal(console(tmp_path)) as terminal:
         at = terminal.read_until(PROMPT)
         terminal.type("/sms\r")
         at = terminal.read_until("  Recipients (optional): ", at)
@@ -264,8 +264,6 @@ def test_on_a_terminal_ctrl_c_closes_a_form_then_quits(tmp_path: Path) -> None:
         terminal.read_until(PROMPT, at)
         terminal.type("\x03")  # Ctrl-C at the prompt: the console stops cleanly
         assert terminal.exit_code() == 0
-    finally:
-        terminal.close()
     assert "Stopping…" in terminal.output
     assert "Traceback" not in terminal.output and "KeyboardInterrupt" not in terminal.output
 
