@@ -169,6 +169,15 @@ async def make_world(serve: Serve, database_url: str) -> AsyncIterator[MakeWorld
 
 
 @pytest.fixture
+def postgres_url(database_url: str) -> str:
+    """`database_url`, on PostgreSQL only: the test is skipped on SQLite (and without
+    TEST_DATABASE_URL), for what only PostgreSQL shares between processes."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL)")
+    return database_url
+
+
+@pytest.fixture
 async def world(make_world: MakeWorld) -> World:
     return await make_world()
 

@@ -9,7 +9,6 @@ the updates are coalesced. Real subprocesses, real HTTP on loopback, no mocks.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import re
 import signal
@@ -23,7 +22,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
-import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select, update
 
@@ -432,16 +430,13 @@ async def test_sigkill_mid_burst_then_restart_shows_every_acknowledged_report_on
         assert_threads_list_each_failure_once(standin, sends, failed)
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")
 async def test_two_serve_processes_share_the_work_on_postgres(
-    serve: Serve, database_url: str, tmp_path: Path
+    serve: Serve, postgres_url: str, tmp_path: Path
 ) -> None:
-    if database_url.startswith("sqlite"):
-        pytest.skip("two processes share the work on PostgreSQL only")
     seed = random.randrange(2**32)
     rng = random.Random(seed)
     async with AsyncExitStack() as stack:
-        standin, env, db, slack = await stack.enter_async_context(world(serve, database_url))
+        standin, env, db, slack = await stack.enter_async_context(world(serve, postgres_url))
         sends = await store_sends(db, slack, count=4, size=50, tag="two")
         processes = [
             ServeProcess(env | {"PORT": str(free_port())}, tmp_path / f"serve-{i}.log") for i in (1, 2)

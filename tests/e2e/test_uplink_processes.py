@@ -5,7 +5,6 @@ and shown once in the thread it answers."""
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
 from collections import Counter
@@ -14,7 +13,6 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import aiohttp
-import pytest
 from sqlalchemy import func, select
 
 from bot.dev.slack_standin import SlackStandIn
@@ -180,17 +178,13 @@ async def test_sigkill_mid_burst_then_restart_shows_every_acknowledged_reply_onc
         await standin.wait_for(singles_shown, timeout=30, what="each one-number send showing its report")
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")
 async def test_two_serve_processes_store_and_show_each_reply_once(
-    serve: Serve, database_url: str, tmp_path: Path
+    serve: Serve, postgres_url: str, tmp_path: Path
 ) -> None:
-    if database_url.startswith("sqlite"):
-        pytest.skip("two processes share the work on PostgreSQL")
     async with AsyncExitStack() as stack:
-        standin, env, db, slack = await stack.enter_async_context(world(serve, database_url))
-        singles = await store_sends(
-            db, slack, count=20, size=1, tag="two-rt"
-        )  # first: replies go to the later
+        standin, env, db, slack = await stack.enter_async_context(world(serve, postgres_url))
+        # first: replies go to the later sends
+        singles = await store_sends(db, slack, count=20, size=1, tag="two-rt")
         sends = await store_sends(db, slack, count=2, size=100, tag="two")
         processes = []
         for i in range(2):

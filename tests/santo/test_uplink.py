@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.santo.reports import ReportError
-from bot.santo.uplink import Shape, parse_uplink
+from bot.santo.reports import ReportError, StatusReport
+from bot.santo.uplink import InboundSms, Shape, parse_uplink
 
 HELLO_GBK = "你好".encode("gbk").hex()
 
@@ -23,13 +23,8 @@ def test_the_manuals_report_keeps_its_answer() -> None:
         }
     )
     assert uplink.shape == Shape.REPORT
-    (report,) = uplink.reports
-    assert (report.msgid, report.number, report.value, report.code) == (
-        "0513594772db8c",
-        "8618688888888",
-        "0",
-        "DELIVRD",
-    )
+    content = "0513594772db8c|0|DELIVRD||"
+    assert uplink.reports == (StatusReport("0513594772db8c", "8618688888888", "0", "DELIVRD", content),)
     assert uplink.answer == "command=RT_RESPONSE&msgid=0513594772db8c&rtstat=ACCEPTD&rterrcode=000"
 
 
@@ -81,13 +76,7 @@ def test_an_inbound_sms_is_decoded_by_its_coding(dc: str, text: str) -> None:
         }
     )
     assert uplink.shape == Shape.INBOUND
-    (message,) = uplink.messages
-    assert (message.momsgid, message.phone, message.to, message.text) == (
-        "mo-9",
-        "8613910825657",
-        "1069",
-        text,
-    )
+    assert uplink.messages == (InboundSms("mo-9", "8613910825657", "1069", text),)
     assert uplink.answer == "command=MO_RESPONSE&momsgid=mo-9&mostat=ACCEPTD&moerrcode=000"
 
 

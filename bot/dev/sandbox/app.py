@@ -75,10 +75,10 @@ Endpoint = Callable[[web.Request, Mapping[str, str]], Awaitable[web.Response]]
 def _endpoints() -> list[tuple[str, Endpoint]]:
     return [
         ("/submit", submit),
-        ("/get-balance", get_balance),
-        ("/verifyPhoneNumber", verify_phone_number),
-        ("/get-pricing", get_pricing),
-        *((path, get_report_status) for path in REPORT_STATUS_PATHS),
+        ("/get-balance", _lookup(get_balance)),
+        ("/verifyPhoneNumber", _lookup(verify_phone_number)),
+        ("/get-pricing", _lookup(get_pricing)),
+        *((path, _lookup(get_report_status)) for path in REPORT_STATUS_PATHS),
     ]
 
 
@@ -260,86 +260,57 @@ async def submit(request: web.Request, query: Mapping[str, str]) -> web.Response
     )
 
 
-def _balance_answer(state: SandboxState, cpid: str) -> web.Response:
-    return _json(
-        {
-            "cpid": cpid,
-            "errcode": SUCCESS,
-            "mtstat": ACCEPTED,
-            "balance": _Money(state.balance_of(cpid)),
-        }
-    )
+Lookup = Callable[[SandboxState, str, Mapping[str, str]], web.Response]
 
 
-async def get_balance(request: web.Request, query: Mapping[str, str]) -> web.Response:
+def _lookup(answer: Lookup) -> Endpoint:
+    """A JSON lookup: the account checked first (a refusal answered in JSON), then `answer`."""
+
+    async def endpoint(request: web.Request, query: Mapping[str, str]) -> web.Response:
+        state = request.app[SANDBOX_STATE]
+        cpid = query.get("cpid", "")
+        if (error := _authenticate(state, query)) is not None:
+            return _json_rejected(cpid, error)
+        return answer(state, cpid, query)
+
+    return endpoint
+
+
+def _accepted(cpid: str, **fields: object) -> dict[str, object]:
+    return {"cpid": cpid, "errcode": SUCCESS, "mtstat": ACCEPTED, **fields}
+
+
+def get_balance(state: SandboxState, cpid: str, query: Mapping[str, str]) -> web.Response:
     """4.4, at the path public clients call."""
-    state = request.app[SANDBOX_STATE]
-    cpid = query.get("cpid", "")
-    if (error := _authenticate(state, query)) is not None:
-        return _json_rejected(cpid, error)
-    return _balance_answer(state, cpid)
+    return _json(_accepted(cpid, balance=_Money(state.balance_of(cpid))))
 
 
-async def verify_phone_number(request: web.Request, query: Mapping[str, str]) -> web.Response:
+def verify_phone_number(state: SandboxState, cpid: str, query: Mapping[str, str]) -> web.Response:
     """4.7 with `da`; without `da` the balance, as the manual prints 4.4."""
-    state = request.app[SANDBOX_STATE]
-    cpid = query.get("cpid", "")
-    if (error := _authenticate(state, query)) is not None:
-        return _json_rejected(cpid, error)
     raw = query.get("da")
     if raw is None:
-        return _balance_answer(state, cpid)
+        return get_balance(state, cpid, query)
     number = destination(raw)
-    return _json(
-        {
-            "cpid": cpid,
-            "errcode": SUCCESS,
-            "mtstat": ACCEPTED,
-            "country": number.region if number is not None else "",
-            "isValid": 1 if number is not None else 0,
-            "da": raw,
-        }
-    )
+    region = number.region if number is not None else ""
+    return _json(_accepted(cpid, country=region, isValid=1 if number is not None else 0, da=raw))
 
 
-async def get_pricing(request: web.Request, query: Mapping[str, str]) -> web.Response:
+def get_pricing(state: SandboxState, cpid: str, query: Mapping[str, str]) -> web.Response:
     """4.5: price per message to an upper-case ISO country code."""
-    state = request.app[SANDBOX_STATE]
-    cpid = query.get("cpid", "")
-    if (error := _authenticate(state, query)) is not None:
-        return _json_rejected(cpid, error)
     code = query.get("countryCode", "")
     if not is_priced_region(code):
         return _json_rejected(cpid, PARAMETER_ERROR)
-    return _json(
-        {
-            "cpid": cpid,
-            "errcode": SUCCESS,
-            "mtstat": ACCEPTED,
-            "country": english_name(code),
-            "mtPrice": _Money(price_for(code)),
-            "prefix": str(phonenumbers.country_code_for_region(code)),
-        }
-    )
+    prefix = str(phonenumbers.country_code_for_region(code))
+    return _json(_accepted(cpid, country=english_name(code), mtPrice=_Money(price_for(code)), prefix=prefix))
 
 
-async def get_report_status(request: web.Request, query: Mapping[str, str]) -> web.Response:
+def get_report_status(state: SandboxState, cpid: str, query: Mapping[str, str]) -> web.Response:
     """4.6: a JSON array, one entry per number of the message (or just `da`)."""
-    state = request.app[SANDBOX_STATE]
-    cpid = query.get("cpid", "")
-    if (error := _authenticate(state, query)) is not None:
-        return _json_rejected(cpid, error)
     msgid = query.get("msgid", "")
     if not msgid:
         return _json_rejected(cpid, PARAMETER_ERROR)
     rows = [
-        {
-            "cpid": cpid,
-            "errcode": SUCCESS,
-            "mtstat": recipient.report_status,
-            "msgid": msgid,
-            "da": recipient.msisdn,
-        }
-        for recipient in state.reports(cpid, msgid, query.get("da"))
+        {"cpid": cpid, "errcode": SUCCESS, "mtstat": r.report_status, "msgid": msgid, "da": r.msisdn}
+        for r in state.reports(cpid, msgid, query.get("da"))
     ]
     return _json(rows)

@@ -54,42 +54,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def add_platform_arguments(parser: argparse.ArgumentParser) -> None:
     """How the simulated platform behaves: shared by `sandbox` and `console`."""
     defaults = SandboxConfig()
-    parser.add_argument(
-        "--latency",
-        type=float,
-        default=defaults.latency,
-        help="seconds from each request to its answer (%(default)s)",
-    )
-    parser.add_argument(
-        "--report-delay",
-        type=float,
-        default=defaults.report_delay,
-        help="seconds before a status report is produced (%(default)s)",
-    )
-    parser.add_argument(
-        "--fail-rate",
-        type=float,
-        default=defaults.fail_rate,
-        help="fraction of numbers whose report says failed (%(default)s)",
-    )
-    parser.add_argument(
-        "--no-report-rate",
-        type=float,
-        default=defaults.no_report_rate,
-        help="fraction of numbers that never get a report (%(default)s)",
-    )
-    parser.add_argument(
-        "--duplicate-rate",
-        type=float,
-        default=defaults.duplicate_rate,
-        help="fraction of reports delivered twice (%(default)s)",
-    )
-    parser.add_argument(
-        "--balance",
-        type=float,
-        default=defaults.balance,
-        help="initial balance of the account, in yuan (%(default)s)",
-    )
+    for flag, field, what in (
+        ("--latency", "latency", "seconds from each request to its answer"),
+        ("--report-delay", "report_delay", "seconds before a status report is produced"),
+        ("--fail-rate", "fail_rate", "fraction of numbers whose report says failed"),
+        ("--no-report-rate", "no_report_rate", "fraction of numbers that never get a report"),
+        ("--duplicate-rate", "duplicate_rate", "fraction of reports delivered twice"),
+        ("--balance", "balance", "initial balance of the account, in yuan"),
+    ):
+        parser.add_argument(flag, type=float, default=getattr(defaults, field), help=f"{what} (%(default)s)")
     parser.add_argument(
         "--report-shape",
         choices=REPORT_SHAPES,
