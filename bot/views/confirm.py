@@ -25,6 +25,7 @@ from bot.domain.states import SendKind
 from bot.i18n import Texts
 from bot.views.channel_message import slack_date
 from bot.views.ids import ActionId, CallbackId
+from bot.views.modals import form_modal
 
 MAX_COUNTRY_LINES = 25
 MAX_INVALID_LINES = 20
@@ -150,16 +151,14 @@ def build_confirmation_view(
     t: Texts, draft_id: str, blocks: list[Block], external_id: str, notify_on_close: bool = False
 ) -> View:
     """The confirmation in a modal; `notify_on_close` asks Slack to say when it is closed."""
-    return View(
-        type="modal",
-        callback_id=CallbackId.CONFIRM,
-        title=t("send.confirm.title"),
-        submit=t("send.confirm.submit"),
-        close=t("send.confirm.close"),
+    return form_modal(
+        t,
+        "send.confirm",
+        CallbackId.CONFIRM,
+        blocks,
         private_metadata=draft_id,
         external_id=external_id,
         notify_on_close=notify_on_close,
-        blocks=blocks,
     )
 
 

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
-    InputBlock,
     MarkdownTextObject,
-    PlainTextInputElement,
     SectionBlock,
 )
 from slack_sdk.models.views import View
@@ -23,6 +21,7 @@ from bot.domain.numbers import display_msisdn
 from bot.domain.opt_out import OptChange
 from bot.i18n import Texts
 from bot.views.ids import ActionId, BlockId, CallbackId
+from bot.views.modals import form_modal, text_area
 
 PER_MESSAGE = 50
 """Inbound messages shown in one Slack message: one section each (Slack allows 50 blocks)."""
@@ -77,20 +76,10 @@ def build_reply_modal(t: Texts, number: str, price: str | None, metadata: str) -
     about = t("replies.modal.about", number=outside(number, CODE_SHOWN))
     if price:
         about = f"{about}\n{t('replies.modal.price', price=price)}"
-    return View(
-        type="modal",
-        callback_id=CallbackId.REPLY,
-        private_metadata=metadata,
-        title=cut(t("replies.modal.title"), 24),
-        submit=t("replies.modal.submit"),
-        close=t("replies.modal.close"),
-        blocks=[
-            SectionBlock(text=MarkdownTextObject(text=about)),
-            InputBlock(
-                block_id=BlockId.REPLY_TEXT,
-                label=t("replies.modal.text"),
-                hint=t("replies.modal.parts"),
-                element=PlainTextInputElement(action_id=ActionId.REPLY_TEXT, multiline=True, max_length=3000),
-            ),
-        ],
-    )
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=about)),
+        text_area(
+            BlockId.REPLY_TEXT, ActionId.REPLY_TEXT, t("replies.modal.text"), hint=t("replies.modal.parts")
+        ),
+    ]
+    return form_modal(t, "replies.modal", CallbackId.REPLY, blocks, private_metadata=metadata)

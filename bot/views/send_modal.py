@@ -22,6 +22,7 @@ from bot.i18n import Texts
 from bot.santo.codes import VOICE_LANGUAGES
 from bot.views.file_send import build_file_block
 from bot.views.ids import ActionId, BlockId, CallbackId
+from bot.views.modals import form_modal, text_area
 
 
 def _kind_option(t: Texts, kind: SendKind) -> Option:
@@ -35,29 +36,16 @@ def _lang_option(t: Texts, code: str) -> Option:
 def build_send_modal(t: Texts, channel_id: str | None, recipients: str = "", message: str = "") -> View:
     """The form. `channel_id` is where the command ran; without one the user picks a channel."""
     blocks = [
-        InputBlock(
-            block_id=BlockId.RECIPIENTS,
-            label=t("send.modal.recipients"),
+        text_area(
+            BlockId.RECIPIENTS,
+            ActionId.RECIPIENTS,
+            t("send.modal.recipients"),
+            recipients,
             optional=True,
             hint=t("send.modal.recipients_hint"),
-            element=PlainTextInputElement(
-                action_id=ActionId.RECIPIENTS,
-                multiline=True,
-                initial_value=recipients or None,
-                max_length=3000,
-                placeholder="+86 139 1082 5657\n+44 20 7946 0958",
-            ),
+            placeholder="+86 139 1082 5657\n+44 20 7946 0958",
         ),
-        InputBlock(
-            block_id=BlockId.MESSAGE,
-            label=t("send.modal.message"),
-            element=PlainTextInputElement(
-                action_id=ActionId.MESSAGE,
-                multiline=True,
-                initial_value=message or None,
-                max_length=3000,
-            ),
-        ),
+        text_area(BlockId.MESSAGE, ActionId.MESSAGE, t("send.modal.message"), message),
         InputBlock(
             block_id=BlockId.KIND,
             label=t("send.modal.kind"),
@@ -107,15 +95,7 @@ def build_send_modal(t: Texts, channel_id: str | None, recipients: str = "", mes
                 ),
             )
         )
-    return View(
-        type="modal",
-        callback_id=CallbackId.SEND_MODAL,
-        title=t("send.modal.title"),
-        submit=t("send.modal.submit"),
-        close=t("send.modal.close"),
-        private_metadata=channel_id or "",
-        blocks=blocks,
-    )
+    return form_modal(t, "send.modal", CallbackId.SEND_MODAL, blocks, private_metadata=channel_id or "")
 
 
 def build_notice_view(t: Texts, title: str, text: str, external_id: str | None = None) -> View:
