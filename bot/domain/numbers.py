@@ -84,18 +84,30 @@ def parse_number(raw: str, region: str | None = None) -> PhoneNumber:
     """
     try:
         return _parse_international(raw)
-    except NumberError:
+    except NumberError as exc:
         suggestion = _national(raw, region)
-        if suggestion is None:
-            raise
-        raise NumberError(raw, _reason("no_country_code", number=suggestion)) from None
+        if suggestion is not None:
+            raise NumberError(raw, _reason("no_country_code", number=suggestion)) from None
+        if _without_prefix(raw) and exc.reason.key.rsplit(".", 1)[-1] in _NOT_VALID:
+            # Read as +<digits> it is no number: it may well have no country code at all.
+            digits = re.sub(r"\D", "", raw)
+            raise NumberError(raw, _reason("maybe_no_country_code", read=f"+{digits}")) from None
+        raise
+
+
+_NOT_VALID = {"not_valid_in", "not_valid_for_code", "unknown_country_code", "wrong_length", "not_possible"}
+
+
+def _without_prefix(raw: str) -> bool:
+    """Typed with neither `+` nor `00`: the country code is only a guess."""
+    return not raw.strip().lstrip("(").startswith(("+", "00"))
 
 
 def _national(raw: str, region: str | None) -> str | None:
     """`+86 139 1082 5657` for `13910825657` in `CN`: what a number typed without a country code
     (no `+`, no `00`) would be in `region`, if it is a valid number there."""
     text = raw.strip()
-    if not region or not _NUMBER_CHARS.match(text) or text.lstrip("(").startswith(("+", "00")):
+    if not region or not _NUMBER_CHARS.match(text) or not _without_prefix(text):
         return None
     try:
         parsed = phonenumbers.parse(text, region.upper())

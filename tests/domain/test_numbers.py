@@ -157,4 +157,8 @@ def test_a_number_with_its_country_code_is_read_as_typed_whatever_the_region() -
     assert parse_number("8613910825657", "GB").msisdn == "8613910825657"
     with pytest.raises(NumberError) as caught:  # not a number in the likely country either
         parse_number("13910825657", "US")
+    said = TEXTS[Language.EN].render(caught.value.reason)  # not "not a valid number in country code +1"
+    assert said.startswith("not a valid number read as +13910825657: if it has no country code")
+    with pytest.raises(NumberError) as caught:  # typed with +: its code is not a guess
+        parse_number("+13910825657", "US")
     assert TEXTS[Language.EN].render(caught.value.reason) == "not a valid number in country code +1"
