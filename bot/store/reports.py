@@ -159,10 +159,13 @@ async def store_callbacks(
     unsettled = await _write_reports(db, batch, now)
     if batch.messages:
         await db.write(partial(write_messages, list(batch.messages.values()), now, words))
-    unsettled |= {msgid for msgid, number, _value, _code in batch.reports if not number}
-    if unsettled:
+    numberless = {msgid for msgid, number, _value, _code in batch.reports if not number}
+    if unsettled or numberless:
         async with db.session.begin() as session:
-            await apply_stored_reports(session, unsettled, now)
+            if unsettled:
+                await apply_waiting(session, now, unsettled)
+            if numberless:
+                await apply_stored_reports(session, numberless, now)
 
 
 async def _write_reports(db: Database, batch: _Batch, now: datetime) -> set[str]:
@@ -377,13 +380,23 @@ async def apply_stored_reports(session: AsyncSession, msgids: Iterable[str], now
 async def sweep_orphans(db: Database, now: datetime, limit: int = 500) -> int:
     """Apply stored reports whose numbers are still waiting: closes every race for good."""
     async with db.session.begin() as session:
-        rows = await session.execute(
-            select(Report.msgid, Report.number, Report.value, Report.code)
-            .join(Recipient, (Recipient.msgid == Report.msgid) & (Recipient.number == Report.number))
-            .where(Recipient.status.in_(REPORTABLE))
-            .order_by(Report.id)
-            .limit(limit)
-        )
-        outcomes = [Outcome(*row) for row in rows.all()]
-        await apply_outcomes(session, outcomes, now)
-        return len(outcomes)
+        return await apply_waiting(session, now, limit=limit)
+
+
+async def apply_waiting(
+    session: AsyncSession, now: datetime, msgids: Iterable[str] | None = None, limit: int | None = None
+) -> int:
+    """Apply the stored reports (of `msgids`, or any) whose numbers are still waiting for one;
+    how many there were. Numbers already final are not looked at again."""
+    query = (
+        select(Report.msgid, Report.number, Report.value, Report.code)
+        .join(Recipient, (Recipient.msgid == Report.msgid) & (Recipient.number == Report.number))
+        .where(Recipient.status.in_(REPORTABLE))
+        .order_by(Report.id)
+        .limit(limit)
+    )
+    if msgids is not None:
+        query = query.where(Report.msgid.in_(list(msgids)))
+    outcomes = [Outcome(*row) for row in (await session.execute(query)).all()]
+    await apply_outcomes(session, outcomes, now)
+    return len(outcomes)

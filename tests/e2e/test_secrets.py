@@ -33,8 +33,8 @@ async def test_the_password_is_in_no_log_row_or_slack_payload(make_world: MakeWo
     await world.slack.click(ActionId.APPROVE, approval_id, user="U0BOB", channel="C0OPS")
     await world.standin.wait_for(lambda: len(world.sandbox.messages) == 2)
     world.sandbox.set_balance("Acme01", 0)
-    await world.send("send 8613910825657 rejected for balance")
-    await world.shows("0107")
+    refused = await world.command("send 8613910825657 refused for balance")  # checked before posting
+    assert "balance is ¥0.00" in refused.text
     async with aiohttp.ClientSession() as http:
         await http.get(world.report_url + "?command=RT_REQUEST&msgid=x&da=1&sm=zz")
         await http.get(world.report_url + f"?command=MO_REQUEST&cppwd={PASSWORD}&sm=hi")
