@@ -72,9 +72,12 @@ def detail_text(t: Texts, detail: str) -> str:
 
 @dataclass(frozen=True)
 class Failure:
+    """A number to explain in the send's thread: failed (with its code), or never reported."""
+
     id: int
     number: str
     code: str | None
+    status: str = NumberStatus.FAILED
 
 @dataclass(frozen=True)
 class Usage:

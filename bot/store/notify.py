@@ -52,10 +52,10 @@ _DIRTY = (
 _ANY_DIRTY = select(_sends.c.id).where(*_DIRTY).limit(1)
 _CLAIM_DIRTY = _claim(_sends, _DIRTY, _sends.c.dirty_since).returning(_sends.c.id, _sends.c.change_seq)
 _UNANNOUNCED = (
-    select(_recipients.c.id, _recipients.c.number, _recipients.c.code)
+    select(_recipients.c.id, _recipients.c.number, _recipients.c.code, _recipients.c.status)
     .where(
         _recipients.c.send_id == bindparam("send_id"),
-        _recipients.c.status == NumberStatus.FAILED,
+        _recipients.c.status.in_([NumberStatus.FAILED, NumberStatus.NO_REPORT]),
         _recipients.c.announced.is_(False),
     )
     .order_by(_recipients.c.id)

@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot.domain.mrkdwn import CODE_SHOWN, SECTION_LIMIT, cut, outside
 from bot.domain.numbers import display_msisdn
+from bot.domain.states import NumberStatus
 from bot.i18n import Texts
 from bot.santo.codes import report_meaning
 from bot.store.models import Failure
@@ -30,19 +31,32 @@ def failure_line(t: Texts, number: str, code: str | None) -> str:
 
 
 def build_failures_reply(t: Texts, failures: Sequence[Failure]) -> tuple[str, list[Block]]:
-    """(fallback text, blocks): a heading, then the lines packed into sections."""
-    count = len(failures)
+    """(fallback text, blocks): the failed numbers, then those without a report, each under its
+    heading, the lines packed into sections."""
+    failed = [f for f in failures if f.status != NumberStatus.NO_REPORT]
+    unreported = [f for f in failures if f.status == NumberStatus.NO_REPORT]
+    lines: list[str] = []
+    if failed:
+        lines.append(t("failures.heading", n=len(failed)))
+        lines += [failure_line(t, f.number, f.code) for f in failed]
+    if unreported:
+        lines.append(t("failures.no_report_heading", n=len(unreported)))
+        lines += [
+            t("failures.no_report_line", number=outside(display_msisdn(f.number), CODE_SHOWN))
+            for f in unreported
+        ]
     blocks: list[Block] = []
-    chunk = t("failures.heading", n=count)
-    for failure in failures:
-        line = cut(failure_line(t, failure.number, failure.code), SECTION_LIMIT - 100)
-        if len(chunk) + 1 + len(line) > SECTION_LIMIT - 100:
+    chunk = ""
+    for line in (cut(line, SECTION_LIMIT - 100) for line in lines):
+        if chunk and len(chunk) + 1 + len(line) > SECTION_LIMIT - 100:
             blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
             chunk = line
             if len(blocks) >= _MAX_BLOCKS:
                 break
         else:
-            chunk = f"{chunk}\n{line}"
+            chunk = f"{chunk}\n{line}" if chunk else line
     if chunk and len(blocks) < _MAX_BLOCKS:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
-    return t.count("failures.fallback", count), blocks
+    if failed:
+        return t.count("failures.fallback", len(failed)), blocks
+    return t.count("failures.no_report_fallback", len(unreported)), blocks

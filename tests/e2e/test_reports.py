@@ -192,9 +192,15 @@ async def test_numbers_without_a_report_are_polled_then_given_up(make_world: Mak
     )
     await world.send("send 8613910825657,8613910825658 hello")
     await world.shows("*Delivered* 1 · *Failed* 0 · *Pending* 1", within=10)  # learnt by polling
-    await world.shows("*No report* 1", within=10)
+    message = await world.shows("*No report* 1", within=10)
     statuses = sorted(r.status for r in await world.recipients())
     assert statuses == [NumberStatus.DELIVERED, NumberStatus.NO_REPORT]
+
+    def said_which() -> str:  # which number, in the thread, like failures
+        return " ".join(blocks_text(m.blocks) for m in world.standin.thread(CHANNEL, message.ts))
+
+    await world.standin.wait_for(lambda: "+86 139 1082 5658" in said_which(), what="the number without a report")
+    assert "*No report (1)*" in said_which() and "+86 139 1082 5657" not in said_which()
 
 
 async def test_concurrent_reports_share_commits(world: World) -> None:

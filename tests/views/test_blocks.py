@@ -91,3 +91,17 @@ def test_confirmation_of_many_countries_and_invalid_numbers() -> None:
     text = within_limits(blocks, max_blocks=100)
     assert "…and 75 more countries" in text and "…and 480 more" in text
     assert "<!channel>" not in text
+
+
+
+def test_numbers_without_a_report_are_listed_after_the_failed_ones_in_both_languages() -> None:
+    failures = [Failure(1, "8613910820402", "402"), Failure(2, "8613910825658", None, NumberStatus.NO_REPORT)]
+    for language in (Language.EN, Language.ZH_HANS):
+        t = TEXTS[language]
+        fallback, blocks = build_failures_reply(t, failures)
+        text = "\n".join(b.text.text for b in blocks)  # type: ignore[attr-defined]
+        assert text.index(t("failures.heading", n=1)) < text.index(t("failures.no_report_heading", n=1))
+        assert "+86 139 1082 5658" in text.split(t("failures.no_report_heading", n=1))[1]
+        assert fallback == t.count("failures.fallback", 1)
+    only = build_failures_reply(TEXTS[Language.EN], failures[1:])[0]
+    assert only == "1 number got no report"
