@@ -50,9 +50,8 @@ class Inbox:
         items = await claim_inbound(db, CLAIM, LEASE, now())
         if not items:
             return
-        sms = [item for item in items if item.phone is not None]
         since = now() - settings.santo_reply_window
-        targets = await reply_targets(db, {item.phone for item in sms if item.phone}, since)
+        targets = await reply_targets(db, {item.phone for item in items if item.phone}, since)
         replies: dict[int, list[Inbound]] = defaultdict(list)
         others: dict[str, list[Inbound]] = defaultdict(list)
         raw: list[Inbound] = []
@@ -68,7 +67,8 @@ class Inbox:
         left: list[int] = []
         for send_id, group in replies.items():
             left += await self._post_replies(by_send[send_id], group)
-        left += await self._post_to_inbox(others, raw)
+        if others or raw:
+            left += await self._post_to_inbox(others, raw)
         if left:
             await release(db, left)
 
@@ -83,14 +83,19 @@ class Inbox:
         return []
 
     async def _post_to_inbox(self, others: dict[str, list[Inbound]], raw: list[Inbound]) -> list[int]:
+        """Messages that answer no recent send, one thread per number, and callbacks in unknown
+        shapes; the ids not posted (Slack said not now). Without an inbox channel they stay
+        claimed until their lease ends: asking again every pass would only churn."""
         channel = self.services.settings.santo_inbox_channel
         if not channel:
-            if not self._warned and (others or raw):
+            if not self._warned:
                 log.warning("inbound messages are stored but not shown: set SANTO_INBOX_CHANNEL")
                 self._warned = True
-            return [item.id for group in others.values() for item in group] + [item.id for item in raw]
+            return []
         t = self.services.languages.texts(None)
         known = await conversations(self.services.db, others)
+        waiting = [item.id for items in others.values() for item in items] + [item.id for item in raw]
+        posted: set[int] = set()
         for phone, items in others.items():
             thread = known[phone].thread_ts if phone in known else None
             for start in range(0, len(items), PER_MESSAGE):
@@ -98,15 +103,17 @@ class Inbox:
                 fallback, blocks = build_inbound_message(t, _shown(chunk), reply=False)
                 ts = await self._say(channel, fallback, blocks, thread)
                 if not ts:
-                    return [i.id for group in others.values() for i in group] + [i.id for i in raw]
+                    return [i for i in waiting if i not in posted]
                 if thread is None:
                     thread = ts
                     await start_conversation(self.services.db, phone, channel, ts)
                 await mark_posted(self.services.db, [item.id for item in chunk], None, now())
+                posted.update(item.id for item in chunk)
         for item in raw:
             if not await self._say(channel, build_raw_callback(t, item.command, item.raw), None, None):
-                return [i.id for i in raw]
+                return [i for i in waiting if i not in posted]
             await mark_posted(self.services.db, [item.id], None, now())
+            posted.add(item.id)
         return []
 
     async def _say(self, channel: str, text: str, blocks: Sequence[Block] | None, thread: str | None) -> str:
