@@ -47,3 +47,7 @@ class ApprovalState(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     EXPIRED = "expired"
+
+
+REPORTABLE = (NumberStatus.PENDING, NumberStatus.NO_REPORT)
+"""Statuses a report may move a number from. No report is our guess, not the platform's word."""

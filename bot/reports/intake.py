@@ -19,9 +19,10 @@ from bot.santo.redact import mask_passwords
 from bot.santo.reports import ReportError
 from bot.santo.uplink import Shape, parse_uplink
 from bot.services import Services
+from bot.store.callbacks import REPORT_LENGTHS, Callback
 from bot.store.db import now, unavailable
 from bot.store.inbound import INBOUND_LENGTHS
-from bot.store.reports import REPORT_LENGTHS, Callback, store_callbacks
+from bot.store.reports import store_callbacks
 
 log = logging.getLogger(__name__)
 

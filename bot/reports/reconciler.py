@@ -20,9 +20,10 @@ from bot.santo.models import ReportState
 from bot.santo.reports import StatusReport
 from bot.sending.dispatch import expire_approvals
 from bot.services import Periodic
+from bot.store.callbacks import Callback
 from bot.store.db import now
 from bot.store.reconcile import claim_msgids_to_poll, give_up
-from bot.store.reports import Callback, store_callbacks, sweep_orphans
+from bot.store.reports import store_callbacks, sweep_orphans
 from bot.store.schedule import recover_stuck
 
 log = logging.getLogger(__name__)

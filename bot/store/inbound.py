@@ -8,13 +8,14 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, cast
 
-from sqlalchemy import Column, Connection, String, Table, delete, func, select, update
+from sqlalchemy import Connection, Table, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.domain.opt_out import OptChange, OptWords
 from bot.domain.states import NumberStatus
 from bot.santo.uplink import InboundSms
+from bot.store.callbacks import column_length, storable
 from bot.store.db import Database
 from bot.store.tables import Conversation, Inbound, OptOut, Recipient, Send
 
@@ -25,22 +26,14 @@ _recipients = cast(Table, Recipient.__table__)
 _sends = cast(Table, Send.__table__)
 
 
-def _length(column: Column[Any]) -> int:
-    return cast(int, cast(String, column.type).length)
-
-
 INBOUND_LENGTHS: Mapping[str, int] = MappingProxyType(
     {
-        "momsgid": _length(_inbound.c.momsgid),
-        "sa": _length(_inbound.c.phone),
-        "mo_da": _length(_inbound.c.to_number),
+        "momsgid": column_length(_inbound.c.momsgid),
+        "sa": column_length(_inbound.c.phone),
+        "mo_da": column_length(_inbound.c.to_number),
     }
 )
 """The most characters each field of an inbound SMS may have to be kept (`parse_uplink`)."""
-
-
-def _storable(text: str) -> str:
-    return text.replace("\x00", "\ufffd")
 
 
 def _insert(connection: Connection, table: Table) -> Any:
@@ -55,12 +48,12 @@ def write_messages(
     rows = [
         {
             "command": "MO_REQUEST",
-            "raw": _storable(raw),
+            "raw": storable(raw),
             "received_at": now,
             "momsgid": m.momsgid,
             "phone": m.phone,
             "to_number": m.to,
-            "text": _storable(m.text),
+            "text": storable(m.text),
             "opt": words.change(m.text),
         }
         for m, raw in messages

@@ -14,9 +14,9 @@ from bot.domain.states import NumberStatus
 from bot.i18n import TEXTS, Language, Msg
 from bot.reports.notifier import LEASE
 from bot.santo.reports import StatusReport
+from bot.store.callbacks import Callback
 from bot.store.db import now
 from bot.store.notify import claim_inbound
-from bot.store.reports import Callback
 from bot.store.sends import finish_send
 from bot.store.tables import BadCallback, Inbound, Report
 from bot.web import NOTIFIER

@@ -15,9 +15,10 @@ from bot.dev.stored_sends import accept, store_sms
 from bot.domain.states import NumberStatus
 from bot.santo.reports import StatusReport
 from bot.settings import load_settings
+from bot.store.callbacks import Callback
 from bot.store.db import Database, now
 from bot.store.notify import Claim, claim_dirty, defer, settle
-from bot.store.reports import Callback, store_callbacks
+from bot.store.reports import store_callbacks
 from bot.store.tables import BadCallback, Inbound, Recipient, Report, Send
 
 NUMBERS = ("8613910825657", "8613910820402", "8613910820403")

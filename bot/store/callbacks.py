@@ -1,0 +1,105 @@
+"""A batch of callbacks as the report route understood them, sorted out for writing: each field
+made storable, reports keyed, the first of each kept."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, NamedTuple, cast
+
+from sqlalchemy import Column, String, Table
+
+from bot.domain.states import NumberStatus
+from bot.santo.reports import StatusReport
+from bot.santo.uplink import InboundSms
+from bot.store.tables import Inbound, Recipient, Report
+
+_recipients = cast(Table, Recipient.__table__)
+_reports = cast(Table, Report.__table__)
+_inbound = cast(Table, Inbound.__table__)
+
+
+def column_length(*columns: Column[Any]) -> int:
+    """The most characters every one of these columns holds."""
+    return min(cast(int, cast(String, column.type).length) for column in columns)
+
+
+REPORT_LENGTHS: Mapping[str, int] = MappingProxyType(
+    {
+        "msgid": column_length(_reports.c.msgid, _recipients.c.msgid),
+        "da": column_length(_reports.c.number, _recipients.c.number),
+        "value": column_length(_reports.c.value),
+        "code": column_length(_reports.c.code, _recipients.c.code),
+    }
+)
+"""The most characters each field of a report may have to be kept (`parse_report`'s
+`max_lengths`): a longer one would fail its whole batch where the database holds to them."""
+_COMMAND_LENGTH = column_length(_inbound.c.command)
+
+
+def storable(text: str) -> str:
+    """Text as every database keeps it: PostgreSQL refuses NUL characters."""
+    return text.replace("\x00", "\ufffd")
+
+
+class Callback(NamedTuple):
+    """One callback request as the report route understood it (a tuple: one is made per request)."""
+
+    raw: str
+    reports: tuple[StatusReport, ...] = ()
+    messages: tuple[InboundSms, ...] = ()
+    bad_reason: str | None = None
+    command: str | None = None
+    """Set for a callback in a shape nobody expected: kept raw and shown to admins."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    msgid: str
+    number: str
+    value: str
+    code: str
+
+    @property
+    def status(self) -> NumberStatus:
+        return NumberStatus.DELIVERED if self.value == "0" else NumberStatus.FAILED
+
+
+@dataclass
+class CallbackBatch:
+    """A batch of callbacks, sorted out for writing."""
+
+    reports: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
+    """(msgid, number, value, code) → raw, the first of each key in arrival order."""
+    bad: list[tuple[str, str]] = field(default_factory=list)
+    """(raw, reason)"""
+    inbound: list[tuple[str, str]] = field(default_factory=list)
+    """(raw, command)"""
+    messages: dict[tuple[str, str], tuple[InboundSms, str]] = field(default_factory=dict)
+    """(momsgid, phone) → the message and its callback's raw text, the first of each."""
+
+    @classmethod
+    def of(cls, callbacks: Sequence[Callback]) -> CallbackBatch:
+        """The callbacks' rows; their free text made storable (the command cut to its column)."""
+        batch = cls()
+        for c in callbacks:
+            raw = storable(c.raw)
+            # An item of a MULTI_ request keeps its own text, not the whole request's.
+            for r in c.reports:
+                own = raw if len(c.reports) == 1 else f"rts={r.content}"
+                batch.reports.setdefault((r.msgid, r.number, r.value, r.code), own)
+            for m in c.messages:
+                batch.messages.setdefault(
+                    (m.momsgid, m.phone), (m, raw if len(c.messages) == 1 else f"mos={m.item}")
+                )
+            if c.bad_reason:
+                batch.bad.append((raw, storable(c.bad_reason)))
+            if c.command is not None:
+                batch.inbound.append((raw, storable(c.command)[:_COMMAND_LENGTH]))
+        return batch
+
+    def keyed(self) -> list[tuple[tuple[str, str, str, str], str]]:
+        """Reports in key order: two processes writing the same reports cannot deadlock. Stable:
+        a number's reports keep their arrival order, so the first final one wins."""
+        return sorted(self.reports.items(), key=lambda item: item[0][:2])
