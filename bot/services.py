@@ -37,6 +37,8 @@ class Services:
     permalinks: Permalinks = field(default_factory=Permalinks)
     changes: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when a send's message has something new to show: the notifier wakes up."""
+    cap_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    """One per workspace: its sends check daily caps in turn (`bot.sending.caps`)."""
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     """Set at shutdown: loops finish their round and return (never cut mid-transaction)."""
     submit_pacer: Pacer = field(init=False)

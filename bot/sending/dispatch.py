@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain.money import Estimate
 from bot.domain.send_request import SendRequest
 from bot.i18n import TEXTS, Language, Texts
+from bot.sending.caps import CapGuard
 from bot.sending.guard import check_send
 from bot.sending.opt_outs import without_opted_out
 from bot.sending.send import CannotPost, SendResult, estimate_for, execute
@@ -39,23 +40,29 @@ async def dispatch(
     """Send now, ask an admin first, or refuse — telling the requester which, and why."""
     if estimate is None:
         estimate = await estimate_for(services, request)
-    verdict = await check_send(
-        services, request.team_id, request.user_id, request.channel_id, len(request.numbers), estimate
-    )
-    if verdict.refusal:
-        refusal = str(verdict.refusal)
-        await record_request(services.db, request, Action.REFUSED, estimate.total, detail=refusal)
-        await tell(texts_of_request(services, request)("dispatch.refused", reason=verdict.refusal))
-        return None
-    if verdict.needs_approval:
-        await request_approval(services, request, estimate, tell)
-        return None
-    return await send_now(services, request, tell, estimate)
+    async with CapGuard(services, request.team_id) as guard:
+        verdict = await check_send(
+            services, request.team_id, request.user_id, request.channel_id, len(request.numbers), estimate
+        )
+        if verdict.refusal:
+            refusal = str(verdict.refusal)
+            await record_request(services.db, request, Action.REFUSED, estimate.total, detail=refusal)
+            await tell(texts_of_request(services, request)("dispatch.refused", reason=verdict.refusal))
+            return None
+        if verdict.needs_approval:
+            await request_approval(services, request, estimate, tell)
+            return None
+        return await send_now(services, request, tell, estimate, reserved=guard.release)
 
 
 async def send_now(
-    services: Services, request: SendRequest, tell: Tell, estimate: Estimate | None = None
+    services: Services,
+    request: SendRequest,
+    tell: Tell,
+    estimate: Estimate | None = None,
+    reserved: Callable[[], Awaitable[None]] | None = None,
 ) -> SendResult | None:
+    """`reserved`: called once the send is stored (its numbers count against the caps from then)."""
     t = texts_of_request(services, request)
     checked = await without_opted_out(services, request)
     if checked.opted_out != request.opted_out:  # someone opted out since the confirmation
@@ -73,7 +80,7 @@ async def send_now(
         await tell(t("dispatch.already_retried"))
         return None
     try:
-        result = await execute(services, request, estimate)
+        result = await execute(services, request, estimate, reserved)
     except CannotPost as exc:
         await record_request(services.db, request, Action.REFUSED, cost, detail=str(exc))
         await tell(t.render(exc.message))

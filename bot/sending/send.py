@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -103,10 +104,16 @@ def provisional_view(request: SendRequest, estimate: Estimate | None) -> SendVie
     )
 
 
-async def execute(services: Services, request: SendRequest, estimate: Estimate | None = None) -> SendResult:
+async def execute(
+    services: Services,
+    request: SendRequest,
+    estimate: Estimate | None = None,
+    reserved: Callable[[], Awaitable[None]] | None = None,
+) -> SendResult:
     """Post the channel message, store the send, then submit it (unless it is scheduled).
 
     Raises CannotPost before anything is stored or sent when the channel refuses the bot.
+    `reserved` is called once the send is stored: from then on its numbers count against caps.
     """
     if estimate is None:
         estimate = await estimate_for(services, request)
@@ -125,6 +132,8 @@ async def execute(services: Services, request: SendRequest, estimate: Estimate |
     ts = str(posted["ts"])
     channel = str(posted.get("channel") or request.channel_id)
     send_id = await create_send(services.db, new_send(request, channel, estimate), ts)
+    if reserved is not None:
+        await reserved()
     if request.retry_of is not None:
         await link_retry(services, request.retry_of, send_id, channel, ts)
     if request.scheduled_at is not None:

@@ -299,3 +299,17 @@ async def test_a_refusal_at_the_scheduled_time_is_said_in_the_senders_language(m
     reason = Msg.of("send.detail.balance_below", balance=money(Decimal(0)), cost=cost)
     await world.shows(ZH("send.detail.not_on_time", reason=reason))
     assert not world.sandbox.messages
+
+
+async def test_sends_started_at_once_never_pass_a_daily_cap_together(make_world: MakeWorld) -> None:
+    """Each send checks the cap and is stored in turn, so the second sees the first's numbers."""
+    world = await make_world(sms_daily_recipients=3)
+    numbers = ["8613910825657,8613910825658", "8613910825659,8613910825660", "8613910825661,8613910825662"]
+    answers = await asyncio.gather(*(world.slack.command(f"send {n} at once") for n in numbers))
+    assert [status for status, _ in answers] == [200, 200, 200]
+    await world.standin.wait_for(lambda: len(world.standin.responses) >= 2, what="the refusals")
+    await world.idle()
+    refused = [r.text for r in world.standin.responses if "Nothing was sent" in r.text]
+    assert len(refused) == 2 and all("left today" in text for text in refused), refused
+    sent = [n for message in world.sandbox.messages.values() for n in message.recipients]
+    assert len(sent) == 2  # one send of two numbers: 4 would pass the cap of 3
