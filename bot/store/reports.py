@@ -78,7 +78,7 @@ async def store_callbacks(
 
 
 async def _write_reports(db: Database, batch: CallbackBatch, now: datetime) -> set[str]:
-    """The batch in one transaction; the msgids some of whose new reports did not apply.
+    """The batch in one transaction; the msgids of new reports that found no number.
 
     Those are looked at again after the commit: on PostgreSQL a submit's answer may commit while
     this transaction runs, its own look for early reports not seeing them yet (READ COMMITTED),
@@ -126,7 +126,7 @@ async def insert_reports(
 
 async def apply_outcomes(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> set[str]:
     """Move numbers forward; the database enforces "first final status wins". Returns the msgids
-    of the outcomes when not all of them applied (a number already final, or no number yet)."""
+    of outcomes that found no number to apply to when they ran (see `_write_reports`)."""
     outcomes = await _numbered(session, outcomes)
     if not outcomes:
         return set()
@@ -135,12 +135,10 @@ async def apply_outcomes(session: AsyncSession, outcomes: Sequence[Outcome], now
     applied = await (await session.connection()).execute(
         _APPLY, [{"m": o.msgid, "n": o.number, "s": o.status, "c": o.code, "t": now} for o in outcomes]
     )
-    msgids = {o.msgid for o in outcomes}
-    await mark_dirty_by_msgid(session, msgids, now)
+    await mark_dirty_by_msgid(session, {o.msgid for o in outcomes}, now)
     if applied.rowcount == len(outcomes):
         return set()
-    await _log_conflicts(session, outcomes)  # not all applied, or no count: say why
-    return msgids
+    return await _unapplied(session, outcomes)  # not all applied, or no count (asyncpg): look why
 
 
 async def _numbered(session: AsyncSession, outcomes: Sequence[Outcome]) -> Sequence[Outcome]:
@@ -159,7 +157,9 @@ async def _numbered(session: AsyncSession, outcomes: Sequence[Outcome]) -> Seque
     return [o if o.number else replace(o, number=single[o.msgid]) for o in numbered]
 
 
-async def _log_conflicts(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
+async def _unapplied(session: AsyncSession, outcomes: Sequence[Outcome]) -> set[str]:
+    """Log the outcomes that met another final status; return the msgids of those that met no
+    number, or one still waiting (one read, which this look needed anyway)."""
     wanted = {(o.msgid, o.number): o for o in outcomes}
     rows = await session.execute(
         select(Recipient.msgid, Recipient.number, Recipient.status, Recipient.code).where(
@@ -167,7 +167,12 @@ async def _log_conflicts(session: AsyncSession, outcomes: Sequence[Outcome]) -> 
             Recipient.number.in_({o.number for o in outcomes}),
         )
     )
+    found: set[tuple[str, str]] = set()
+    waiting: set[str] = set()
     for msgid, number, status, code in rows.all():
+        found.add((msgid or "", number))
+        if status in REPORTABLE:  # seen now, not by the update: its msgid committed meanwhile
+            waiting.add(msgid or "")
         outcome = wanted.get((msgid or "", number))
         if (
             outcome
@@ -175,6 +180,7 @@ async def _log_conflicts(session: AsyncSession, outcomes: Sequence[Outcome]) -> 
             and status != NumberStatus.PENDING
         ):
             _log_conflict(outcome, status, code)
+    return waiting | {msgid for msgid, number in wanted if (msgid, number) not in found}
 
 
 def _log_conflict(outcome: Outcome, status: str, code: str | None) -> None:
