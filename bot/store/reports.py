@@ -1,15 +1,37 @@
-"""Storing what the platform reports: idempotent, monotonic, and in batches."""
+"""Storing what the platform reports: idempotent, monotonic, and in batches.
+
+The rules are written once, as set-wide statements that SQLite and PostgreSQL both run (the
+batch's rows reach them as a few parameters, `RowParams`):
+- every report is kept once, raw and parsed: (msgid, number, value, code) is unique;
+- only a new report moves its number, and only from a status a report may move (`REPORTABLE`):
+  the first final status wins, within a batch (arrival order) and across batches;
+- a report whose msgid is not stored yet is kept, and applied when the msgid is
+  (`apply_stored_reports`), or by the sweep (`sweep_orphans`);
+- the sends whose numbers moved are marked for the notifier, once per batch.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from functools import partial
+from functools import cache, partial
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Insert,
+    Table,
+    Update,
+    bindparam,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +41,7 @@ from bot.domain.states import REPORTABLE, NumberStatus
 from bot.store.callbacks import Callback, CallbackBatch, Outcome
 from bot.store.db import Database
 from bot.store.inbound import write_messages
-from bot.store.report_batch_sqlite import sqlite_time, write_sqlite
+from bot.store.row_params import RowParams
 from bot.store.tables import BadCallback, Inbound, Recipient, Report, Send
 
 log = logging.getLogger(__name__)
@@ -27,34 +49,57 @@ log = logging.getLogger(__name__)
 _recipients = cast(Table, Recipient.__table__)
 _sends = cast(Table, Send.__table__)
 _reports = cast(Table, Report.__table__)
-_bad = cast(Table, BadCallback.__table__)
-_inbound = cast(Table, Inbound.__table__)
 
+_NEW_REPORTS = RowParams("msgid", "number", "value", "code", "raw")
+_OUTCOMES = RowParams("msgid", "number", "status", "code")
+_NOW = bindparam("now", type_=DateTime(timezone=True))
+_NUMBER_OF_REPORT = (_recipients.c.msgid == _reports.c.msgid) & (_recipients.c.number == _reports.c.number)
 
-# Built once: a report batch runs these on every commit.
-_APPLY = (
-    update(_recipients)
-    .where(
-        _recipients.c.msgid == bindparam("m"),
-        _recipients.c.number == bindparam("n"),
-        or_(*(_recipients.c.status == status for status in REPORTABLE)),  # no IN: executemany
-    )
-    .values(status=bindparam("s"), code=bindparam("c"), updated_at=bindparam("t"))
-)
-_MARK_DIRTY_BY_MSGID = (
+_MARK_DIRTY = (
     update(_sends)
-    .where(
-        _sends.c.id.in_(
-            select(_recipients.c.send_id)
-            .where(_recipients.c.msgid.in_(bindparam("msgids", expanding=True)))
-            .scalar_subquery()
-        )
-    )
-    .values(
-        change_seq=_sends.c.change_seq + 1,
-        dirty_since=func.coalesce(_sends.c.dirty_since, bindparam("now")),
-    )
+    .where(_sends.c.id.in_(bindparam("ids", expanding=True)))
+    .values(change_seq=_sends.c.change_seq + 1, dirty_since=func.coalesce(_sends.c.dirty_since, _NOW))
 )
+
+
+@cache
+def _insert_reports(dialect: str) -> Insert:
+    """Insert the rows not stored yet; return those it inserted."""
+    src = _NEW_REPORTS.source(dialect)
+    rows = select(src.c.msgid, src.c.number, src.c.value, src.c.code, src.c.raw, _NOW).where(
+        true()  # SQLite reads `ON CONFLICT` after a SELECT without WHERE as a join's ON
+    )
+    new = pg_insert(_reports) if dialect == "postgresql" else sqlite_insert(_reports)
+    return (
+        new.from_select(["msgid", "number", "value", "code", "raw", "received_at"], rows)
+        .on_conflict_do_nothing()
+        .returning(_reports.c.msgid, _reports.c.number, _reports.c.value, _reports.c.code)
+    )
+
+
+@cache
+def _apply(dialect: str) -> Update:
+    """Move the numbers the outcomes name that are still waiting for a report; return the send,
+    msgid and number of each one moved. On PostgreSQL the rows are locked in key order first, so
+    two processes applying reports for the same numbers never deadlock; a row another transaction
+    moved meanwhile is read again and left alone (the first final status wins)."""
+    src = _OUTCOMES.source(dialect)
+    target = (
+        select(_recipients.c.id, src.c.status, src.c.code)
+        .join_from(
+            src, _recipients, (_recipients.c.msgid == src.c.msgid) & (_recipients.c.number == src.c.number)
+        )
+        .where(_recipients.c.status.in_(REPORTABLE))
+        .order_by(_recipients.c.msgid, _recipients.c.number)
+        .with_for_update(of=_recipients)  # SQLite: one writer at a time, no row locks to take
+        .subquery("target")
+    )
+    return (
+        update(_recipients)
+        .where(_recipients.c.id == target.c.id)
+        .values(status=target.c.status, code=target.c.code, updated_at=_NOW)
+        .returning(_recipients.c.send_id, _recipients.c.msgid, _recipients.c.number)
+    )
 
 
 async def store_callbacks(
@@ -65,89 +110,70 @@ async def store_callbacks(
     they ask for (`words`); then the reports that named no number are applied where their msgid
     has only one. All of it before anyone is told it is stored."""
     batch = CallbackBatch.of(callbacks)
-    unsettled = await _write_reports(db, batch, now)
+    unsettled = await db.write(partial(write_batch, batch, now))
     if batch.messages:
         await db.write(partial(write_messages, list(batch.messages.values()), now, words))
     numberless = {msgid for msgid, number, _value, _code in batch.reports if not number}
     if unsettled or numberless:
-        async with db.session.begin() as session:
-            if unsettled:
-                await apply_waiting(session, now, unsettled)
-            if numberless:
-                await apply_stored_reports(session, numberless, now)
+        await db.write(partial(apply_stored, unsettled | numberless, now))
 
 
-async def _write_reports(db: Database, batch: CallbackBatch, now: datetime) -> set[str]:
-    """The batch in one transaction; the msgids of new reports that found no number.
+def write_batch(batch: CallbackBatch, now: datetime, connection: Connection) -> set[str]:
+    """The batch in one transaction; the msgids of new reports that found no number waiting.
 
     Those are looked at again after the commit: on PostgreSQL a submit's answer may commit while
     this transaction runs, its own look for early reports not seeing them yet (READ COMMITTED),
-    and without a second look they would wait for the reconciler's sweep. With SQLite the two
-    transactions never overlap (one writer at a time), so the second to commit always sees the
-    first."""
-    if db.sqlite_writer is not None:
-        conflicts = await db.sqlite_writer.run_driver(partial(write_sqlite, batch, sqlite_time(now)))
-        for outcome, (status, code) in conflicts:
-            _log_conflict(outcome, status, code)
-        return set()
+    and without a second look they would wait for the reconciler's sweep."""
     unsettled: set[str] = set()
-    async with db.session.begin() as session:
-        if batch.reports:
-            new = await insert_reports(session, db.is_sqlite, batch.reports, now)
-            unsettled = await apply_outcomes(session, new, now)
-        if batch.bad:
-            await session.execute(
-                insert(BadCallback), [{"raw": r, "reason": why, "received_at": now} for r, why in batch.bad]
-            )
-        if batch.inbound:
-            await session.execute(
-                insert(Inbound), [{"raw": r, "command": c, "received_at": now} for r, c in batch.inbound]
-            )
+    if batch.reports:
+        unsettled = apply_outcomes(connection, insert_reports(connection, batch, now), now)
+    if batch.bad:
+        connection.execute(
+            insert(BadCallback), [{"raw": r, "reason": why, "received_at": now} for r, why in batch.bad]
+        )
+    if batch.inbound:
+        connection.execute(
+            insert(Inbound), [{"raw": r, "command": c, "received_at": now} for r, c in batch.inbound]
+        )
     return unsettled
 
 
-async def insert_reports(
-    session: AsyncSession, sqlite: bool, rows: dict[tuple[str, str, str, str], str], now: datetime
-) -> list[Outcome]:
-    """Insert reports not seen before; return only those that are new."""
-    params = [  # in key order: two processes writing the same reports cannot deadlock
-        {"msgid": m, "number": n, "value": v, "code": c, "raw": raw, "received_at": now}
-        for (m, n, v, c), raw in sorted(rows.items(), key=lambda item: item[0][:2])
-    ]
-    new_rows = sqlite_insert(_reports) if sqlite else pg_insert(_reports)
-    statement = new_rows.on_conflict_do_nothing().returning(
-        _reports.c.msgid, _reports.c.number, _reports.c.value, _reports.c.code
-    )
-    # Core statements on the session's connection: the ORM's bulk machinery is not needed here
-    # and costs most of a batch's time.
-    result = await (await session.connection()).execute(statement, params)
-    return [Outcome(*row) for row in result.all()]
+def insert_reports(connection: Connection, batch: CallbackBatch, now: datetime) -> list[Outcome]:
+    """Store the batch's reports not seen before; return those, in arrival order per number."""
+    dialect = connection.dialect.name
+    rows = batch.keyed()  # key order: two processes inserting the same reports cannot deadlock
+    params = _NEW_REPORTS.params(dialect, [(*key, raw) for key, raw in rows])
+    inserted = {tuple(row) for row in connection.execute(_insert_reports(dialect), {**params, "now": now})}
+    return [Outcome(*key) for key, _raw in rows if key in inserted]
 
 
-async def apply_outcomes(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> set[str]:
-    """Move numbers forward; the database enforces "first final status wins". Returns the msgids
-    of outcomes that found no number to apply to when they ran (see `_write_reports`)."""
-    outcomes = await _numbered(session, outcomes)
+def apply_outcomes(connection: Connection, outcomes: Sequence[Outcome], now: datetime) -> set[str]:
+    """Move numbers forward, the first outcome of each number in `outcomes` (their order) only;
+    mark the sends whose numbers moved. Returns the msgids of outcomes that found no number, or
+    none still waiting, when they ran (see `write_batch`)."""
+    outcomes = _numbered(connection, outcomes)
     if not outcomes:
         return set()
-    # Key order (stable: a number's reports keep their arrival order, so the first final wins).
-    outcomes = sorted(outcomes, key=lambda o: (o.msgid, o.number))
-    applied = await (await session.connection()).execute(
-        _APPLY, [{"m": o.msgid, "n": o.number, "s": o.status, "c": o.code, "t": now} for o in outcomes]
-    )
-    await mark_dirty_by_msgid(session, {o.msgid for o in outcomes}, now)
-    if applied.rowcount == len(outcomes):
-        return set()
-    return await _unapplied(session, outcomes)  # not all applied, or no count (asyncpg): look why
+    first: dict[tuple[str, str], Outcome] = {}
+    for outcome in outcomes:
+        first.setdefault((outcome.msgid, outcome.number), outcome)
+    dialect = connection.dialect.name
+    rows = [(o.msgid, o.number, o.status.value, o.code) for o in first.values()]
+    moved = connection.execute(_apply(dialect), {**_OUTCOMES.params(dialect, rows), "now": now}).all()
+    if moved:
+        connection.execute(_MARK_DIRTY, {"ids": sorted({send_id for send_id, _m, _n in moved}), "now": now})
+    applied = {(msgid, number) for _send_id, msgid, number in moved}
+    rest = [o for o in outcomes if (o.msgid, o.number) not in applied or first[(o.msgid, o.number)] is not o]
+    return _unapplied(connection, rest) if rest else set()
 
 
-async def _numbered(session: AsyncSession, outcomes: Sequence[Outcome]) -> Sequence[Outcome]:
+def _numbered(connection: Connection, outcomes: Sequence[Outcome]) -> Sequence[Outcome]:
     """Reports that name no number (the family's shapes) given the number of their msgid when it
     has only one; for a batch msgid they apply to no number and stay kept as they came."""
     numberless = {o.msgid for o in outcomes if not o.number}
     if not numberless:
         return outcomes
-    rows = await session.execute(
+    rows = connection.execute(
         select(_recipients.c.msgid, func.min(_recipients.c.number), func.count())
         .where(_recipients.c.msgid.in_(numberless))
         .group_by(_recipients.c.msgid)
@@ -157,30 +183,24 @@ async def _numbered(session: AsyncSession, outcomes: Sequence[Outcome]) -> Seque
     return [o if o.number else replace(o, number=single[o.msgid]) for o in numbered]
 
 
-async def _unapplied(session: AsyncSession, outcomes: Sequence[Outcome]) -> set[str]:
+def _unapplied(connection: Connection, outcomes: Collection[Outcome]) -> set[str]:
     """Log the outcomes that met another final status; return the msgids of those that met no
     number, or one still waiting (one read, which this look needed anyway)."""
-    wanted = {(o.msgid, o.number): o for o in outcomes}
-    rows = await session.execute(
-        select(Recipient.msgid, Recipient.number, Recipient.status, Recipient.code).where(
-            Recipient.msgid.in_({o.msgid for o in outcomes}),
-            Recipient.number.in_({o.number for o in outcomes}),
+    rows = connection.execute(
+        select(_recipients.c.msgid, _recipients.c.number, _recipients.c.status, _recipients.c.code).where(
+            _recipients.c.msgid.in_({o.msgid for o in outcomes}),
+            _recipients.c.number.in_({o.number for o in outcomes}),
         )
     )
-    found: set[tuple[str, str]] = set()
-    waiting: set[str] = set()
-    for msgid, number, status, code in rows.all():
-        found.add((msgid or "", number))
-        if status in REPORTABLE:  # seen now, not by the update: its msgid committed meanwhile
-            waiting.add(msgid or "")
-        outcome = wanted.get((msgid or "", number))
-        if (
-            outcome
-            and (status, code or "") != (outcome.status, outcome.code)
-            and status != NumberStatus.PENDING
-        ):
+    kept = {(msgid or "", number): (status, code) for msgid, number, status, code in rows.all()}
+    unsettled: set[str] = set()
+    for outcome in outcomes:
+        status, code = kept.get((outcome.msgid, outcome.number), (None, None))
+        if status is None or status in REPORTABLE:  # no number, or one whose msgid committed meanwhile
+            unsettled.add(outcome.msgid)
+        elif (status, code or "") != (outcome.status, outcome.code) and status != NumberStatus.PENDING:
             _log_conflict(outcome, status, code)
-    return waiting | {msgid for msgid, number in wanted if (msgid, number) not in found}
+    return unsettled
 
 
 def _log_conflict(outcome: Outcome, status: str, code: str | None) -> None:
@@ -195,49 +215,46 @@ def _log_conflict(outcome: Outcome, status: str, code: str | None) -> None:
     )
 
 
-async def mark_dirty_by_msgid(session: AsyncSession, msgids: Iterable[str], now: datetime) -> None:
-    await (await session.connection()).execute(_MARK_DIRTY_BY_MSGID, {"msgids": list(msgids), "now": now})
-
-
-async def mark_dirty(session: AsyncSession, send_ids: object, now: datetime) -> None:
+async def mark_dirty(session: AsyncSession, send_ids: Iterable[int], now: datetime) -> None:
     """Tell the notifier these sends' messages must be shown again."""
-    await (await session.connection()).execute(
-        update(_sends)
-        .where(_sends.c.id.in_(send_ids))  # type: ignore[arg-type]
-        .values(change_seq=_sends.c.change_seq + 1, dirty_since=func.coalesce(_sends.c.dirty_since, now))
-    )
+    await (await session.connection()).execute(_MARK_DIRTY, {"ids": sorted(send_ids), "now": now})
 
 
 async def apply_stored_reports(session: AsyncSession, msgids: Iterable[str], now: datetime) -> None:
     """Apply reports that arrived before their msgid was stored (the submit answer lost the race)."""
-    rows = await session.execute(
-        select(Report.msgid, Report.number, Report.value, Report.code)
-        .where(Report.msgid.in_(list(msgids)))
-        .order_by(Report.id)
+    await (await session.connection()).run_sync(partial(apply_stored, list(msgids), now))
+
+
+def apply_stored(msgids: Collection[str], now: datetime, connection: Connection) -> None:
+    """Apply the stored reports of `msgids` whose numbers are still waiting, and those that name
+    no number, in the order they arrived."""
+    query = (
+        select(_reports.c.msgid, _reports.c.number, _reports.c.value, _reports.c.code)
+        .outerjoin(_recipients, _NUMBER_OF_REPORT)
+        .where(
+            _reports.c.msgid.in_(list(msgids)),
+            _recipients.c.status.in_(REPORTABLE) | (_reports.c.number == ""),
+        )
+        .order_by(_reports.c.id)
     )
-    await apply_outcomes(session, [Outcome(*row) for row in rows.all()], now)
+    apply_outcomes(connection, [Outcome(*row) for row in connection.execute(query).all()], now)
 
 
 async def sweep_orphans(db: Database, now: datetime, limit: int = 500) -> int:
     """Apply stored reports whose numbers are still waiting: closes every race for good."""
-    async with db.session.begin() as session:
-        return await apply_waiting(session, now, limit=limit)
+    return await db.write(partial(apply_waiting, now=now, limit=limit))
 
 
-async def apply_waiting(
-    session: AsyncSession, now: datetime, msgids: Iterable[str] | None = None, limit: int | None = None
-) -> int:
-    """Apply the stored reports (of `msgids`, or any) whose numbers are still waiting for one;
-    how many there were. Numbers already final are not looked at again."""
+def apply_waiting(connection: Connection, now: datetime, limit: int) -> int:
+    """Apply the stored reports whose numbers are still waiting for one, in the order they
+    arrived; how many there were. Numbers already final are not looked at again."""
     query = (
-        select(Report.msgid, Report.number, Report.value, Report.code)
-        .join(Recipient, (Recipient.msgid == Report.msgid) & (Recipient.number == Report.number))
-        .where(Recipient.status.in_(REPORTABLE))
-        .order_by(Report.id)
+        select(_reports.c.msgid, _reports.c.number, _reports.c.value, _reports.c.code)
+        .join(_recipients, _NUMBER_OF_REPORT)
+        .where(_recipients.c.status.in_(REPORTABLE))
+        .order_by(_reports.c.id)
         .limit(limit)
     )
-    if msgids is not None:
-        query = query.where(Report.msgid.in_(list(msgids)))
-    outcomes = [Outcome(*row) for row in (await session.execute(query)).all()]
-    await apply_outcomes(session, outcomes, now)
+    outcomes = [Outcome(*row) for row in connection.execute(query).all()]
+    apply_outcomes(connection, outcomes, now)
     return len(outcomes)

@@ -1,0 +1,39 @@
+"""A list of rows handed to one statement as a few parameters, so that a batch of any size is
+one statement, compiled once and sent in one round trip: on PostgreSQL one array per column
+(`unnest`), on SQLite one JSON array of rows (`json_each`). The only part of the report path
+that differs between the two databases."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import String, Subquery, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
+
+_JSON_ROWS = "rows"
+
+
+class RowParams:
+    """Rows of text columns `names`, usable as a FROM clause in statements of either dialect."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+
+    def source(self, dialect: str, name: str = "src") -> Subquery:
+        """The rows as a subquery with one column per name, in the order they were given."""
+        if dialect == "postgresql":
+            # Several unnest() in one select list are read side by side, row by row. A parameter
+            # is named for its column's values: an INSERT or UPDATE keeps the column's own name.
+            columns = [func.unnest(bindparam(f"{n}_list", type_=ARRAY(String))).label(n) for n in self.names]
+            return select(*columns).subquery(name)
+        each = func.json_each(bindparam(_JSON_ROWS, type_=String)).table_valued("value", "key")
+        columns = [func.json_extract(each.c.value, f"$[{i}]").label(n) for i, n in enumerate(self.names)]
+        return select(*columns).select_from(each).order_by(each.c.key).subquery(name)
+
+    def params(self, dialect: str, rows: Sequence[Sequence[str]]) -> dict[str, Any]:
+        """The parameters that fill `source` with `rows` (each a value per name, in order)."""
+        if dialect == "postgresql":
+            return {f"{n}_list": [row[i] for row in rows] for i, n in enumerate(self.names)}
+        return {_JSON_ROWS: json.dumps(rows, ensure_ascii=False, separators=(",", ":"))}
