@@ -1,6 +1,7 @@
 """Delivery-report intake and how fast reports show up in Slack. Prints figures; not a test.
 
     .venv/bin/python -m bench.reports [--reports 10000] [--rounds 3] [--database-url URL] [--concurrency 64]
+    .venv/bin/python -m bench.reports --processes 2 --database-url URL   (see bench/reports_scale.py)
 
 Default database: SQLite in a temporary folder. With `--database-url postgresql://…` a scratch
 database is created next to the one named, used, and dropped at the end.
@@ -214,19 +215,23 @@ async def store_sends(
 
 async def closed(
     executor: Executor,
-    server: Server,
+    servers: Sequence[Server],
     pairs: list[tuple[str, str]],
     concurrency: int,
     sample: str | None = None,
 ) -> dict[str, Any]:
-    """One closed-loop run against `server`, with the server's CPU time it took."""
-    urls = [report_url(server.base, m, num, i % FAIL_EVERY == 0) for i, (m, num) in enumerate(pairs)]
-    async with sampled(server.pid, sample):
-        cpu = cpu_seconds(server.pid)
+    """One closed-loop run against `servers` (round-robin over them, as a PaaS router spreads
+    requests over dynos), with the CPU time the servers took together."""
+    urls = [
+        report_url(servers[i % len(servers)].base, m, num, i % FAIL_EVERY == 0)
+        for i, (m, num) in enumerate(pairs)
+    ]
+    async with sampled(servers[0].pid, sample):
+        cpu = sum(cpu_seconds(server.pid) for server in servers)
         run: dict[str, Any] = await asyncio.get_running_loop().run_in_executor(
             executor, closed_loop, urls[WARMUP:], urls[:WARMUP], concurrency
         )
-        run["server_cpu"] = cpu_seconds(server.pid) - cpu
+        run["server_cpu"] = sum(cpu_seconds(server.pid) for server in servers) - cpu
     return run
 
 
@@ -244,15 +249,15 @@ async def measure_throughput(
 
     from bot.store.tables import Report
 
-    bare_runs = [await closed(executor, bare, per_round[0], concurrency)]
+    bare_runs = [await closed(executor, [bare], per_round[0], concurrency)]
     real_runs: list[dict[str, Any]] = []
     settles: list[float] = []
     for r, pairs in enumerate(per_round):
-        real_runs.append(await closed(executor, real, pairs, concurrency, pyspy if r == 0 else None))
+        real_runs.append(await closed(executor, [real], pairs, concurrency, pyspy if r == 0 else None))
         # The notifier shows what the stored run changed; the bare route is measured after
         # that, not while the web process and the Slack stand-in still use the CPU for it.
         settles.append(await wait_quiet(db))
-        bare_runs.append(await closed(executor, bare, pairs, concurrency))
+        bare_runs.append(await closed(executor, [bare], pairs, concurrency))
     bare_hwm = proc_status(bare.pid, "VmHWM")
     async with db.session() as session:
         stored = await session.scalar(select(func.count()).select_from(Report))
@@ -272,17 +277,17 @@ async def measure_paced(
     executor: Executor,
     db: Database,
     standin: SlackStandIn,
-    base: str,
+    bases: Sequence[str],
     ts_b: str,
     pairs_b: list[tuple[str, str]],
 ) -> Paced:
-    """(b)/(c): the 1,000-number send's reports spread over SPREAD seconds, until the message shows
-    the final counts."""
+    """(b)/(c): the 1,000-number send's reports spread over SPREAD seconds (round-robin over the
+    web processes at `bases`), until the message shows the final counts."""
     await wait_quiet(db)
     await asyncio.sleep(1.2)  # past the notifier's per-send gap and refilled buckets
     before = len(standin.calls)
     failed_b = {i for i in range(SEND_SIZE) if i % FAIL_EVERY == 0}
-    urls_b = [report_url(base, m, num, i in failed_b) for i, (m, num) in enumerate(pairs_b)]
+    urls_b = [report_url(bases[i % len(bases)], m, num, i in failed_b) for i, (m, num) in enumerate(pairs_b)]
     final = {"Delivered": SEND_SIZE - len(failed_b), "Failed": len(failed_b), "Pending": 0}
     paced_run = await asyncio.get_running_loop().run_in_executor(executor, paced, urls_b, SPREAD)
 
@@ -296,6 +301,10 @@ async def measure_paced(
         print(f"!! the message did not show the final counts: {exc}")
     message = standin.messages[(CHANNEL_B, ts_b)]
     return Paced(paced_run, len(failed_b), before, message, message.at)
+
+
+def database_name(database_url: str | None) -> str:
+    return "PostgreSQL" if database_url else "SQLite"
 
 
 def print_setup(database_url: str | None) -> None:
@@ -314,21 +323,31 @@ def rate(run: dict[str, Any]) -> float:
     return float(run["statuses"].get(200, 0) / run["elapsed"])
 
 
+def cpu_per_report(run: dict[str, Any]) -> float:
+    """Server CPU seconds per request answered 200."""
+    return float(run["server_cpu"] / max(1, run["statuses"].get(200, 0)))
+
+
 def print_run(name: str, run: dict[str, Any]) -> None:
     """One closed-loop run of (a), on one line."""
     others = {k: v for k, v in run["statuses"].items() if k != 200}
     print(
         f"    {name}: {rate(run):6.0f} reports/s answered 200 ({run['elapsed']:.2f} s; server CPU "
         f"{100 * run['server_cpu'] / run['elapsed']:.0f}% of a core, "
-        f"{1e6 * run['server_cpu'] / max(1, run['statuses'].get(200, 0)):.0f} µs a report; generator "
+        f"{1e6 * cpu_per_report(run):.0f} µs a report; generator "
         f"{100 * run['cpu'] / run['elapsed']:.0f}%)" + (f"; other answers {others}" if others else "")
     )
 
 
-def print_throughput(a: Throughput, n: int, concurrency: int, rounds: int) -> None:
-    """(a): each run, the ratio by round and its median, the group commit's batches."""
+def print_throughput(a: Throughput, n: int, concurrency: int, rounds: int, database: str) -> None:
+    """(a): each run, both ratios by round and their medians, the group commit's batches."""
     ratios = [
         rate(real) / statistics.mean((rate(a.bare_runs[r]), rate(a.bare_runs[r + 1])))
+        for r, real in enumerate(a.real_runs)
+    ]
+    cpu_ratios = [
+        cpu_per_report(real)
+        / statistics.mean((cpu_per_report(a.bare_runs[r]), cpu_per_report(a.bare_runs[r + 1])))
         for r, real in enumerate(a.real_runs)
     ]
     print()
@@ -345,8 +364,13 @@ def print_throughput(a: Throughput, n: int, concurrency: int, rounds: int) -> No
         print_run("real route, stored ", real)
         print_run("bare route         ", a.bare_runs[r + 1])
     print(
-        f"    ratio stored / bare by round: {', '.join(f'{x:.2f}' for x in ratios)}; "
+        f"    [{database}] ratio stored / bare by round: {', '.join(f'{x:.2f}' for x in ratios)}; "
         f"median {statistics.median(ratios):.2f} (target >= 0.5)"
+    )
+    print(
+        f"    [{database}] server CPU per stored report / per bare request by round: "
+        f"{', '.join(f'{x:.2f}' for x in cpu_ratios)}; median {statistics.median(cpu_ratios):.2f} "
+        "(target <= 2)"
     )
     print(f"    reports in the database afterwards: {a.stored} (expected {(WARMUP + n) * rounds})")
     sizes = [count for _at, count in a.batches]
@@ -475,11 +499,11 @@ async def main(
                 concurrency,
                 pyspy,
             )
-            b = await measure_paced(executor, db, standin, served.base, ts_b, pairs_b)
+            b = await measure_paced(executor, db, standin, [served.base], ts_b, pairs_b)
             await wait_quiet(db)
             hwm = proc_status(pid, "VmHWM")
             rss = proc_status(pid, "VmRSS")
-        print_throughput(a, n, concurrency, rounds)
+        print_throughput(a, n, concurrency, rounds, database_name(database_url))
         print_calls(b, standin)
         print_visibility(b)
         print_memory(hwm, rss_start, rss, a.bare_hwm)
@@ -497,10 +521,19 @@ if __name__ == "__main__":
     parser.add_argument("--profile", default=None, help="run the web process under cProfile, write here")
     parser.add_argument("--rounds", type=int, default=3, help="stored runs in (a), each between bare runs")
     parser.add_argument("--py-spy", default=None, help="sample the web process during (a)'s first stored run")
+    parser.add_argument(
+        "--processes", type=int, default=None, help="N web processes on one database (bench.reports_scale)"
+    )
     parser.add_argument("--bare-server", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server is not None:
         bare_server(args.bare_server, REPORT_TOKEN)
+    elif args.processes is not None:
+        from bench import reports_scale
+
+        asyncio.run(
+            reports_scale.main(args.reports, args.database_url, args.concurrency, args.processes, args.rounds)
+        )
     else:
         profile = os.path.abspath(args.profile) if args.profile else None
         pyspy = os.path.abspath(args.py_spy) if args.py_spy else None

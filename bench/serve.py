@@ -99,9 +99,9 @@ class Served:
 
 @asynccontextmanager
 async def serve(
-    stage: Stage, report_token: str, profile: str | None, **settings: str
+    stage: Stage, report_token: str, profile: str | None, name: str = "serve", **settings: str
 ) -> AsyncIterator[Served]:
-    """`python -m bot serve` on a free port, pointed at `stage`, logging to `serve.log` in its folder;
+    """`python -m bot serve` on a free port, pointed at `stage`, logging to `<name>.log` in its folder;
     under cProfile writing to `profile` when one is given. `settings` are more environment
     variables (`SANTO_CONCURRENCY="4"`); those of this process's environment are dropped."""
     from bot.dev.local_server import free_port
@@ -125,7 +125,7 @@ async def serve(
         PORT=str(port),
         **settings,
     )
-    log_path = stage.folder / "serve.log"
+    log_path = stage.folder / f"{name}.log"
     async with subprocess_server(argv, env, base, log_path) as process:
         yield Served(process, base, log_path)
 

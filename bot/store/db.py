@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     async_sessionmaker,
     create_async_engine,
@@ -69,6 +71,8 @@ class Database:
         else:
             self.engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.session = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._own: AsyncConnection | None = None
+        self._own_lock = asyncio.Lock()
 
     async def migrate(self) -> None:
         """Bring the schema to the newest revision (Alembic runs its own loop: use a thread)."""
@@ -85,6 +89,9 @@ class Database:
     async def close(self) -> None:
         if self.sqlite_writer is not None:
             await self.sqlite_writer.close()
+        if self._own is not None:
+            await self._own.close()
+            self._own = None
         await self.engine.dispose()
 
     async def write(self, work: Callable[[Connection], T], durable: bool = True) -> T:
@@ -97,6 +104,26 @@ class Database:
             return await self.sqlite_writer.run(work, durable)
         async with self.engine.begin() as connection:
             return await connection.run_sync(work)
+
+
+    async def write_in_turn(self, work: Callable[[Connection], T]) -> T:
+        """`write`, one at a time on a connection kept for it: the report batches, which come one
+        after another as fast as they commit, pay no pool checkout or liveness ping each. A
+        connection that fails for the database's sake is dropped; the next batch opens another."""
+        if self.sqlite_writer is not None:
+            return await self.sqlite_writer.run(work)
+        async with self._own_lock:
+            if self._own is None:
+                self._own = await self.engine.connect()
+            try:
+                async with self._own.begin():
+                    return await self._own.run_sync(work)
+            except BaseException as exc:
+                if unavailable(exc) or not isinstance(exc, Exception):
+                    own, self._own = self._own, None
+                    with contextlib.suppress(Exception):
+                        await own.close()
+                raise
 
 
 class SqliteThread:

@@ -23,11 +23,13 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Insert,
+    Integer,
     Table,
     Update,
     bindparam,
     func,
     insert,
+    or_,
     select,
     true,
     update,
@@ -55,11 +57,27 @@ _OUTCOMES = RowParams("msgid", "number", "status", "code")
 _NOW = bindparam("now", type_=DateTime(timezone=True))
 _NUMBER_OF_REPORT = (_recipients.c.msgid == _reports.c.msgid) & (_recipients.c.number == _reports.c.number)
 
-_MARK_DIRTY = (
-    update(_sends)
-    .where(_sends.c.id.in_(bindparam("ids", expanding=True)))
-    .values(change_seq=_sends.c.change_seq + 1, dirty_since=func.coalesce(_sends.c.dirty_since, _NOW))
-)
+_SEND_IDS = RowParams("id", type_=Integer)
+_WAITING = or_(*(_recipients.c.status == status.value for status in REPORTABLE))
+"""A number still waiting for a report (not `IN`: its list would be expanded at every run)."""
+
+
+@cache
+def _mark_dirty(dialect: str) -> Update:
+    """Bump the sends' change count: the notifier shows them again."""
+    ids = _SEND_IDS.source(dialect)
+    return (
+        update(_sends)
+        .where(_sends.c.id.in_(select(ids.c.id)))
+        .values(change_seq=_sends.c.change_seq + 1, dirty_since=func.coalesce(_sends.c.dirty_since, _NOW))
+    )
+
+
+def mark_changed(connection: Connection, send_ids: Iterable[int], now: datetime) -> None:
+    """Tell the notifier these sends' messages must be shown again (in key order: no deadlock)."""
+    dialect = connection.dialect.name
+    params = _SEND_IDS.params(dialect, [(send_id,) for send_id in sorted(set(send_ids))])
+    connection.execute(_mark_dirty(dialect), {**params, "now": now})
 
 
 @cache
@@ -89,7 +107,7 @@ def _apply(dialect: str) -> Update:
         .join_from(
             src, _recipients, (_recipients.c.msgid == src.c.msgid) & (_recipients.c.number == src.c.number)
         )
-        .where(_recipients.c.status.in_(REPORTABLE))
+        .where(_WAITING)
         .order_by(_recipients.c.msgid, _recipients.c.number)
         .with_for_update(of=_recipients)  # SQLite: one writer at a time, no row locks to take
         .subquery("target")
@@ -110,12 +128,12 @@ async def store_callbacks(
     they ask for (`words`); then the reports that named no number are applied where their msgid
     has only one. All of it before anyone is told it is stored."""
     batch = CallbackBatch.of(callbacks)
-    unsettled = await db.write(partial(write_batch, batch, now))
+    unsettled = await db.write_in_turn(partial(write_batch, batch, now))
     if batch.messages:
-        await db.write(partial(write_messages, list(batch.messages.values()), now, words))
+        await db.write_in_turn(partial(write_messages, list(batch.messages.values()), now, words))
     numberless = {msgid for msgid, number, _value, _code in batch.reports if not number}
     if unsettled or numberless:
-        await db.write(partial(apply_stored, unsettled | numberless, now))
+        await db.write_in_turn(partial(apply_stored, unsettled | numberless, now))
 
 
 def write_batch(batch: CallbackBatch, now: datetime, connection: Connection) -> set[str]:
@@ -161,7 +179,7 @@ def apply_outcomes(connection: Connection, outcomes: Sequence[Outcome], now: dat
     rows = [(o.msgid, o.number, o.status.value, o.code) for o in first.values()]
     moved = connection.execute(_apply(dialect), {**_OUTCOMES.params(dialect, rows), "now": now}).all()
     if moved:
-        connection.execute(_MARK_DIRTY, {"ids": sorted({send_id for send_id, _m, _n in moved}), "now": now})
+        mark_changed(connection, (send_id for send_id, _m, _n in moved), now)
     applied = {(msgid, number) for _send_id, msgid, number in moved}
     rest = [o for o in outcomes if (o.msgid, o.number) not in applied or first[(o.msgid, o.number)] is not o]
     return _unapplied(connection, rest) if rest else set()
@@ -217,7 +235,7 @@ def _log_conflict(outcome: Outcome, status: str, code: str | None) -> None:
 
 async def mark_dirty(session: AsyncSession, send_ids: Iterable[int], now: datetime) -> None:
     """Tell the notifier these sends' messages must be shown again."""
-    await (await session.connection()).execute(_MARK_DIRTY, {"ids": sorted(send_ids), "now": now})
+    await (await session.connection()).run_sync(partial(mark_changed, send_ids=list(send_ids), now=now))
 
 
 async def apply_stored_reports(session: AsyncSession, msgids: Iterable[str], now: datetime) -> None:
@@ -233,7 +251,7 @@ def apply_stored(msgids: Collection[str], now: datetime, connection: Connection)
         .outerjoin(_recipients, _NUMBER_OF_REPORT)
         .where(
             _reports.c.msgid.in_(list(msgids)),
-            _recipients.c.status.in_(REPORTABLE) | (_reports.c.number == ""),
+            _WAITING | (_reports.c.number == ""),
         )
         .order_by(_reports.c.id)
     )
@@ -251,7 +269,7 @@ def apply_waiting(connection: Connection, now: datetime, limit: int) -> int:
     query = (
         select(_reports.c.msgid, _reports.c.number, _reports.c.value, _reports.c.code)
         .join(_recipients, _NUMBER_OF_REPORT)
-        .where(_recipients.c.status.in_(REPORTABLE))
+        .where(_WAITING)
         .order_by(_reports.c.id)
         .limit(limit)
     )

@@ -11,28 +11,32 @@ from typing import Any
 
 from sqlalchemy import String, Subquery, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import TypeEngine
 
 _JSON_ROWS = "rows"
 
 
 class RowParams:
-    """Rows of text columns `names`, usable as a FROM clause in statements of either dialect."""
+    """Rows of columns `names` (all of type `type_`), usable as a FROM clause in statements of
+    either dialect."""
 
-    def __init__(self, *names: str) -> None:
+    def __init__(self, *names: str, type_: TypeEngine[Any] | type[TypeEngine[Any]] = String) -> None:
         self.names = names
+        self.type = type_
 
     def source(self, dialect: str, name: str = "src") -> Subquery:
         """The rows as a subquery with one column per name, in the order they were given."""
         if dialect == "postgresql":
             # Several unnest() in one select list are read side by side, row by row. A parameter
             # is named for its column's values: an INSERT or UPDATE keeps the column's own name.
-            columns = [func.unnest(bindparam(f"{n}_list", type_=ARRAY(String))).label(n) for n in self.names]
+            arrays = [bindparam(f"{n}_list", type_=ARRAY(self.type)) for n in self.names]
+            columns = [func.unnest(array).label(n) for array, n in zip(arrays, self.names, strict=True)]
             return select(*columns).subquery(name)
         each = func.json_each(bindparam(_JSON_ROWS, type_=String)).table_valued("value", "key")
         columns = [func.json_extract(each.c.value, f"$[{i}]").label(n) for i, n in enumerate(self.names)]
         return select(*columns).select_from(each).order_by(each.c.key).subquery(name)
 
-    def params(self, dialect: str, rows: Sequence[Sequence[str]]) -> dict[str, Any]:
+    def params(self, dialect: str, rows: Sequence[Sequence[object]]) -> dict[str, Any]:
         """The parameters that fill `source` with `rows` (each a value per name, in order)."""
         if dialect == "postgresql":
             return {f"{n}_list": [row[i] for row in rows] for i, n in enumerate(self.names)}
