@@ -19,7 +19,7 @@ from bot.santo.models import Balance
 from bot.sending.guard import is_admin, lookup_refusal, start_of_day
 from bot.services import Services
 from bot.store.app_home import health, recent_sends
-from bot.store.audit import usage_since
+from bot.store.audit import usage_on
 from bot.store.db import now
 from bot.views.app_home import (
     Allowance,
@@ -62,7 +62,7 @@ async def allowances(services: Services, t: Texts, team_id: str, user_id: str) -
     settings = services.settings
     today = start_of_day(now())
     mine, everyone = await asyncio.gather(
-        usage_since(services.db, team_id, today, user_id), usage_since(services.db, team_id, today)
+        usage_on(services.db, team_id, today, user_id), usage_on(services.db, team_id, today)
     )
     return [
         Allowance(

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.domain.send_request import SendRequest
 from bot.domain.states import ApprovalState
 from bot.i18n import Msg
-from bot.sending.dispatch import send_now, show_decision, tell_requester, texts_of_request
+from bot.sending.dispatch import Refused, dispatch, show_decision, tell_requester, texts_of_request
 from bot.sending.guard import is_admin, whom_to_ask
 from bot.store import approvals as approval_store
 from bot.store.audit import Action, record_decision
@@ -50,8 +50,10 @@ async def decide(interaction: Interaction) -> None:
     async def tell(text: str) -> None:
         await tell_requester(services, approval.requester_id, text)
 
-    result = await send_now(services, request, tell)
-    if result is not None:
+    result = await dispatch(services, request, tell, approved_by=user)
+    if isinstance(result, Refused):  # checked again now: the caps may be spent since it was asked
+        await whisper(t("approvals.refused_at_send", user=approval.requester_id, reason=result.reason))
+    elif result is not None:
         told = theirs(
             "approvals.told.approved", admin=user, n=approval.recipients, channel=result.channel_id
         )

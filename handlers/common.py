@@ -25,6 +25,7 @@ from bot.domain.states import SendState
 from bot.i18n import Msg, Problem, Texts, texts_of
 from bot.santo.errors import InvalidRequest, OutcomeUnknown, SantoError, SantoRejected, SantoUnavailable
 from bot.sending.dispatch import dispatch
+from bot.sending.send import SendResult
 from bot.services import Services
 from bot.store.drafts import save_draft
 from bot.views.confirm import build_confirmation_view
@@ -279,9 +280,9 @@ def send_and_tell_in_view(interaction: Interaction, request: SendRequest, extern
             said.append(text)
 
         result = await dispatch(services, request, tell)
-        if result is not None and result.state == SendState.SCHEDULED:
+        if isinstance(result, SendResult) and result.state == SendState.SCHEDULED:
             text = t("send.notice.scheduled", channel=result.channel_id)
-        elif result is not None:
+        elif isinstance(result, SendResult):
             text = "\n".join([t("send.notice.sent", channel=result.channel_id), *said])
         else:
             text = "\n".join(said)

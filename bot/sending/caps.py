@@ -1,15 +1,22 @@
 """Daily caps reserved atomically: a send's check and the storing of its send row happen under a
-lock per workspace, so two sends started at once cannot both pass a cap. In one process an
-asyncio lock; across processes on PostgreSQL an advisory lock. Without a daily cap, nothing."""
+lock per workspace, so two sends started at once cannot both pass a cap, whichever way they
+came (`checked`, the one door). In one process an asyncio lock; across processes on PostgreSQL
+an advisory lock. Without a daily cap, nothing."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from types import TracebackType
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.money import Estimate
+from bot.domain.send_request import SendRequest
+from bot.sending.guard import Verdict, check_send
 from bot.services import Services
 
 
@@ -64,3 +71,39 @@ class CapGuard:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         await self.release()
+
+
+@dataclass(frozen=True)
+class Checked:
+    verdict: Verdict
+    release: Callable[[], Awaitable[None]]
+    """Lets the workspace's next send be checked: call it once this send is stored (its numbers
+    count from then), or once its refusal is (they no longer do). Leaving the block calls it too."""
+
+
+@asynccontextmanager
+async def checked(
+    services: Services,
+    request: SendRequest,
+    estimate: Estimate,
+    *,
+    approved: bool = False,
+    stored_as: int | None = None,
+) -> AsyncIterator[Checked]:
+    """The door every send passes before its numbers are submitted — a new one or an approved one
+    (`bot.sending.dispatch`), a scheduled one when it is due (`bot.sending.scheduler`): the
+    guardrails' verdict (`check_send`: who, where, per-send limits, daily caps) taken under the
+    workspace's cap lock. Inside the block, store the send (or, for one already stored,
+    `stored_as`, its refusal) before letting go: the next send's check counts it."""
+    async with CapGuard(services, request.team_id) as guard:
+        verdict = await check_send(
+            services,
+            request.team_id,
+            request.user_id,
+            request.channel_id,
+            len(request.numbers),
+            estimate,
+            approved=approved,
+            exclude_send_id=stored_as,
+        )
+        yield Checked(verdict, guard.release)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.money import Estimate
 from bot.domain.send_request import SendRequest
-from bot.i18n import TEXTS, Language, Texts
-from bot.sending.caps import CapGuard
-from bot.sending.guard import check_send
+from bot.i18n import TEXTS, Language, Msg, Texts
+from bot.sending.caps import checked
 from bot.sending.opt_outs import without_opted_out
 from bot.sending.send import CannotPost, SendResult, estimate_for, execute
 from bot.services import Services
@@ -34,28 +34,56 @@ def texts_of_request(services: Services, request: SendRequest) -> Texts:
     return services.languages.texts(request.ui_language)
 
 
+@dataclass(frozen=True)
+class Refused:
+    """The guardrails refused the send (the requester has been told `reason`)."""
+
+    reason: Msg
+
+
 async def dispatch(
-    services: Services, request: SendRequest, tell: Tell, estimate: Estimate | None = None
-) -> SendResult | None:
-    """Send now, ask an admin first, or refuse — telling the requester which, and why."""
+    services: Services,
+    request: SendRequest,
+    tell: Tell,
+    estimate: Estimate | None = None,
+    approved_by: str | None = None,
+) -> SendResult | Refused | None:
+    """Send now, ask an admin first, or refuse — telling the requester which, and why. None: an
+    admin was asked, or nothing could be sent (said). `approved_by`: the admin who approved the
+    request; it is checked again all the same (caps may be spent since), only not put to an admin."""
     if estimate is None:
         estimate = await estimate_for(services, request)
-    async with CapGuard(services, request.team_id) as guard:
-        verdict = await check_send(
-            services, request.team_id, request.user_id, request.channel_id, len(request.numbers), estimate
-        )
-        if verdict.refusal:
-            refusal = str(verdict.refusal)
-            await record_request(services.db, request, Action.REFUSED, estimate.total, detail=refusal)
-            await tell(texts_of_request(services, request)("dispatch.refused", reason=verdict.refusal))
-            return None
-        if verdict.needs_approval:
-            await request_approval(services, request, estimate, tell)
-            return None
-        return await send_now(services, request, tell, estimate, reserved=guard.release)
+    async with checked(services, request, estimate, approved=approved_by is not None) as door:
+        verdict = door.verdict
+        if verdict.refusal is None and not verdict.needs_approval:
+            return await _send_now(services, request, tell, estimate, reserved=door.release)
+    if verdict.refusal is not None:
+        await refuse(services, request, estimate, verdict.refusal, tell, approved_by)
+        return Refused(verdict.refusal)
+    await request_approval(services, request, estimate, tell)
+    return None
 
 
-async def send_now(
+async def refuse(
+    services: Services,
+    request: SendRequest,
+    estimate: Estimate,
+    reason: Msg,
+    tell: Tell,
+    approved_by: str | None,
+) -> None:
+    """The refusal, in the audit trail (English) and told to the requester (in their language)."""
+    t = texts_of_request(services, request)
+    if approved_by is None:
+        detail, told = str(reason), t("dispatch.refused", reason=reason)
+    else:
+        detail = str(Msg.of("dispatch.refused_after_approval.audit", admin=approved_by, reason=reason))
+        told = t("dispatch.refused_after_approval.told", admin=approved_by, reason=reason)
+    await record_request(services.db, request, Action.REFUSED, estimate.total, detail=detail)
+    await tell(told)
+
+
+async def _send_now(
     services: Services,
     request: SendRequest,
     tell: Tell,
@@ -64,9 +92,9 @@ async def send_now(
 ) -> SendResult | None:
     """`reserved`: called once the send is stored (its numbers count against the caps from then)."""
     t = texts_of_request(services, request)
-    checked = await without_opted_out(services, request)
-    if checked.opted_out != request.opted_out:  # someone opted out since the confirmation
-        request, estimate = checked, None
+    current = await without_opted_out(services, request)
+    if current.opted_out != request.opted_out:  # someone opted out since the confirmation
+        request, estimate = current, None
     if not request.numbers:
         n = len(request.opted_out)
         english = TEXTS[Language.EN].count("dispatch.all_opted_out", n)

@@ -16,7 +16,7 @@ from bot.domain.money import Estimate, money
 from bot.domain.numbers import country_name, in_every_language
 from bot.i18n import Msg
 from bot.services import Services
-from bot.store.audit import usage_since
+from bot.store.audit import usage_on
 from bot.store.db import now
 
 
@@ -69,9 +69,15 @@ async def check_send(
     channel_id: str,
     recipients: int,
     estimate: Estimate,
+    *,
+    approved: bool = False,
     exclude_send_id: int | None = None,
 ) -> Verdict:
-    """Whether this send may go out now, must wait for an admin, or is refused (and why)."""
+    """Whether this send may go out now, must wait for an admin, or is refused (and why).
+
+    `approved`: an admin approved it (or it was stored once its approval was settled): it needs
+    no approval, every other check holds. `exclude_send_id`: the send checked, already stored
+    (a scheduled send when it is due), is not counted twice against the daily caps."""
     settings = services.settings
     admin = is_admin(services, user_id)
     if not await user_allowed(services, user_id):
@@ -96,7 +102,7 @@ async def check_send(
     ):
         if max_numbers is None and max_cost is None:
             continue
-        used = await usage_since(services.db, team_id, today, user, exclude_send_id)
+        used = await usage_on(services.db, team_id, today, user, exclude_send_id)
         if max_numbers is not None and used.recipients + recipients > max_numbers:
             left = max(0, max_numbers - used.recipients)
             return Verdict(Msg.of(f"guard.daily.{whose}.numbers", n=recipients, left=left))
@@ -108,9 +114,10 @@ async def check_send(
     needs = (above_numbers is not None and recipients > above_numbers) or (
         above_cost is not None and spend > _money(above_cost)
     )
-    if needs and not admin and not settings.sms_approvals_channel:
+    needs = needs and not admin and not approved
+    if needs and not settings.sms_approvals_channel:
         return Verdict(Msg.of("guard.no_approvals_channel"))
-    return Verdict(needs_approval=needs and not admin)
+    return Verdict(needs_approval=needs)
 
 
 def unpriced_names(estimate: Estimate) -> dict[str, str]:

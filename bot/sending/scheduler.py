@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
-from bot.domain.money import money
+from bot.domain.money import Estimate, money
+from bot.domain.send_request import SendRequest
 from bot.i18n import Msg
 from bot.santo.errors import SantoError
+from bot.sending.caps import checked
 from bot.sending.file_send import resume
-from bot.sending.guard import check_send
-from bot.sending.send import stored_request, submit
-from bot.services import Periodic
+from bot.sending.send import estimate_for, stored_request, submit
+from bot.services import Periodic, Services
 from bot.store.audit import Action, record_request
 from bot.store.db import now
+from bot.store.file_sends import own_texts
 from bot.store.schedule import claim_due, numbers_of, refuse
 from bot.store.sends import get_send
 
@@ -26,34 +29,19 @@ class Scheduler(Periodic):
         await resume(self.services)  # sends from a file cut short by a restart
 
     async def send(self, send_id: int) -> None:
+        """A due send, claimed: checked again through the door (`checked`), then submitted; or
+        refused, which its channel message shows."""
         services = self.services
-        stored = await get_send(services.db, send_id)
-        if stored is None:
+        request = await due_request(services, send_id)
+        if request is None:
             return
-        request = stored_request(stored, await numbers_of(services.db, send_id))
-        estimate = await services.prices.estimate(request.numbers, request.parts)
-        verdict = await check_send(
-            services,
-            request.team_id,
-            request.user_id,
-            request.channel_id,
-            len(request.numbers),
-            estimate,
-            exclude_send_id=send_id,
-        )
-        reason = verdict.refusal
-        if reason is None and estimate.total is not None:
-            try:
-                balance = (await services.santo.balance()).amount
-            except SantoError as exc:
-                balance = None
-                log.info("balance unknown at scheduled time of send %d: %s", send_id, exc)
-            if balance is not None and balance < estimate.total:
-                reason = Msg.of(
-                    "send.detail.balance_below", balance=money(balance), cost=money(estimate.total)
-                )
-        if reason:
-            await refuse(services.db, send_id, reason, now())
+        estimate = await estimate_for(services, request)
+        reason = await balance_short(services, send_id, estimate)  # a platform call: not under the lock
+        async with checked(services, request, estimate, approved=True, stored_as=send_id) as door:
+            reason = reason or door.verdict.refusal
+            if reason is not None:  # stored before letting go: its numbers no longer count
+                await refuse(services.db, send_id, reason, now())
+        if reason is not None:
             services.wake_notifier()
             outcome, detail = "refused", f"scheduled: {reason}"
         else:
@@ -62,3 +50,27 @@ class Scheduler(Periodic):
         await record_request(
             services.db, request, action, estimate.total, outcome=outcome, detail=detail, send_id=send_id
         )
+
+
+async def due_request(services: Services, send_id: int) -> SendRequest | None:
+    """The stored send as a request again, with each number's own text if it has them."""
+    stored = await get_send(services.db, send_id)
+    if stored is None:
+        return None
+    request = stored_request(stored, await numbers_of(services.db, send_id))
+    texts = await own_texts(services.db, send_id, [n.msisdn for n in request.numbers])
+    return replace(request, texts=texts)
+
+
+async def balance_short(services: Services, send_id: int, estimate: Estimate) -> Msg | None:
+    """Why the balance cannot pay for the send, if it cannot (an unknown balance lets it go)."""
+    if estimate.total is None:
+        return None
+    try:
+        balance = (await services.santo.balance()).amount
+    except SantoError as exc:
+        log.info("balance unknown at scheduled time of send %d: %s", send_id, exc)
+        return None
+    if balance >= estimate.total:
+        return None
+    return Msg.of("send.detail.balance_below", balance=money(balance), cost=money(estimate.total))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -110,19 +110,23 @@ async def entries_since(db: Database, team_id: str, since: datetime) -> list[Aud
         return list(rows)
 
 
-async def usage_since(
+async def usage_on(
     db: Database,
     team_id: str,
-    since: datetime,
+    day: datetime,
     user_id: str | None = None,
     exclude_send_id: int | None = None,
 ) -> Usage:
-    """Numbers and estimated cost of the sends since `since` that were not refused outright."""
+    """Numbers and estimated cost of the sends of the day starting at `day` that were not refused
+    outright. A send counts on the day it goes out: a scheduled one on its scheduled day, from
+    the moment it is stored (its numbers are reserved) until it is refused or cancelled."""
+    goes_out = func.coalesce(Send.scheduled_at, Send.created_at)
     query = select(
         func.coalesce(func.sum(Send.recipients), 0), func.coalesce(func.sum(Send.estimated_cost), 0)
     ).where(
         Send.team_id == team_id,
-        Send.created_at >= since,
+        goes_out >= day,
+        goes_out < day + timedelta(days=1),
         Send.state.not_in([SendState.REJECTED, SendState.CANCELLED]),
     )
     if user_id is not None:

@@ -82,12 +82,13 @@ async def test_retry_failed_sends_exactly_the_failed_numbers_once(world: World) 
     assert len(world.sandbox.messages) == 2
 
 
-async def schedule(world: World, text: str = "later", user: str = "U0ALICE") -> str:
+async def schedule(world: World, text: str = "later", user: str = "U0ALICE", ahead: int = 3600) -> str:
+    """Schedule a send `ahead` seconds from now through the Send modal; returns its id."""
     t = texts_of_user(user)
     view = await open_modal(world, user)
     values = form("8613910825657", text)
     values["schedule"] = {
-        ActionId.SCHEDULE: {"type": "datetimepicker", "selected_date_time": int(time.time()) + 3600}
+        ActionId.SCHEDULE: {"type": "datetimepicker", "selected_date_time": int(time.time()) + ahead}
     }
     confirmation = await review(world, view, values, user)
     assert t("send.confirm.scheduled", when="<!date^") in blocks_text(confirmation.blocks)
