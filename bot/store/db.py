@@ -9,7 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -106,6 +106,15 @@ class Database:
             return await connection.run_sync(work)
 
 
+    async def read(self, work: Callable[[Connection], T]) -> T:
+        """`work` reading only: for SQLite in a file on the writer thread in one hop, without its
+        write lock (aiosqlite would make a hop per statement, fetch and cursor); otherwise on a
+        pooled connection."""
+        if self.sqlite_writer is not None:
+            return await self.sqlite_writer.read(work)
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(work)
+
     async def write_in_turn(self, work: Callable[[Connection], T]) -> T:
         """`write`, one at a time on a connection kept for it: the report batches, which come one
         after another as fast as they commit, pay no pool checkout or liveness ping each. A
@@ -131,7 +140,8 @@ class SqliteThread:
     (report batches, the notifier's claims). `run(work)` does all of `work` there in one
     transaction (BEGIN IMMEDIATE … COMMIT) and in one hop between the event loop and the thread,
     where aiosqlite makes one hop per statement, fetch and commit, and holds the write lock
-    across them. Writes queued here never wait for each other's lock, only for their turn.
+    across them. Writes queued here never wait for each other's lock, only for their turn. The
+    connection stays open between them: no pool checkout and return for each.
 
     Durable work is synced to disk when it commits (synchronous=FULL): what a report's 200
     promises holds even if the machine loses power, not only if the process dies."""
@@ -140,47 +150,48 @@ class SqliteThread:
         self.path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         self._engine: Engine | None = None
-        self._driver: DBAPIConnection | None = None
+        self._connection: Connection | None = None
         self._durable = True
+        self._reading = False
+        """Set while a read runs: its transaction takes no write lock."""
 
     async def run(self, work: Callable[[Connection], T], durable: bool = True) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._call, work, durable)
 
-    async def run_driver(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """`run` for the report batches: durable, and `work` gets the driver's connection (its
-        BEGIN and COMMIT are said here directly, without SQLAlchemy's bookkeeping around them)."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._call_driver, work)
+    async def read(self, work: Callable[[Connection], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._read, work)
 
     def _call(self, work: Callable[[Connection], T], durable: bool) -> T:
-        engine = self._ready(durable)
-        with engine.begin() as connection:
+        connection = self._ready(durable)
+        with connection.begin():
             return work(connection)
 
-    def _call_driver(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        self._ready(durable=True)
-        connection = cast(sqlite3.Connection, self._driver)
-        connection.execute("BEGIN IMMEDIATE")
+    def _read(self, work: Callable[[Connection], T]) -> T:
+        connection = self._ready(self._durable)
+        self._reading = True
         try:
-            result = work(connection)
-            connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                connection.rollback()
-            raise
-        return result
+            with connection.begin() as transaction:
+                try:
+                    return work(connection)
+                finally:
+                    transaction.rollback()
+        finally:
+            self._reading = False
 
-    def _ready(self, durable: bool) -> Engine:
-        """The engine, its one connection open, synced to disk at commit or not (outside a
-        transaction: SQLite refuses the change inside one)."""
-        if self._engine is None:
-            self._engine = self._connect()
-            self._engine.connect().close()  # StaticPool keeps the connection; `connected` ran
-        if durable != self._durable and self._driver is not None:
-            cursor = self._driver.cursor()
+    def _ready(self, durable: bool) -> Connection:
+        """The connection, open, synced to disk at commit or not (outside a transaction: SQLite
+        refuses the change inside one)."""
+        if self._connection is None or self._connection.invalidated:
+            if self._engine is None:
+                self._engine = self._connect()
+            self._connection = self._engine.connect()
+            self._durable = True
+        if durable != self._durable:  # on the driver's connection: SQLAlchemy's would BEGIN
+            cursor = self._connection.connection.cursor()
             cursor.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
             cursor.close()
             self._durable = durable
-        return self._engine
+        return self._connection
 
     def _connect(self) -> Engine:
         engine = create_engine(
@@ -194,12 +205,11 @@ class SqliteThread:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.close()
-            self._driver, self._durable = dbapi_connection, True
 
         def begin(connection: Connection) -> None:
-            # The driver does not BEGIN by itself (isolation_level=None): take the write lock
-            # at once, so a transaction never has to give up half way for another writer.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # The driver does not BEGIN by itself (isolation_level=None): a write takes the write
+            # lock at once, so a transaction never has to give up half way for another writer.
+            connection.exec_driver_sql("BEGIN" if self._reading else "BEGIN IMMEDIATE")
 
         event.listen(engine, "connect", connected)
         event.listen(engine, "begin", begin)
@@ -207,6 +217,9 @@ class SqliteThread:
 
     async def close(self) -> None:
         def close() -> None:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
             if self._engine is not None:
                 self._engine.dispose()
                 self._engine = None

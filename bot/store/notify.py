@@ -103,9 +103,11 @@ async def claim_dirty(db: Database, limit: int, lease: timedelta, now: datetime)
 
 
 async def unannounced_failures(db: Database, send_id: int, limit: int) -> list[Failure]:
-    async with db.engine.connect() as connection:
-        rows = await connection.execute(_UNANNOUNCED, {"send_id": send_id, "limit": limit})
+    def read(connection: Connection) -> list[Failure]:
+        rows = connection.execute(_UNANNOUNCED, {"send_id": send_id, "limit": limit})
         return [Failure(*row) for row in rows.all()]
+
+    return await db.read(read)
 
 
 async def mark_announced(db: Database, ids: list[int]) -> None:
@@ -131,8 +133,7 @@ async def defer(db: Database, send_id: int, until: datetime, failed: bool) -> No
 
 
 async def attempts(db: Database, send_id: int) -> int:
-    async with db.engine.connect() as connection:
-        return int(await connection.scalar(_ATTEMPTS, {"send_id": send_id}) or 0)
+    return await db.read(lambda connection: int(connection.scalar(_ATTEMPTS, {"send_id": send_id}) or 0))
 
 
 async def claim_inbound(db: Database, limit: int, lease: timedelta, now: datetime) -> list[Inbound]:
@@ -152,5 +153,4 @@ async def claim_inbound(db: Database, limit: int, lease: timedelta, now: datetim
 
 async def _any(db: Database, query: Select[Any], now: datetime) -> bool:
     """A read before a claim: most passes find nothing, and a read takes no write lock."""
-    async with db.engine.connect() as connection:
-        return (await connection.execute(query, {"now": now})).first() is not None
+    return await db.read(lambda connection: connection.execute(query, {"now": now}).first() is not None)

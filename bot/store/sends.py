@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from bot.domain.states import NumberStatus, SendState
 from bot.i18n import Msg
@@ -127,12 +129,18 @@ async def finish_send(db: Database, send_id: int, detail: Msg | None = None) -> 
 
 
 async def load_send(db: Database, send_id: int) -> SendView | None:
-    async with db.session() as session:
-        send = await session.get(Send, send_id)
+    """The send and the counts its message shows, in one read (one hop with SQLite)."""
+    return await db.read(partial(_load_send, send_id))
+
+
+def _load_send(send_id: int, connection: Connection) -> SendView | None:
+    with Session(connection, expire_on_commit=False) as session:
+        send = session.get(Send, send_id)
         if send is None:
             return None
+        session.expunge(send)
         view = SendView(send=send)
-        rows = await session.execute(
+        rows = connection.execute(
             select(Recipient.status, Recipient.code, Recipient.msgid, func.count())
             .where(Recipient.send_id == send_id)
             .group_by(Recipient.status, Recipient.code, Recipient.msgid)
@@ -145,14 +153,11 @@ async def load_send(db: Database, send_id: int) -> SendView | None:
             if status in (NumberStatus.FAILED, NumberStatus.REJECTED) and code:
                 view.failure_reasons[code] += count
         view.msgids = sorted(msgids)
-        view.replies = int(
-            await session.scalar(select(func.count()).select_from(Inbound).where(Inbound.send_id == send_id))
-            or 0
-        )
+        replies = select(func.count()).select_from(Inbound).where(Inbound.send_id == send_id)
+        view.replies = int(connection.scalar(replies) or 0)
         if send.recipients == 1:
-            view.single_number = await session.scalar(
-                select(Recipient.number).where(Recipient.send_id == send_id)
-            )
+            number = select(Recipient.number).where(Recipient.send_id == send_id)
+            view.single_number = connection.scalar(number)
         return view
 
 
