@@ -1,9 +1,13 @@
 """The files a PaaS and Slack read: they must agree with the app."""
 
 import json
+import tomllib
 from pathlib import Path
 
 import yaml
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
 from bot.cli import build_parser
 
@@ -60,6 +64,51 @@ def test_app_json_provisions_postgres_and_asks_for_the_secrets() -> None:
         assert name in app["env"]
 
 
-def test_the_buildpack_finds_what_it_installs_from() -> None:
-    assert (ROOT / "requirements.txt").read_text().splitlines()[-1] == "."
-    assert (ROOT / ".python-version").read_text().strip() == "3.11"
+def _locked(name: str) -> dict[str, tuple[str, int]]:
+    """A lock's packages: name → (exact version, how many hashes)."""
+    text = (ROOT / name).read_text().replace("\\\n", " ")
+    pins = {}
+    for line in text.splitlines():
+        if not line or line[0] in "# ":
+            continue
+        requirement, *hashes = line.split(" --hash=sha256:")
+        parsed = Requirement(requirement.strip())
+        [spec] = parsed.specifier
+        assert spec.operator == "==", line
+        pins[canonicalize_name(parsed.name)] = (spec.version, len(hashes))
+    return pins
+
+
+def _ranges(extra: str | None = None) -> list[Requirement]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    listed = project["optional-dependencies"][extra] if extra else project["dependencies"]
+    return [Requirement(line) for line in listed]
+
+
+def test_the_buildpack_installs_the_runtime_lock_every_package_pinned_and_hashed() -> None:
+    runtime = _locked("requirements.txt")
+    assert all(hashes for _version, hashes in runtime.values())  # so pip checks every file it installs
+    for requirement in _ranges():
+        version, _ = runtime[canonicalize_name(requirement.name)]
+        assert requirement.specifier.contains(version), (requirement, version)
+    assert not {canonicalize_name(r.name) for r in _ranges("dev")} & set(runtime)  # no dev tools deployed
+
+
+def test_the_dev_lock_holds_the_runtime_versions_and_the_dev_tools() -> None:
+    runtime, dev = _locked("requirements.txt"), _locked("requirements-dev.txt")
+    assert {name: dev[name] for name in runtime} == runtime
+    for requirement in _ranges("dev"):
+        version, hashes = dev[canonicalize_name(requirement.name)]
+        assert hashes and requirement.specifier.contains(version), (requirement, version)
+
+
+def test_the_buildpack_reads_one_package_manager_file_and_the_python_version() -> None:
+    # The Heroku Python buildpack refuses an app with more than one package manager's file, and
+    # reads the Python version from .python-version (runtime.txt is deprecated).
+    for other in ("uv.lock", "Pipfile", "Pipfile.lock", "poetry.lock", "runtime.txt"):
+        assert not (ROOT / other).exists(), other
+    version = (ROOT / ".python-version").read_text().strip()
+    assert version == "3.11"
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert SpecifierSet(requires).contains(version + ".0")
+    assert "--python-version $(shell cat .python-version)" in (ROOT / "Makefile").read_text()
