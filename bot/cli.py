@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 
+from bot.logs import configure_logging
 from bot.settings import SettingsError
 
 
@@ -36,8 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging()  # text; serve, migrate and check switch to LOG_FORMAT once settings are read
     args = build_parser().parse_args(argv)
     try:
         result: int = asyncio.run(args.run(args))

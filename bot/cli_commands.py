@@ -10,6 +10,7 @@ import signal
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.logs import configure_logging
 from bot.santo.client import SantoClient
 from bot.santo.errors import SantoError
 from bot.settings import load_settings
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 async def serve(_args: argparse.Namespace) -> int:
     """The web process: serve on $PORT until SIGTERM or Ctrl-C, then shut down gracefully."""
     settings = load_settings()
+    configure_logging(settings.log_format)
     app = create_web_app(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -37,6 +39,7 @@ async def serve(_args: argparse.Namespace) -> int:
 
 async def migrate(_args: argparse.Namespace) -> int:
     settings = load_settings()
+    configure_logging(settings.log_format)
     db = Database(settings.sqlalchemy_url)
     try:
         await db.migrate()
@@ -49,6 +52,7 @@ async def migrate(_args: argparse.Namespace) -> int:
 async def check(_args: argparse.Namespace) -> int:
     """Validate settings, reach the platform and Slack, print the callback URL to register."""
     settings = load_settings()
+    configure_logging(settings.log_format)
     problems = 0
 
     def line(ok: bool, text: str) -> None:

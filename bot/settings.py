@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -61,6 +61,8 @@ _SHAPES = {
     "santo_sandbox": "true or false",
     "santo_default_language": "en or zh-Hans",
     "sms_default_region": "a two-letter country code, e.g. CN",
+    "log_format": "text or json",
+    "santo_keep_days": "a whole number of days, 1 or more, e.g. 90",
 }
 
 
@@ -95,9 +97,15 @@ class Settings(BaseSettings):
     santo_opt_in_words: WordList = ["START", "订阅"]
     santo_default_language: Language = Language.EN
 
+    santo_keep_days: int = Field(default=90, ge=1)
+    """Days a send's text and numbers, reports and replies are kept (`bot.reports.retention`)."""
+
     database_url: str = "sqlite:///santo-slack.db"
     port: int = Field(default=3000, ge=1, le=65535)
     public_url: str | None = None
+    log_format: Literal["text", "json"] = "text"
+    metrics_token: SecretStr | None = None
+    """Bearer token of GET /metrics; unset, the route does not exist."""
 
     sms_confirm_above_recipients: int = Field(default=10, ge=0)
     sms_confirm_above_cost: float = Field(default=10.0, ge=0)

@@ -82,3 +82,18 @@ def test_the_default_region_is_a_country_code(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert "SMS_DEFAULT_REGION" in str(caught.value) and "two-letter country code" in str(caught.value)
+
+
+def test_operations_settings_default_to_text_logs_no_metrics_and_90_days(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("LOG_FORMAT", "METRICS_TOKEN", "SANTO_KEEP_DAYS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert (settings.log_format, settings.metrics_token, settings.santo_keep_days) == ("text", None, 90)
+    monkeypatch.setenv("LOG_FORMAT", "yaml")
+    monkeypatch.setenv("SANTO_KEEP_DAYS", "0")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "LOG_FORMAT" in str(caught.value) and "text or json" in str(caught.value)
+    assert "SANTO_KEEP_DAYS" in str(caught.value) and "1 or more" in str(caught.value)

@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.ratelimit import Buckets
 from bot.i18n import Texts
+from bot.logs import log_context
 from bot.reports.inbox import Inbox
 from bot.services import Services
 from bot.store.db import now
@@ -83,15 +84,16 @@ class Notifier:
     async def show_guarded(self, claim: Claim) -> None:
         """`show`, where a surprise stays with its send: logged, that send tried again later,
         the other sends of the pass shown meanwhile."""
-        try:
-            await self.show(claim)
-        except Exception:
-            log.warning(
-                "send %d could not be shown; trying again later",
-                claim.send_id,
-                exc_info=self._first(claim.send_id),
-            )
-            await self._back_off(claim)
+        with log_context(send_id=claim.send_id):
+            try:
+                await self.show(claim)
+            except Exception:
+                log.warning(
+                    "send %d could not be shown; trying again later",
+                    claim.send_id,
+                    exc_info=self._first(claim.send_id),
+                )
+                await self._back_off(claim)
 
     def _first(self, send_id: int) -> bool:
         """Whether this is the first problem drawing this send (logged with its traceback then,

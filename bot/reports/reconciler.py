@@ -14,6 +14,7 @@ import logging
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from bot.logs import log_context
 from bot.santo.codes import DELIVERED_CODE
 from bot.santo.errors import SantoError
 from bot.santo.models import ReportState
@@ -43,11 +44,12 @@ class Reconciler(Periodic):
 
         async def poll(msgid: str) -> list[Callback]:
             async with gate:
-                try:
-                    statuses = await self.services.santo.report_status(msgid)
-                except SantoError as exc:
-                    log.info("could not ask the platform about msgid %s: %s", msgid, exc)
-                    return []
+                with log_context(msgid=msgid):
+                    try:
+                        statuses = await self.services.santo.report_status(msgid)
+                    except SantoError as exc:
+                        log.info("could not ask the platform about msgid %s: %s", msgid, exc)
+                        return []
             return [
                 Callback(
                     raw=urlencode(  # kept like a callback's form body

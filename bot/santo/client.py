@@ -205,6 +205,7 @@ class SantoClient:
             len(numbers),
             result.code,
             result.msgid,
+            extra={"msgid": result.msgid},
         )
         return result
 

@@ -3,7 +3,9 @@
 Two secrets travel in URLs: the account password (`cppwd=…` in every call to the platform) and
 the report token (the path segment of the report callback, `/santo/reports/<token>`). Both are
 masked wherever aiohttp writes a URL or a request line: its access log, and the one line it
-writes when it rejects a request it cannot parse (that line quotes the raw request).
+writes when it rejects a request it cannot parse (that line quotes the raw request). Slack's
+tokens (`xoxb-…`, `xapp-…`) are masked too, should a library's line ever quote one. `serve`
+puts the same filter on its log handler (`bot.logs`), so every line is masked, text or JSON.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import re
 
 _PASSWORD = re.compile(r"(?i)(cppwd=)[^&\s\"']*")
 _REPORT_TOKEN = re.compile(r"(/santo/reports/)[^/?#&\s\"'\\]+")
+_SLACK_TOKEN = re.compile(r"\b(xox[abeoprs]|xapp)-[A-Za-z0-9-]+")
 MASK = "***"
-_MARKERS = ("cppwd", "/santo/reports/")
+_MARKERS = ("cppwd", "/santo/reports/", "xox", "xapp-")
 
 GUARDED_LOGGERS = ("aiohttp.access", "aiohttp.server", "aiohttp.web", "aiohttp.client")
 """aiohttp's loggers: the access log prints each request line, query string included."""
@@ -26,8 +29,10 @@ def mask_passwords(text: str) -> str:
 
 
 def mask_secrets(text: str) -> str:
-    """Passwords, and the report token: `/santo/reports/<token>?…` → `/santo/reports/***?…`."""
-    return _REPORT_TOKEN.sub(rf"\g<1>{MASK}", mask_passwords(text))
+    """Passwords, the report token (`/santo/reports/<token>?…` → `/santo/reports/***?…`) and
+    Slack's tokens (`xoxb-1-2-abc` → `xoxb-***`)."""
+    text = _REPORT_TOKEN.sub(rf"\g<1>{MASK}", mask_passwords(text))
+    return _SLACK_TOKEN.sub(rf"\g<1>-{MASK}", text)
 
 
 def _has_secret(text: str) -> bool:
@@ -47,17 +52,20 @@ class MaskSecrets(logging.Filter):
             and not (error is not None and _has_secret(str(error)))
         ):
             return True  # the common case, checked cheaply: nothing to mask
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: its parts are still masked
+            message = f"{record.msg} {record.args!r}"
         if error is not None and _has_secret(str(error)):
             # The exception quotes the raw request (aiohttp's "Invalid char in url query: …"):
             # one line with its masked text instead of a traceback that would repeat it.
-            record.msg = f"{record.getMessage()}: {type(error).__name__}: {str(error)[:300]}"
-            record.args = ()
+            message = f"{message}: {type(error).__name__}: {str(error)[:300]}"
             record.exc_info = None
             record.exc_text = None
-        if isinstance(record.msg, str):
-            record.msg = mask_secrets(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(mask_secrets(arg) if isinstance(arg, str) else arg for arg in record.args)
+        # The formatted message, masked: a secret split between the format and its arguments
+        # (`"cppwd=%s", password`) is masked whole.
+        record.msg = mask_secrets(message)
+        record.args = ()
         for key, value in list(vars(record).items()):
             if isinstance(value, str) and _has_secret(value):
                 setattr(record, key, mask_secrets(value))

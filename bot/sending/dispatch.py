@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain.money import Estimate
 from bot.domain.send_request import SendRequest
 from bot.i18n import TEXTS, Language, Msg, Texts
+from bot.logs import log_context
 from bot.sending.caps import checked
 from bot.sending.opt_outs import without_opted_out
 from bot.sending.send import CannotPost, SendResult, estimate_for, execute
@@ -51,6 +52,17 @@ async def dispatch(
     """Send now, ask an admin first, or refuse — telling the requester which, and why. None: an
     admin was asked, or nothing could be sent (said). `approved_by`: the admin who approved the
     request; it is checked again all the same (caps may be spent since), only not put to an admin."""
+    with log_context(workspace=request.team_id):
+        return await _dispatch(services, request, tell, estimate, approved_by)
+
+
+async def _dispatch(
+    services: Services,
+    request: SendRequest,
+    tell: Tell,
+    estimate: Estimate | None,
+    approved_by: str | None,
+) -> SendResult | Refused | None:
     if estimate is None:
         estimate = await estimate_for(services, request)
     async with checked(services, request, estimate, approved=approved_by is not None) as door:

@@ -25,6 +25,7 @@ import uuid
 from collections import defaultdict
 
 from bot.domain.states import SendState
+from bot.logs import log_context
 from bot.santo.errors import SantoError
 from bot.santo.models import BatchOutcome
 from bot.sending.file_send_writer import Writer
@@ -136,5 +137,6 @@ async def resume(services: Services) -> int:
     """Start a run for every resumable send nobody is submitting (after a restart). Returns how many."""
     ids = await resumable_sends(services.db, now())
     for send_id in ids:
-        services.background.spawn(drive(services, send_id))
+        with log_context(send_id=send_id):  # the run's task inherits it
+            services.background.spawn(drive(services, send_id))
     return len(ids)

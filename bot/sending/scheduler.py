@@ -8,6 +8,7 @@ from dataclasses import replace
 from bot.domain.money import Estimate, money
 from bot.domain.send_request import SendRequest
 from bot.i18n import Msg
+from bot.logs import log_context
 from bot.santo.errors import SantoError
 from bot.sending.caps import checked
 from bot.sending.file_send import resume
@@ -25,7 +26,8 @@ log = logging.getLogger(__name__)
 class Scheduler(Periodic):
     async def round(self) -> None:
         for send_id in await claim_due(self.services.db, now()):
-            await self.send(send_id)
+            with log_context(send_id=send_id):
+                await self.send(send_id)
         await resume(self.services)  # sends from a file cut short by a restart
 
     async def send(self, send_id: int) -> None:

@@ -18,6 +18,7 @@ from bot.domain.send_request import SendRequest
 from bot.domain.sms_text import analyse
 from bot.domain.states import NumberStatus, SendKind, SendState
 from bot.i18n import Msg, Problem
+from bot.logs import log_context
 from bot.santo.errors import SantoError, SantoRejected
 from bot.santo.models import BatchOutcome
 from bot.sending.file_send import drive
@@ -158,6 +159,11 @@ async def estimate_for(services: Services, request: SendRequest) -> Estimate:
 async def submit(services: Services, send_id: int, request: SendRequest) -> SendState:
     """Call the platform for a stored send and record each batch's answer as it lands. Numbers
     that opted out since the send was stored are left out (not sent)."""
+    with log_context(send_id=send_id, workspace=request.team_id):
+        return await _submit(services, send_id, request)
+
+
+async def _submit(services: Services, send_id: int, request: SendRequest) -> SendState:
     skipped = await skip_opted_out(services.db, send_id)
     if await is_resumable(services.db, send_id):  # a send from a file, or with per-number texts
         state = await drive(services, send_id)

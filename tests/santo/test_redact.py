@@ -36,6 +36,7 @@ def test_mask_passwords(raw: str, masked: str) -> None:
         ("bytearray(b'/santo/reports/tok3n')", "bytearray(b'/santo/reports/***')"),
         ("/santo/reports/tok3n/x&cppwd=pw", "/santo/reports/***/x&cppwd=***"),
         ("/santo/other/tok3n", "/santo/other/tok3n"),
+        ("token xoxb-12-34-aBc and xapp-1-A-2", "token xoxb-*** and xapp-***"),
     ],
 )
 def test_mask_secrets(raw: str, masked: str) -> None:
