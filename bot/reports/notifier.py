@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain.ratelimit import Buckets
 from bot.i18n import Texts
 from bot.logs import log_context
+from bot.metrics import REPORT_TO_SLACK_SECONDS
 from bot.reports.inbox import Inbox
 from bot.services import Services
 from bot.store.db import now
@@ -153,6 +154,8 @@ class Notifier:
                 fallback, blocks = self.draw_minimal(t, view)
                 await slack.chat_update(channel=send.channel_id, ts=ts, text=fallback, blocks=blocks)
             self.last_shown[claim.send_id] = time.monotonic()
+            if claim.dirty_since is not None:
+                REPORT_TO_SLACK_SECONDS.observe((now() - claim.dirty_since).total_seconds())
             failures = await unannounced_failures(db, claim.send_id, MAX_PER_REPLY + 1)
             more = len(failures) > MAX_PER_REPLY
             failures = failures[:MAX_PER_REPLY]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,7 +14,8 @@ from typing import Any, Self
 import aiohttp
 
 from bot.domain.sms_text import SenderIdError, validate_sender_id
-from bot.santo.codes import MAX_BATCH, SUCCESS, VOICE_LANGUAGES, Command
+from bot.metrics import PLATFORM_REQUESTS, PLATFORM_SECONDS
+from bot.santo.codes import MAX_BATCH, REQUEST_ERRORS, SUCCESS, VOICE_LANGUAGES, Command
 from bot.santo.errors import (
     InvalidRequest,
     OutcomeUnknown,
@@ -175,7 +177,7 @@ class SantoClient:
         attempt = 0
         while True:
             try:
-                status, body = await _get(self.submit_session(), url, query)
+                status, body = await _get("submit", self.submit_session(), url, query)
                 break
             except aiohttp.ClientConnectorError as exc:
                 # Never connected: nothing was sent, so trying again is safe.
@@ -192,13 +194,17 @@ class SantoClient:
                 )
                 raise OutcomeUnknown(_describe(exc)) from None
         if status >= 500:
+            _count("submit", "http_5xx")
             raise OutcomeUnknown(f"HTTP {status}")
         if status >= 400:
+            _count("submit", "http_4xx")
             raise SantoUnavailable(f"the platform answered HTTP {status}; check SANTO_BASE_URL")
         try:
             result = parse_submit(body, numbers)
         except ParseError as exc:
+            _count("submit", "unreadable")
             raise OutcomeUnknown(f"unreadable answer: {exc}") from None
+        _count("submit", result.code)
         log.info(
             "submit %s to %d number(s): %s msgid=%s",
             command,
@@ -212,14 +218,15 @@ class SantoClient:
     # -- lookups -----------------------------------------------------------------------------
 
     async def balance(self) -> Balance:
-        record = _one(await self._lookup(self.config.balance_path, {}))
+        record = _one(await self._lookup("balance", self.config.balance_path, {}))
         return Balance(
             cpid=str(record.get("cpid", self.config.cpid)),
             amount=_amount(record, "balance"),
         )
 
     async def price(self, region: str) -> Price:
-        record = _one(await self._lookup(self.config.pricing_path, {"countryCode": region.upper()}))
+        query = {"countryCode": region.upper()}
+        record = _one(await self._lookup("pricing", self.config.pricing_path, query))
         return Price(
             region=region.upper(),
             country=str(record.get("country", region)),
@@ -229,7 +236,7 @@ class SantoClient:
 
     async def report_status(self, msgid: str, number: str | None = None) -> list[ReportStatus]:
         params = {"msgid": msgid} | ({"da": number} if number else {})
-        answer = await self._lookup(self.config.report_status_path, params)
+        answer = await self._lookup("report_status", self.config.report_status_path, params)
         records = answer if isinstance(answer, list) else [answer]
         statuses = []
         for record in records:
@@ -253,22 +260,24 @@ class SantoClient:
         return statuses
 
     async def check_number(self, number: str) -> NumberCheck:
-        record = _one(await self._lookup(self.config.verify_path, {"da": number}))
+        record = _one(await self._lookup("verify", self.config.verify_path, {"da": number}))
         valid = str(record.get("isValid", "0")).strip() in ("1", "true", "True")
         return NumberCheck(
             number=str(record.get("da", number)), valid=valid, region=record.get("country") or None
         )
 
-    async def _lookup(self, path: str, params: Mapping[str, str]) -> Any:
-        """GET a JSON lookup, retried (`lookup_retries` times at most) on connection errors, 5xx."""
+    async def _lookup(self, endpoint: str, path: str, params: Mapping[str, str]) -> Any:
+        """GET a JSON lookup, retried (`lookup_retries` times at most) on connection errors, 5xx.
+        `endpoint` names it in the metrics."""
         url = self.config.base_url + path
         query = {**self._auth(), **params}
         attempt = 0
         while True:
             try:
-                status, body = await _get(self.lookup_session(), url, query)
+                status, body = await _get(endpoint, self.lookup_session(), url, query)
                 if status < 500:
                     break
+                _count(endpoint, "http_5xx")
                 problem = f"HTTP {status}"
             except (TimeoutError, aiohttp.ClientError) as exc:
                 problem = _describe(exc)
@@ -277,25 +286,51 @@ class SantoClient:
                 raise SantoUnavailable(f"the platform did not answer ({problem})")
             await asyncio.sleep(self.config.retry_backoff * attempt)
         if status >= 400:
+            _count(endpoint, "http_4xx")
             raise SantoUnavailable(f"the platform answered HTTP {status} for {path}")
         try:
             answer = parse_json(body)
             for record in answer if isinstance(answer, list) else [answer]:
                 code = error_code(record)
                 if code != SUCCESS:
+                    _count(endpoint, code)
                     raise SantoRejected(code)
         except ParseError as exc:
+            _count(endpoint, "unreadable")
             raise SantoUnavailable(f"unreadable answer from {path}: {exc}") from None
+        _count(endpoint, SUCCESS)
         return answer
 
     def _auth(self) -> dict[str, str]:
         return {"cpid": self.config.cpid, "cppwd": self.config.cppwd}
 
 
-async def _get(session: aiohttp.ClientSession, url: str, query: Mapping[str, str]) -> tuple[int, str]:
-    """One GET: the status and the body (bytes that do not decode are replaced)."""
-    async with session.get(url, params=query) as response:
-        return response.status, await response.text(errors="replace")
+async def _get(
+    endpoint: str, session: aiohttp.ClientSession, url: str, query: Mapping[str, str]
+) -> tuple[int, str]:
+    """One GET: the status and the body (bytes that do not decode are replaced). Its time is
+    measured, and a request that got no answer counted, under `endpoint`."""
+    started = time.perf_counter()
+    try:
+        async with session.get(url, params=query) as response:
+            return response.status, await response.text(errors="replace")
+    except TimeoutError:
+        _count(endpoint, "timeout")
+        raise
+    except aiohttp.ClientError:
+        _count(endpoint, "unreachable")
+        raise
+    finally:
+        PLATFORM_SECONDS.labels(endpoint).observe(time.perf_counter() - started)
+
+
+_OUTCOMES = frozenset({"http_4xx", "http_5xx", "timeout", "unreachable", "unreadable", *REQUEST_ERRORS})
+"""A request's outcome as counted: the platform's code (table 5.1) or why there was none."""
+
+
+def _count(endpoint: str, code: str) -> None:
+    """One request's outcome; a code outside table 5.1 counts as `other` (labels stay few)."""
+    PLATFORM_REQUESTS.labels(endpoint, code if code in _OUTCOMES else "other").inc()
 
 
 def _amount(record: dict[str, Any], name: str) -> Decimal:

@@ -10,7 +10,7 @@ a message is updated again), so their commits are not synced to disk on their ow
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Connection, Select, Table, Update, bindparam, select, update
@@ -29,6 +29,8 @@ _inbound = cast(Table, Inbound.__table__)
 class Claim:
     send_id: int
     change_seq: int
+    dirty_since: datetime | None = None
+    """When its oldest change not yet shown was stored (UTC)."""
 
 
 def _claim(table: Table, ready: tuple[ColumnElement[bool], ...], oldest_first: ColumnElement[Any]) -> Update:
@@ -50,7 +52,9 @@ _DIRTY = (
     (_sends.c.not_before.is_(None)) | (_sends.c.not_before <= bindparam("now")),
 )
 _ANY_DIRTY = select(_sends.c.id).where(*_DIRTY).limit(1)
-_CLAIM_DIRTY = _claim(_sends, _DIRTY, _sends.c.dirty_since).returning(_sends.c.id, _sends.c.change_seq)
+_CLAIM_DIRTY = _claim(_sends, _DIRTY, _sends.c.dirty_since).returning(
+    _sends.c.id, _sends.c.change_seq, _sends.c.dirty_since
+)
 _UNANNOUNCED = (
     select(_recipients.c.id, _recipients.c.number, _recipients.c.code, _recipients.c.status)
     .where(
@@ -97,7 +101,7 @@ async def claim_dirty(db: Database, limit: int, lease: timedelta, now: datetime)
 
     def claim(connection: Connection) -> list[Claim]:
         rows = connection.execute(_CLAIM_DIRTY, {"now": now, "limit": limit, "until": now + lease})
-        return [Claim(send_id, seq) for send_id, seq in rows.all()]
+        return [Claim(send_id, seq, _utc(since)) for send_id, seq, since in rows.all()]
 
     return await db.write(claim, durable=False)
 
@@ -149,6 +153,11 @@ async def claim_inbound(db: Database, limit: int, lease: timedelta, now: datetim
         return []
     async with db.session() as session:
         return list(await session.scalars(select(Inbound).where(Inbound.id.in_(ids)).order_by(Inbound.id)))
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    """SQLite gives its timestamps back without their zone: they were stored in UTC."""
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
 async def _any(db: Database, query: Select[Any], now: datetime) -> bool:

@@ -1,4 +1,4 @@
-"""The web process's edges: Slack signatures, health."""
+"""The web process's edges: Slack signatures, health and readiness."""
 
 import time
 from urllib.parse import urlencode
@@ -8,10 +8,23 @@ import aiohttp
 from tests.e2e.conftest import World
 
 
-async def test_health_says_the_database_answers(world: World) -> None:
-    async with aiohttp.ClientSession() as http, http.get(world.url + "/healthz") as response:
-        assert response.status == 200
-        assert await response.json() == {"ok": True, "database": True}
+async def get(url: str) -> tuple[int, object]:
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        return response.status, await response.json()
+
+
+async def test_healthz_says_it_serves_readyz_what_it_checked_until_shutdown(world: World) -> None:
+    assert await get(world.url + "/healthz") == (200, {"ok": True})
+    loops = {"report-writer": "ok", "notifier": "ok", "reconciler": "ok", "scheduler": "ok"}
+    assert await get(world.url + "/readyz") == (
+        200,
+        {"ready": True, "failed": [], "checks": {"database": "ok", **loops}},
+    )
+    world.services.stopping.set()  # what a shutdown sets first: the loops end their round
+    status, body = await get(world.url + "/readyz")
+    assert status == 503 and isinstance(body, dict)
+    assert "process" in body["failed"] and body["checks"]["process"] == "shutting down"
+    assert await get(world.url + "/healthz") == (503, {"ok": False})
 
 
 async def test_unsigned_bad_and_stale_requests_get_401_and_do_nothing(world: World) -> None:
