@@ -15,7 +15,7 @@ from bot.santo.client import SantoClient
 from bot.santo.errors import SantoError
 from bot.settings import load_settings
 from bot.store.db import Database
-from bot.web import create_web_app, santo_config
+from bot.web import REQUESTS, create_web_app, santo_config
 from bot.webserver import running
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ async def serve(_args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with running(app, host="0.0.0.0", port=settings.port):
+    async with running(app, host="0.0.0.0", port=settings.port, shutdown_timeout=REQUESTS):
         log.info("serving on port %d", settings.port)
         await stop.wait()
         log.info("shutting down: finishing work in flight")

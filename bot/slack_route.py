@@ -19,6 +19,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bot.services import SERVICES
+
 log = logging.getLogger(__name__)
 
 BOLT = web.AppKey("bolt", AsyncApp)
@@ -43,6 +45,8 @@ def signed_by_slack(secret: bytes, headers: Any, body: bytes, now: float) -> boo
 
 
 async def slack_events(request: web.Request) -> web.StreamResponse:
+    if request.app[SERVICES].stopping.is_set():  # work started now would be cut short
+        raise web.HTTPServiceUnavailable(text="shutting down; try again")
     body = await request.read()
     secret = request.app.get(SIGNING_SECRET)
     if secret is None or not signed_by_slack(secret, request.headers, body, time.time()):

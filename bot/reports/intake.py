@@ -10,11 +10,19 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import time
 
 from aiohttp import web
 from pydantic import SecretStr
 
 from bot.domain.opt_out import OptWords
+from bot.metrics import (
+    CALLBACKS_RECEIVED,
+    CALLBACKS_REFUSED,
+    CALLBACKS_STORED,
+    REPORT_BATCH_SIZE,
+    REPORT_COMMIT_SECONDS,
+)
 from bot.santo.redact import mask_passwords
 from bot.santo.reports import ReportError
 from bot.santo.uplink import Shape, parse_uplink
@@ -34,6 +42,11 @@ MAX_BATCH = 500
 _LENGTHS = {**REPORT_LENGTHS, **INBOUND_LENGTHS}
 
 
+class ShuttingDown(Exception):
+    """The process is stopping: a callback not queued yet is refused (503), for the platform
+    to send again, never answered 200 without being stored."""
+
+
 class ReportWriter:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -46,7 +59,10 @@ class ReportWriter:
         self.words = OptWords(settings.santo_opt_out_words, settings.santo_opt_in_words)
 
     def submit(self, callback: Callback) -> asyncio.Future[None]:
-        """A future done once `callback` is committed (or failing if the commit failed)."""
+        """A future done once `callback` is committed (or failing if the commit failed).
+        ShuttingDown once the process stops: what is queued by then is still committed."""
+        if self.services.stopping.is_set():
+            raise ShuttingDown
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.pending.append((callback, done))
         self._ready.set()
@@ -96,10 +112,13 @@ class ReportWriter:
 
     async def _store(self, batch: list[tuple[Callback, asyncio.Future[None]]]) -> Exception | None:
         """Commit the batch's callbacks in one transaction; the error if that failed."""
+        started = time.perf_counter()
         try:
             await store_callbacks(self.services.db, [callback for callback, _ in batch], now(), self.words)
         except Exception as exc:
             return exc
+        REPORT_COMMIT_SECONDS.observe(time.perf_counter() - started)
+        REPORT_BATCH_SIZE.observe(len(batch))
         self.batches += 1
         self.services.wake_notifier()
         return None
@@ -145,24 +164,52 @@ def _mask(raw: str) -> str:
     return mask_passwords(raw) if "cppwd" in raw.lower() else raw
 
 
+# What the route counts (`bot.metrics`): one increment when a callback arrives, one when it is
+# answered, on counters bound once per shape.
+UNREAD, MALFORMED = "unread", "malformed"
+_SHAPES = [*(shape.value for shape in Shape), UNREAD, MALFORMED]
+_RECEIVED = {shape: CALLBACKS_RECEIVED.labels(shape) for shape in _SHAPES}
+_STORED = {shape: CALLBACKS_STORED.labels(shape) for shape in _SHAPES}
+
+
+def _refused(shape: str, reason: str) -> None:
+    CALLBACKS_REFUSED.labels(shape, reason).inc()
+
+
 async def report_route(request: web.Request) -> web.Response:
     writer = request.app[WRITER]
     if not writer.token_ok(request.match_info.get("token", "")):
+        _RECEIVED[UNREAD].inc()
+        _refused(UNREAD, "wrong_token")
         raise web.HTTPNotFound()
     if request.method == "POST":
-        callback, answer = await _understood_post(request)
+        try:
+            callback, answer, shape = await _understood_post(request)
+        except web.HTTPRequestEntityTooLarge:
+            _RECEIVED[UNREAD].inc()
+            _refused(UNREAD, "too_large")
+            raise
     else:
-        callback, answer = _understood(dict(request.query.items()), _mask(request.query_string))
+        callback, answer, shape = _understood(dict(request.query.items()), _mask(request.query_string))
+    _RECEIVED[shape].inc()
     # Awaited here, not a few calls down: each coroutine between the route and this future is
     # one more frame to resume per request when its batch commits.
     try:
         await writer.submit(callback)
+    except ShuttingDown:
+        _refused(shape, "shutting_down")
+        raise web.HTTPServiceUnavailable(text="shutting down; try again") from None
     except Exception:
+        _refused(shape, "not_stored")
         raise web.HTTPServiceUnavailable(text="could not store the report; try again") from None
+    if answer.status == 200:
+        _STORED[shape].inc()
+    else:
+        _refused(shape, MALFORMED)
     return answer
 
 
-async def _understood_post(request: web.Request) -> tuple[Callback, web.Response]:
+async def _understood_post(request: web.Request) -> tuple[Callback, web.Response, str]:
     if (request.content_length or 0) > MAX_REPORT_BODY:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_REPORT_BODY, actual_size=request.content_length or 0)
     params = dict(request.query.items())
@@ -176,15 +223,16 @@ async def _understood_post(request: web.Request) -> tuple[Callback, web.Response
         return (
             Callback(raw=raw[:MAX_RAW_KEPT], bad_reason="unreadable form body"),
             web.Response(status=400, text="malformed report: unreadable form body"),
+            MALFORMED,
         )
     params.update({key: value for key, value in form.items() if isinstance(value, str)})
     raw = "&".join(part for part in (request.query_string, body.decode("utf-8", "replace")) if part)
     return _understood(params, mask_passwords(raw))
 
 
-def _understood(params: dict[str, str], raw: str) -> tuple[Callback, web.Response]:
+def _understood(params: dict[str, str], raw: str) -> tuple[Callback, web.Response, str]:
     """What to store for a callback (its parameters, query and form; its raw text, password
-    masked) and the answer to give once it is stored."""
+    masked), the answer to give once it is stored, and its shape (for the counters)."""
     raw = raw[:MAX_RAW_KEPT]
     try:
         uplink = parse_uplink(params, _LENGTHS)
@@ -193,6 +241,7 @@ def _understood(params: dict[str, str], raw: str) -> tuple[Callback, web.Respons
         return (
             Callback(raw=raw, bad_reason=str(exc)),
             web.Response(status=400, text=f"malformed callback: {exc}"),
+            MALFORMED,
         )
     if uplink.shape == Shape.UNKNOWN:
         log.warning("a callback in a shape nobody expected is kept for admins: %s", raw[:500])
@@ -202,4 +251,4 @@ def _understood(params: dict[str, str], raw: str) -> tuple[Callback, web.Respons
         messages=uplink.messages,
         command=uplink.command if uplink.shape == Shape.UNKNOWN else None,
     )
-    return callback, web.Response(text=uplink.answer)
+    return callback, web.Response(text=uplink.answer), uplink.shape.value

@@ -378,3 +378,18 @@ async def test_inbound_callbacks_arriving_together_are_each_posted_once(make_wor
     for i in range(len(queries)):
         assert len([t for t in texts if f"-{i}" in t]) == 1, (i, texts)
     assert any("MO_PING" in t for t in texts) and any("X" * 32 in t for t in texts)
+
+
+async def test_a_report_arriving_once_shutdown_began_gets_503_and_is_not_stored(world: World) -> None:
+    async with aiohttp.ClientSession() as http:
+        report = world.report_url + "?command=RT_REQUEST&msgid=m-1&da=8613910825657&rsm=m-1|0|DELIVRD||"
+        async with http.get(report) as answer:
+            assert answer.status == 200
+        world.services.stopping.set()  # what SIGTERM sets first (bot.web), before the loops end
+        async with http.get(report.replace("m-1", "m-2")) as answer:
+            assert answer.status == 503
+            assert "shutting down" in await answer.text()
+        async with http.post(world.url + "/slack/events", data="x") as answer:
+            assert answer.status == 503  # no new work from Slack either: it would be cut short
+    async with world.services.db.session() as session:
+        assert list(await session.scalars(select(Report.msgid))) == ["m-1"]

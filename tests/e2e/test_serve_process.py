@@ -112,3 +112,32 @@ async def test_json_logs_one_object_a_line_about_the_send_and_no_secret(serve: S
 def _last_blocks(standin: SlackStandIn) -> list[dict[str, Any]] | None:
     message = standin.last_message(CHANNEL)
     return message.blocks if message is not None else None
+
+
+async def test_readyz_names_the_database_it_cannot_reach_and_nothing_secret(serve: Serve) -> None:
+    standin = SlackStandIn(token=BOT_TOKEN)
+    standin.base_url = await serve(standin.app())
+    sandbox_url = await serve(create_sandbox_app(SandboxConfig(accounts={CPID: PASSWORD})))
+    port, nowhere = free_port(), free_port()
+    database_url = f"postgres://santo:db-pw-77c1@127.0.0.1:{nowhere}/santo"  # nothing listens there
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "serve",
+        env=serve_env(standin, sandbox_url, database_url, {"PORT": str(port)}),
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        await wait_until_serving(url, process)  # /healthz: it serves
+        async with aiohttp.ClientSession() as http, http.get(url + "/readyz") as answer:
+            assert answer.status == 503
+            body = await answer.text()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), timeout=25)
+    ready = json.loads(body)
+    assert ready["ready"] is False and ready["failed"] == ["database"]
+    assert ready["checks"]["database"].startswith("unreachable (")
+    assert "db-pw-77c1" not in body and "santo:" not in body and str(nowhere) not in body
