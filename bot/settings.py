@@ -137,6 +137,12 @@ class Settings(BaseSettings):
             raise ValueError(f"must start with {prefix}")
         return value
 
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """An empty token is no token: the route stays away rather than open to anyone."""
+        return value if value is not None and value.get_secret_value().strip() else None
+
     @field_validator("santo_default_language", mode="before")
     @classmethod
     def _language(cls, value: Any) -> Any:

@@ -91,6 +91,8 @@ def test_operations_settings_default_to_text_logs_no_metrics_and_90_days(
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
     assert (settings.log_format, settings.metrics_token, settings.santo_keep_days) == ("text", None, 90)
+    monkeypatch.setenv("METRICS_TOKEN", " ")
+    assert load_settings().metrics_token is None  # no route open to an empty token
     monkeypatch.setenv("LOG_FORMAT", "yaml")
     monkeypatch.setenv("SANTO_KEEP_DAYS", "0")
     with pytest.raises(SettingsError) as caught:

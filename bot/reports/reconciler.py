@@ -4,7 +4,7 @@ Every `every` seconds: apply stored reports still waiting for their number (clos
 between a submit's answer and its first report); ask the platform (`get-rptstatus`) about
 numbers Pending for longer than REPORT_POLL_AFTER, in bounded batches; mark numbers Pending
 for longer than REPORT_GIVE_UP_AFTER as No report. The platform does not promise a report
-for every message.
+for every message. Then remove what is older than SANTO_KEEP_DAYS (`bot.reports.retention`).
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from bot.logs import log_context
+from bot.reports.retention import Retention
 from bot.santo.codes import DELIVERED_CODE
 from bot.santo.errors import SantoError
 from bot.santo.models import ReportState
 from bot.santo.reports import StatusReport
 from bot.sending.dispatch import expire_approvals
-from bot.services import Periodic
+from bot.services import Periodic, Services
 from bot.store.callbacks import Callback
 from bot.store.db import now
 from bot.store.reconcile import claim_msgids_to_poll, give_up
@@ -36,6 +37,10 @@ POLL_CONCURRENCY = 4
 
 
 class Reconciler(Periodic):
+    def __init__(self, services: Services, every: float) -> None:
+        super().__init__(services, every)
+        self.retention = Retention(services)
+
     async def round(self) -> None:
         settings, db = self.services.settings, self.services.db
         changed = await sweep_orphans(db, now())
@@ -77,3 +82,4 @@ class Reconciler(Periodic):
         stuck = await recover_stuck(db, STUCK_AFTER, now())
         if changed or found or gave_up or stuck:
             self.services.wake_notifier()
+        await self.retention.round()
