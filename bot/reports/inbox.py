@@ -46,12 +46,22 @@ class Inbox:
         self._warned = False
 
     async def post(self) -> None:
-        db, settings = self.services.db, self.services.settings
-        items = await claim_inbound(db, CLAIM, LEASE, now())
-        if not items:
-            return
-        since = now() - settings.santo_reply_window
-        targets = await reply_targets(db, {item.phone for item in items if item.phone}, since)
+        db = self.services.db
+        claimed = await claim_inbound(db, CLAIM, LEASE, now())
+        by_account: dict[str, list[Inbound]] = defaultdict(list)
+        for item in claimed:
+            by_account[item.account].append(item)
+        left: list[int] = []
+        for account, items in by_account.items():
+            left += await self._post_account(account, items)
+        if left:
+            await release(db, left)
+
+    async def _post_account(self, account: str, items: list[Inbound]) -> list[int]:
+        """One Santo account's messages, where that account's sends are; the ids not posted."""
+        since = now() - self.services.settings.santo_reply_window
+        phones = {item.phone for item in items if item.phone}
+        targets = await reply_targets(self.services.db, account, phones, since)
         replies: dict[int, list[Inbound]] = defaultdict(list)
         others: dict[str, list[Inbound]] = defaultdict(list)
         raw: list[Inbound] = []
@@ -68,9 +78,8 @@ class Inbox:
         for send_id, group in replies.items():
             left += await self._post_replies(by_send[send_id], group)
         if others or raw:
-            left += await self._post_to_inbox(others, raw)
-        if left:
-            await release(db, left)
+            left += await self._post_to_inbox(account, others, raw)
+        return left
 
     async def _post_replies(self, target: ReplyTarget, items: list[Inbound]) -> list[int]:
         t = self.services.languages.texts(target.ui_language)
@@ -82,7 +91,9 @@ class Inbox:
             await mark_posted(self.services.db, [item.id for item in chunk], target.send_id, now())
         return []
 
-    async def _post_to_inbox(self, others: dict[str, list[Inbound]], raw: list[Inbound]) -> list[int]:
+    async def _post_to_inbox(
+        self, account: str, others: dict[str, list[Inbound]], raw: list[Inbound]
+    ) -> list[int]:
         """Messages that answer no recent send, one thread per number, and callbacks in unknown
         shapes; the ids not posted (Slack said not now). Without an inbox channel they stay
         claimed until their lease ends: asking again every pass would only churn."""
@@ -93,7 +104,7 @@ class Inbox:
                 self._warned = True
             return []
         t = self.services.languages.texts(None)
-        known = await conversations(self.services.db, others)
+        known = await conversations(self.services.db, account, others)
         waiting = [item.id for items in others.values() for item in items] + [item.id for item in raw]
         posted: set[int] = set()
         for phone, items in others.items():
@@ -106,7 +117,7 @@ class Inbox:
                     return [i for i in waiting if i not in posted]
                 if thread is None:
                     thread = ts
-                    await start_conversation(self.services.db, phone, channel, ts)
+                    await start_conversation(self.services.db, account, phone, channel, ts)
                 await mark_posted(self.services.db, [item.id for item in chunk], None, now())
                 posted.update(item.id for item in chunk)
         for item in raw:
