@@ -13,7 +13,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.background import Background
 from bot.distribution import add_routes
-from bot.domain.sealed import SecretBox
 from bot.i18n.user_languages import UserLanguages
 from bot.reports.intake import WRITER, ReportWriter, report_route
 from bot.reports.notifier import Notifier
@@ -28,6 +27,7 @@ from bot.slack_app import build_bolt_app
 from bot.slack_route import BOLT, SIGNING_SECRET, slack_events
 from bot.store.db import Database
 from bot.store.installations import Installations
+from bot.store.sealed import SecretBox
 from bot.workspace_clients import WorkspaceClients
 
 log = logging.getLogger(__name__)

@@ -11,12 +11,12 @@ from dataclasses import dataclass, replace
 from cachetools import LRUCache
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.sealed import SealError, SecretBox
 from bot.santo.client import ClientConfig, SantoClient
 from bot.santo.prices import PriceBook
 from bot.store import workspaces
 from bot.store.db import Database
 from bot.store.installations import Installations
+from bot.store.sealed import SealError, SecretBox
 
 log = logging.getLogger(__name__)
 

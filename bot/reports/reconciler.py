@@ -41,10 +41,13 @@ class Reconciler(Periodic):
         msgids = await claim_msgids_to_poll(db, settings.report_poll_after, now(), MSGIDS_PER_ROUND)
         gate = asyncio.Semaphore(POLL_CONCURRENCY)
 
-        async def poll(msgid: str) -> list[Callback]:
+        async def poll(account: str, msgid: str) -> list[Callback]:
+            workspace = await self.services.for_team(account) if account else self.services
+            if not workspace.connected:  # it left: its numbers are given up on in time
+                return []
             async with gate:
                 try:
-                    statuses = await self.services.santo.report_status(msgid)
+                    statuses = await workspace.santo.report_status(msgid)
                 except SantoError as exc:
                     log.info("could not ask the platform about msgid %s: %s", msgid, exc)
                     return []
@@ -62,12 +65,13 @@ class Reconciler(Periodic):
                             content="",
                         ),
                     ),
+                    account=account,
                 )
                 for s in statuses
                 if s.state != ReportState.NONE and s.number
             ]
 
-        found = [c for batch in await asyncio.gather(*(poll(m) for m in msgids)) for c in batch]
+        found = [c for batch in await asyncio.gather(*(poll(a, m) for a, m in msgids)) for c in batch]
         if found:
             await store_callbacks(db, found, now())
         gave_up = await give_up(db, settings.report_give_up_after, now())
