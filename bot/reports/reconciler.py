@@ -20,6 +20,7 @@ from bot.santo.models import ReportState
 from bot.santo.reports import StatusReport
 from bot.sending.dispatch import expire_approvals
 from bot.services import Periodic
+from bot.store import workspaces
 from bot.store.callbacks import Callback
 from bot.store.db import now
 from bot.store.reconcile import claim_msgids_to_poll, give_up
@@ -77,5 +78,15 @@ class Reconciler(Periodic):
         gave_up = await give_up(db, settings.report_give_up_after, now())
         await expire_approvals(self.services)
         stuck = await recover_stuck(db, STUCK_AFTER, now())
+        if settings.distributed:  # workspaces that left, past SANTO_RETENTION_DAYS: their data goes
+            for team_id in await workspaces.gone_before(
+                db, now() - timedelta(days=settings.santo_retention_days)
+            ):
+                await workspaces.forget(db, team_id)
+                log.info(
+                    "workspace %s left %d days ago: its data is deleted",
+                    team_id,
+                    settings.santo_retention_days,
+                )
         if changed or found or gave_up or stuck:
             self.services.wake_notifier()

@@ -11,7 +11,19 @@ from cachetools import TTLCache
 from sqlalchemy import delete, func, select, update
 
 from bot.store.db import Database
-from bot.store.tables import Workspace
+from bot.store.sealed import SecretBox
+from bot.store.tables import (
+    Approval,
+    AuditEntry,
+    Conversation,
+    Draft,
+    Inbound,
+    OptOut,
+    Recipient,
+    Report,
+    Send,
+    Workspace,
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,15 @@ async def leave(db: Database, team_id: str, now: datetime) -> None:
         )
 
 
+async def reseal_all(db: Database, box: SecretBox) -> int:
+    """Every stored password sealed again with the newest key; how many."""
+    async with db.session.begin() as session:
+        found = list(await session.scalars(select(Workspace).where(Workspace.santo_secret.is_not(None))))
+        for workspace in found:
+            workspace.santo_secret = box.reseal(workspace.santo_secret or "")
+        return len(found)
+
+
 async def counts(db: Database) -> tuple[int, int]:
     """(installed, connected to a Santo account)."""
     async with db.session() as session:
@@ -96,7 +117,19 @@ async def gone_before(db: Database, before: datetime) -> list[str]:
 
 
 async def forget(db: Database, team_id: str) -> None:
+    """Delete everything kept of a workspace that left, one table at a time (each a short
+    transaction: report intake never waits long for it), the workspace itself last."""
+    keyed = [
+        *(delete(t).where(t.account == team_id) for t in (Inbound, Report, Conversation, OptOut)),
+        *(delete(t).where(t.team_id == team_id) for t in (Approval, Draft, AuditEntry)),
+    ]
+    for statement in keyed:
+        async with db.session.begin() as session:
+            await session.execute(statement)
     async with db.session.begin() as session:
+        sends = select(Send.id).where(Send.team_id == team_id).scalar_subquery()
+        await session.execute(delete(Recipient).where(Recipient.send_id.in_(sends)))
+        await session.execute(delete(Send).where(Send.team_id == team_id))
         await session.execute(delete(Workspace).where(Workspace.team_id == team_id))
 
 
