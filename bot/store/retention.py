@@ -140,7 +140,7 @@ async def purge_inbound(db: Database, cutoff: datetime, after: int, limit: int, 
     (`now`), and an inbox thread whose number has no message left is forgotten."""
     rows = await _read(
         db,
-        select(Inbound.id, Inbound.received_at.label("at"), Inbound.phone)
+        select(Inbound.id, Inbound.received_at.label("at"), Inbound.account, Inbound.phone)
         .where(Inbound.id > after, Inbound.raw != "")
         .order_by(Inbound.id)
         .limit(limit),
@@ -148,7 +148,10 @@ async def purge_inbound(db: Database, cutoff: datetime, after: int, limit: int, 
     old = _old_prefix(rows, cutoff)
     if old:
         ids = [row.id for row in old]
-        phones = {row.phone for row in old if row.phone}
+        phones: dict[str, set[str]] = {}
+        for row in old:
+            if row.phone:
+                phones.setdefault(row.account, set()).add(row.phone)
 
         def purge(connection: Connection) -> None:
             connection.execute(
@@ -164,9 +167,15 @@ async def purge_inbound(db: Database, cutoff: datetime, after: int, limit: int, 
                     claimed_until=None,
                 )
             )
-            if phones:
-                still_there = exists().where(Inbound.phone == Conversation.phone)
-                connection.execute(delete(Conversation).where(Conversation.phone.in_(phones), ~still_there))
+            still_there = exists().where(
+                Inbound.account == Conversation.account, Inbound.phone == Conversation.phone
+            )
+            for account, numbers in phones.items():
+                connection.execute(
+                    delete(Conversation).where(
+                        Conversation.account == account, Conversation.phone.in_(numbers), ~still_there
+                    )
+                )
 
         await db.write(purge, durable=False)
     return Batch(len(old), old[-1].id if old else after, len(old) < len(rows) or len(rows) < limit)

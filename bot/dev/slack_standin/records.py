@@ -30,6 +30,8 @@ class Call:
     at: float
     response: dict[str, Any]
     status: int = 200
+    team_id: str = ""
+    """The workspace whose token made the call ("" for calls made without one)."""
 
     @property
     def ok(self) -> bool:

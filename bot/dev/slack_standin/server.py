@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
-from bot.dev.slack_standin import auth, chat, conversations, files, response_url, users, views
+from bot.dev.slack_standin import auth, chat, conversations, files, oauth, response_url, users, views
 from bot.dev.slack_standin.protocol import ApiError, decode_json_fields, read_args, safe_decode
 from bot.dev.slack_standin.records import Call, Listener, ViewRecord
 from bot.dev.slack_standin.response_url import RESPONSE_URL_METHOD
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 HANDLERS: dict[str, Handler] = {
     **auth.HANDLERS,
+    **oauth.HANDLERS,
     **chat.HANDLERS,
     **conversations.HANDLERS,
     **users.HANDLERS,
@@ -90,6 +92,13 @@ class SlackStandIn(State):
         `replace_original` / `delete_original` act on it; `channel`/`user` say where
         `in_channel` and ephemeral answers land."""
         return response_url.new_response_url(self, channel, user, message_ts)
+
+    def offer_install(self, team_id: str, installer: str) -> str:
+        """A code Slack would give the app's redirect URL after `installer` approved the app in
+        `team_id`: oauth.v2.access exchanges it (once) for a bot token of that workspace."""
+        code = secrets.token_hex(8)
+        self.install_codes[code] = (team_id, installer)
+        return code
 
     def new_trigger_id(self, *, view_id: str | None = None) -> str:
         """A fresh trigger id. With `view_id`, it comes from an interaction inside that view,
@@ -195,6 +204,7 @@ class SlackStandIn(State):
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
+        self.calling_team = ""
         try:
             raw, token = await read_args(request)
         except ApiError as exc:
@@ -206,10 +216,12 @@ class SlackStandIn(State):
         try:
             if handler is None:
                 raise ApiError("unknown_method", req_method=method)
-            if token is None:
-                raise ApiError("not_authed")
-            if token != self.token:
-                raise ApiError("invalid_auth")
+            if method not in oauth.NO_TOKEN:
+                if token is None:
+                    raise ApiError("not_authed")
+                if token not in self.team_tokens:
+                    raise ApiError("invalid_auth")
+                self.calling_team = self.team_tokens[token]
             args = decode_json_fields(raw)
             response = handler(self, args, self.base_url or str(request.url.origin()))
         except ApiError as exc:
@@ -269,13 +281,15 @@ class SlackStandIn(State):
         else:
             body = {"ok": False, "error": fault.error}
             resp = web.json_response(body, status=fault.status, headers=headers)
-        await self._record(Call(method, safe_decode(args), time.time(), body, fault.status))
+        await self._record(
+            Call(method, safe_decode(args), time.time(), body, fault.status, self.calling_team)
+        )
         return resp
 
     async def _answer(
         self, method: str, args: dict[str, Any], response: dict[str, Any]
     ) -> web.StreamResponse:
-        await self._record(Call(method, safe_decode(args), time.time(), response))
+        await self._record(Call(method, safe_decode(args), time.time(), response, team_id=self.calling_team))
         return web.json_response(response)
 
     async def _record(self, call: Call) -> None:
