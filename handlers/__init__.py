@@ -18,6 +18,7 @@ def register_all(app: AsyncApp) -> None:
         send_modal,
         shortcuts,
         sms_command,
+        workflow_steps,
     )
 
     for module in (
@@ -34,5 +35,6 @@ def register_all(app: AsyncApp) -> None:
         scheduled,
         app_home,
         shortcuts,
+        workflow_steps,
     ):
         module.register(app)
