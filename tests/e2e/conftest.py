@@ -7,9 +7,12 @@ import json
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from aiohttp import web
 from sqlalchemy import select
 
@@ -30,6 +33,14 @@ CPID = "Acme01"
 PASSWORD = register_secret("pw-e2e-9c1d-secret")
 CHANNEL = "C0GENERAL"
 REPORT_TOKEN = "e2e-report-token-3f9a"
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+
+
+@cache
+def manifest_functions() -> dict[str, Any]:
+    """The Workflow Builder steps manifest.yml defines: what the stand-in holds the app's steps to."""
+    functions: dict[str, Any] = yaml.safe_load(MANIFEST.read_text())["functions"]
+    return functions
 
 
 @dataclass
@@ -135,7 +146,7 @@ MakeWorld = Callable[..., Awaitable[World]]
 @pytest.fixture
 async def make_world(serve: Serve, database_url: str) -> AsyncIterator[MakeWorld]:
     async def make(sandbox: SandboxConfig | None = None, **settings: Any) -> World:
-        standin = SlackStandIn(token=BOT_TOKEN)
+        standin = SlackStandIn(token=BOT_TOKEN, functions=manifest_functions())
         standin.base_url = await serve(standin.app())
         config = replace(sandbox or SandboxConfig(report_delay=0.05), accounts={CPID: PASSWORD})
         sandbox_app = create_sandbox_app(config)

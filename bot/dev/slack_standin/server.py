@@ -12,9 +12,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.dev.slack_standin import auth, chat, conversations, files, response_url, users, views
+from bot.dev.slack_standin import auth, chat, conversations, files, functions, response_url, users, views
 from bot.dev.slack_standin.protocol import ApiError, decode_json_fields, read_args, safe_decode
-from bot.dev.slack_standin.records import Call, Listener, ViewRecord
+from bot.dev.slack_standin.records import Call, Execution, Listener, ViewRecord
 from bot.dev.slack_standin.response_url import RESPONSE_URL_METHOD
 from bot.dev.slack_standin.state import Fault, Handler, ListenerEntry, State
 
@@ -27,6 +27,7 @@ HANDLERS: dict[str, Handler] = {
     **users.HANDLERS,
     **views.HANDLERS,
     **files.HANDLERS,
+    **functions.HANDLERS,
 }
 """Web API method → its handler."""
 
@@ -120,6 +121,12 @@ class SlackStandIn(State):
         a view submission carries it in `state.values`."""
         return files.add_user_file(self, filename, content, user)
 
+    def start_execution(self, callback_id: str, inputs: dict[str, Any]) -> Execution:
+        """A new run of the app's step `callback_id` with `inputs`, as Workflow Builder starts
+        one (`SlackRequests.run_step` tells the app); ValueError if the manifest has no such
+        step or the inputs do not fit it."""
+        return functions.start(self, callback_id, inputs)
+
     def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
         """The next `times` calls to `method` ("*" = any) answer HTTP 429 with `Retry-After`."""
         self._faults.setdefault(method, []).append(
@@ -208,9 +215,10 @@ class SlackStandIn(State):
                 raise ApiError("unknown_method", req_method=method)
             if token is None:
                 raise ApiError("not_authed")
-            if token != self.token:
+            if token != self.token and not functions.is_workflow_token(self, token):
                 raise ApiError("invalid_auth")
             args = decode_json_fields(raw)
+            functions.authorize(self, method, token, args)
             response = handler(self, args, self.base_url or str(request.url.origin()))
         except ApiError as exc:
             response = exc.body()
