@@ -10,10 +10,12 @@ import signal
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.i18n import TEXTS, Language
 from bot.santo.client import SantoClient
 from bot.santo.errors import SantoError
 from bot.settings import load_settings
 from bot.store.db import Database
+from bot.views.workflow_steps import STEPS, Parameter, Step
 from bot.web import create_web_app, santo_config
 from bot.webserver import running
 
@@ -79,6 +81,9 @@ async def check(_args: argparse.Namespace) -> int:
             line(False, f"slack: {exc.response.get('error')}")
     else:
         line(False, "slack: SLACK_BOT_TOKEN is not set")
+    line(True, "workflow steps (add them in Workflow Builder; paid Slack plans only):")
+    for step in STEPS:
+        print(f"     {step_line(step)}")
     token = settings.santo_report_token
     if token is None:
         line(False, "reports: SANTO_REPORT_TOKEN is not set, so the platform cannot deliver reports")
@@ -87,3 +92,13 @@ async def check(_args: argparse.Namespace) -> int:
         line(True, "reports: give the platform this callback URL (keep it secret):")
         print(f"     {base}/santo/reports/{token.get_secret_value()}")
     return 1 if problems else 0
+
+
+def step_line(step: Step) -> str:
+    """`send_sms (Send an SMS): recipients, message, [sender_id], … → msgid, …`; [optional]."""
+
+    def names(parameters: tuple[Parameter, ...]) -> str:
+        return ", ".join(name.value if required else f"[{name.value}]" for name, _, required in parameters)
+
+    title = step.title(TEXTS[Language.EN])
+    return f"{step.id.value} ({title}): {names(step.inputs)} → {names(step.outputs)}"

@@ -7,12 +7,9 @@ import json
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from aiohttp import web
 from sqlalchemy import select
 
@@ -24,7 +21,7 @@ from bot.services import Services
 from bot.settings import Settings, load_settings
 from bot.store.tables import Recipient, Send
 from bot.web import SERVICES, create_web_app
-from tests.conftest import Serve
+from tests.conftest import Serve, manifest_functions
 from tests.secret_guard import register_secret
 
 SIGNING_SECRET = "e2e-signing-secret"
@@ -33,14 +30,6 @@ CPID = "Acme01"
 PASSWORD = register_secret("pw-e2e-9c1d-secret")
 CHANNEL = "C0GENERAL"
 REPORT_TOKEN = "e2e-report-token-3f9a"
-MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
-
-
-@cache
-def manifest_functions() -> dict[str, Any]:
-    """The Workflow Builder steps manifest.yml defines: what the stand-in holds the app's steps to."""
-    functions: dict[str, Any] = yaml.safe_load(MANIFEST.read_text())["functions"]
-    return functions
 
 
 @dataclass
