@@ -198,9 +198,9 @@ async def test_delivery_status_counts_the_reports_that_arrived(make_world: MakeW
     )
 
 
-async def approval_world(make_world: MakeWorld) -> World:
+async def approval_world(make_world: MakeWorld, **settings: Any) -> World:
     return await make_world(
-        sms_approval_above_recipients=1, sms_approvals_channel="C0OPS", sms_admins=ADMIN
+        sms_approval_above_recipients=1, sms_approvals_channel="C0OPS", sms_admins=ADMIN, **settings
     )
 
 
@@ -235,6 +235,33 @@ async def test_a_step_whose_send_an_admin_rejects_fails(make_world: MakeWorld) -
     error = failed(await ended(world, execution))
     assert error == "@bob rejected this send in the approvals channel. Nothing was sent."
     assert not world.sandbox.messages
+
+
+async def test_a_step_whose_send_nobody_approves_in_time_fails(make_world: MakeWorld) -> None:
+    world = await approval_world(make_world, sms_approval_expires_after="0.5", report_reconcile_every="0.2")
+    execution, _ = await asked(world)
+    assert failed(await ended(world, execution)) == "Nobody approved this send in time. Nothing was sent."
+    assert not world.sandbox.messages
+    assert not world.standin.calls_to("chat.postMessage")[1:]  # no direct message to anyone
+
+
+async def test_allow_lists_name_workflow_steps_as_workflow(make_world: MakeWorld) -> None:
+    world = await make_world(sms_allowed_users="U0ALICE", sms_admins=ADMIN)
+    assert failed(await sent_to(world, "+8613910825657")) == (
+        "Workflow steps may not send SMS here: SMS_ALLOWED_USERS or SMS_ALLOWED_GROUPS limit who may."
+        " Ask @bob to add workflow to SMS_ALLOWED_USERS. Nothing was sent."
+    )
+    world = await make_world(sms_allowed_users="U0ALICE workflow", sms_allowed_channels="C0OPS")
+    unreported = await ended(world, await sent(world, recipients="+8613910825657", message="Hi"))
+    assert failed(unreported) == (
+        "Sends may only report into #C0OPS: choose one of them as the step's report channel. Nothing was sent."
+    )
+    assert failed(await sent_to(world, "+8613910825657")) == (
+        "Sending is not allowed from #C0GENERAL. Send from #C0OPS. Nothing was sent."
+    )
+    assert not world.sandbox.messages
+    reported = await sent(world, recipients="+8613910825657", message="Hi", report_channel="C0OPS")
+    assert outputs(await ended(world, reported))["numbers_sent"] == 1
 
 
 async def test_a_step_speaks_the_apps_default_language(make_world: MakeWorld) -> None:

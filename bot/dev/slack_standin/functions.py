@@ -69,9 +69,10 @@ def start(state: State, callback_id: str, inputs: dict[str, Any]) -> Execution:
     if problems:
         raise ValueError("; ".join(problems))
     n = state.next_n()
+    unique = secrets.token_hex(4).upper()  # Slack's ids are unique across workspaces and restarts
     execution = Execution(
-        id=f"Fx{n:010d}",
-        workflow_run=f"Wx{n:010d}",
+        id=f"Fx{n:04d}{unique}",
+        workflow_run=f"Wx{n:04d}{unique}",
         callback_id=callback_id,
         inputs=dict(inputs),
         token=f"{WORKFLOW_TOKEN_PREFIX}{state.team_id}-{n}-{secrets.token_hex(8)}",
