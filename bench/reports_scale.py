@@ -22,6 +22,7 @@ import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AsyncExitStack
+from typing import Any
 
 from bench.reports import (
     REPORT_TOKEN,
@@ -78,7 +79,21 @@ async def main(n: int, database_url: str | None, concurrency: int, processes: in
         load_end = os.getloadavg()[0]
         b = await measure_paced(executor, db, standin, [s.base for s in servers], ts_b, pairs_b)
         await wait_quiet(db)
+        print_intake(processes, ones, manys, load_start, load_end)
+        print_calls(b, standin)
+        for s in served:
+            print_log_errors(s.log_path)
+        print(f"\nwhole run: {time.monotonic() - began:.1f} s")
 
+
+def print_intake(
+    processes: int,
+    ones: list[dict[str, Any]],
+    manys: list[dict[str, Any]],
+    load_start: float,
+    load_end: float,
+) -> None:
+    """(a): each round's runs, the intake ratio by round and its median, CPU and load."""
     print()
     print("(a) closed loop, each round with 1 process then with all of them:")
     for one, many in zip(ones, manys, strict=True):
@@ -97,7 +112,3 @@ async def main(n: int, database_url: str | None, concurrency: int, processes: in
         f"{1e6 * statistics.median(cpu_per_report(x) for x in manys):.0f} µs; load average "
         f"{load_start:.2f} at start, {load_end:.2f} after (a) on {os.cpu_count()} CPUs"
     )
-    print_calls(b, standin)
-    for s in served:
-        print_log_errors(s.log_path)
-    print(f"\nwhole run: {time.monotonic() - began:.1f} s")

@@ -30,6 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
         ("serve", commands.serve, "the web process: Slack events, reports, background work"),
         ("migrate", commands.migrate, "bring the database schema up to date"),
         ("check", commands.check, "check settings, the platform and Slack; print the callback URL"),
+        (
+            "rotate-secrets",
+            commands.rotate_secrets,
+            "seal stored Santo passwords with the newest SANTO_SECRETS_KEY",
+        ),
     ]:
         commands_parser.add_parser(name, help=text).set_defaults(run=run)
     return parser

@@ -14,7 +14,9 @@ from bot.i18n import TEXTS, Language
 from bot.santo.client import SantoClient
 from bot.santo.errors import SantoError
 from bot.settings import load_settings
+from bot.store import workspaces
 from bot.store.db import Database
+from bot.store.sealed import SecretBox
 from bot.views.workflow_steps import STEPS, Parameter, Step
 from bot.web import create_web_app, santo_config
 from bot.webserver import running
@@ -49,8 +51,10 @@ async def migrate(_args: argparse.Namespace) -> int:
 
 
 async def check(_args: argparse.Namespace) -> int:
-    """Validate settings, reach the platform and Slack, print the callback URL to register."""
+    """Validate settings, reach the platform and Slack, print the callback URL to register (one
+    workspace); or say how many workspaces are installed and connected (many)."""
     settings = load_settings()
+    settings.check_mode()
     problems = 0
 
     def line(ok: bool, text: str) -> None:
@@ -58,6 +62,26 @@ async def check(_args: argparse.Namespace) -> int:
         problems += 0 if ok else 1
         print(("ok   " if ok else "FAIL ") + text)
 
+    db = Database(settings.sqlalchemy_url)
+    reachable = await db.ping()
+    line(reachable, f"database: {settings.database_url.split('@')[-1]}")
+    line(True, "workflow steps (add them in Workflow Builder; paid Slack plans only):")
+    for step in STEPS:
+        print(f"     {step_line(step)}")
+    if settings.distributed:
+        line(
+            True,
+            "mode: one deployment for many workspaces (SLACK_CLIENT_ID); each connects its own Santo account",
+        )
+        if reachable:
+            installed, connected = await workspaces.counts(db)
+            line(True, f"workspaces: {installed} installed, {connected} with a Santo account connected")
+        base = settings.public_url or "https://<your-app-host>"
+        print(f"     Add to Slack: {base}/slack/install; OAuth redirect URL: {base}/slack/oauth_redirect")
+        await db.close()
+        return 1 if problems else 0
+    await db.close()
+    line(True, "mode: one workspace (SLACK_BOT_TOKEN) with the deployment's Santo account")
     if settings.santo_sandbox:
         line(True, "platform: the built-in sandbox (SANTO_SANDBOX=true)")
     else:
@@ -67,23 +91,15 @@ async def check(_args: argparse.Namespace) -> int:
                 line(True, f"platform: {settings.santo_base_url} answers; balance ¥{balance.amount}")
             except SantoError as exc:
                 line(False, f"platform: {exc}")
-    db = Database(settings.sqlalchemy_url)
-    line(await db.ping(), f"database: {settings.database_url.split('@')[-1]}")
-    await db.close()
-    if settings.slack_bot_token:
-        client = AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
-        )
-        try:
-            auth = await client.auth_test()
-            line(True, f"slack: connected to {auth.get('team')} as {auth.get('user')}")
-        except SlackApiError as exc:
-            line(False, f"slack: {exc.response.get('error')}")
-    else:
-        line(False, "slack: SLACK_BOT_TOKEN is not set")
-    line(True, "workflow steps (add them in Workflow Builder; paid Slack plans only):")
-    for step in STEPS:
-        print(f"     {step_line(step)}")
+    assert settings.slack_bot_token is not None  # check_mode
+    client = AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    )
+    try:
+        auth = await client.auth_test()
+        line(True, f"slack: connected to {auth.get('team')} as {auth.get('user')}")
+    except SlackApiError as exc:
+        line(False, f"slack: {exc.response.get('error')}")
     token = settings.santo_report_token
     if token is None:
         line(False, "reports: SANTO_REPORT_TOKEN is not set, so the platform cannot deliver reports")
@@ -92,6 +108,22 @@ async def check(_args: argparse.Namespace) -> int:
         line(True, "reports: give the platform this callback URL (keep it secret):")
         print(f"     {base}/santo/reports/{token.get_secret_value()}")
     return 1 if problems else 0
+
+
+async def rotate_secrets(_args: argparse.Namespace) -> int:
+    """Seal every workspace's Santo password again with the newest key of SANTO_SECRETS_KEY."""
+    settings = load_settings()
+    settings.check_mode()
+    if settings.santo_secrets_key is None:
+        print("SANTO_SECRETS_KEY is not set: there are no sealed secrets to rotate")
+        return 1
+    db = Database(settings.sqlalchemy_url)
+    try:
+        done = await workspaces.reseal_all(db, SecretBox(settings.santo_secrets_key.get_secret_value()))
+    finally:
+        await db.close()
+    print(f"{done} workspace passwords sealed with the newest key; the older keys may now be removed")
+    return 0
 
 
 def step_line(step: Step) -> str:

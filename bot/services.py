@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ from bot.santo.prices import PriceBook
 from bot.settings import Settings
 from bot.slack_cache import Groups, Permalinks, UserNames
 from bot.store.db import Database
+from bot.store.tables import OWN_ACCOUNT
+from bot.store.workspaces import ReportTokens
+from bot.workspace_clients import WorkspaceClients
 
 CONTEXT_KEY = "services"
 
@@ -35,6 +39,13 @@ class Services:
     groups: Groups = field(default_factory=Groups)
     user_names: UserNames = field(default_factory=UserNames)
     permalinks: Permalinks = field(default_factory=Permalinks)
+    report_tokens: ReportTokens = field(init=False)
+    """Distribution mode: which workspace a report URL's token belongs to."""
+    clients: WorkspaceClients | None = None
+    """Distribution mode: each workspace's Slack and Santo clients (see `for_team`)."""
+    connected: bool = True
+    """Whether `santo` is a Santo account: False for a workspace whose admin has not connected one
+    (distribution mode) — then nothing may be asked of the platform."""
     changes: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when a send's message has something new to show: the notifier wakes up."""
     cap_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
@@ -47,6 +58,28 @@ class Services:
 
     def __post_init__(self) -> None:
         self.submit_pacer = Pacer(self.settings.santo_max_requests_per_second)
+        self.report_tokens = ReportTokens(self.db)
+
+    async def for_team(self, team_id: str | None) -> Services:
+        """These services as the workspace `team_id` sees them: its Slack client and its Santo
+        account (distribution mode; otherwise the deployment's own, and `self`). Everything
+        else is shared with `self`."""
+        if self.clients is None or not team_id:
+            return self
+        view = copy.copy(self)
+        slack = await self.clients.slack(team_id)
+        if slack is not None:
+            view.slack, view.languages = slack, self.languages.with_slack(slack)
+        access = await self.clients.santo(team_id)
+        view.connected = access is not None
+        if access is not None:
+            view.santo, view.prices = access.client, access.prices
+        return view
+
+    def account_of(self, team_id: str) -> str:
+        """The Santo account a workspace sends with, as stored data is keyed: its own in
+        distribution mode, else the deployment's (`OWN_ACCOUNT`)."""
+        return team_id if self.settings.distributed else OWN_ACCOUNT
 
     def wake_notifier(self) -> None:
         self.changes.set()

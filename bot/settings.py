@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, Field, SecretStr, ValidationError, Validat
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.i18n import Language, parse_language
+from bot.store.sealed import SealError, SecretBox
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
 _TOKEN_PREFIXES = {"slack_bot_token": "xoxb-", "slack_app_token": "xapp-"}
@@ -61,6 +62,10 @@ _SHAPES = {
     "santo_sandbox": "true or false",
     "santo_default_language": "en or zh-Hans",
     "sms_default_region": "a two-letter country code, e.g. CN",
+    "slack_client_id": "the app's Client ID (Basic Information → App Credentials)",
+    "slack_client_secret": "the app's Client Secret (Basic Information → App Credentials)",
+    "santo_secrets_key": "one or more Fernet keys, comma separated, newest first "
+    "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')",
 }
 
 
@@ -75,6 +80,8 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
 
     santo_base_url: str = "https://api2.santo.cc"
     santo_cpid: str | None = None
@@ -94,6 +101,8 @@ class Settings(BaseSettings):
     santo_opt_out_words: WordList = ["STOP", "UNSUBSCRIBE", "TD", "T", "退订"]
     santo_opt_in_words: WordList = ["START", "订阅"]
     santo_default_language: Language = Language.EN
+    santo_secrets_key: SecretStr | None = None
+    santo_retention_days: int = Field(default=30, ge=0)
 
     database_url: str = "sqlite:///santo-slack.db"
     port: int = Field(default=3000, ge=1, le=65535)
@@ -171,8 +180,37 @@ class Settings(BaseSettings):
         return f"postgresql+asyncpg://{rest}"
 
     @property
+    def distributed(self) -> bool:
+        """One deployment for many workspaces ("Add to Slack"): each brings its own Santo account."""
+        return self.slack_client_id is not None
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def check_mode(self) -> None:
+        """One workspace (SLACK_BOT_TOKEN) or many (SLACK_CLIENT_ID), never both; each with what
+        it needs."""
+        if self.distributed:
+            mixed = [n for n in ("slack_bot_token", "santo_cpid", "santo_cppwd") if getattr(self, n)]
+            if mixed:
+                raise SettingsError(
+                    "SLACK_CLIENT_ID makes one deployment serve many workspaces, each with its own Santo "
+                    f"account; remove {', '.join(n.upper() for n in mixed)} (single-workspace settings) "
+                    "or SLACK_CLIENT_ID"
+                )
+            self.require("slack_client_secret", "santo_secrets_key", "slack_signing_secret")
+            assert self.santo_secrets_key is not None
+            try:
+                SecretBox(self.santo_secrets_key.get_secret_value())
+            except SealError as exc:
+                raise SettingsError(
+                    f"Invalid settings:\n  SANTO_SECRETS_KEY: {exc} ({_SHAPES['santo_secrets_key']})"
+                ) from None
+            return
+        self.require("slack_bot_token")
+        if not self.slack_app_token:
+            self.require("slack_signing_secret")
 
     def require(self, *names: str) -> None:
         """Fail with one message listing every required setting that is missing."""

@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.distribution import oauth_flow
 from bot.i18n import TEXTS, TEXTS_KEY
 from bot.services import CONTEXT_KEY, Services
 from handlers import register_all
@@ -21,18 +22,21 @@ log = logging.getLogger(__name__)
 def build_bolt_app(services: Services) -> AsyncApp:
     settings = services.settings
     signing = settings.slack_signing_secret
+    clients = services.clients
     app = AsyncApp(
         client=services.slack,
         signing_secret=signing.get_secret_value() if signing else "",
         process_before_response=False,
+        oauth_flow=oauth_flow(settings, clients.installations) if clients is not None else None,
     )
 
     @app.middleware
     async def inject_services(
         context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse:
-        context[CONTEXT_KEY] = services
-        context[TEXTS_KEY] = await services.languages.texts_for(context.user_id)
+        workspace = await services.for_team(context.team_id)  # distribution mode: its own clients
+        context[CONTEXT_KEY] = workspace
+        context[TEXTS_KEY] = await workspace.languages.texts_for(context.user_id)
         return await next()
 
     @app.error

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from dataclasses import replace
 
 from aiohttp import web
 from pydantic import SecretStr
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.background import Background
+from bot.distribution import add_routes
 from bot.i18n.user_languages import UserLanguages
 from bot.reports.intake import WRITER, ReportWriter, report_route
 from bot.reports.notifier import Notifier
@@ -24,6 +26,9 @@ from bot.settings import Settings
 from bot.slack_app import build_bolt_app
 from bot.slack_route import BOLT, SIGNING_SECRET, slack_events
 from bot.store.db import Database
+from bot.store.installations import Installations
+from bot.store.sealed import SecretBox
+from bot.workspace_clients import WorkspaceClients
 
 log = logging.getLogger(__name__)
 
@@ -35,21 +40,28 @@ MAX_BODY = 1024 * 1024
 
 
 def santo_config(settings: Settings) -> ClientConfig:
+    """The deployment's own account (single-workspace mode)."""
     if settings.santo_sandbox:
-        base_url = f"http://127.0.0.1:{settings.port}/sandbox"
         cpid, cppwd = SANDBOX_ACCOUNT  # the built-in sandbox knows only its own account
-    else:
-        settings.require("santo_cpid", "santo_cppwd")
-        assert settings.santo_cpid is not None and settings.santo_cppwd is not None
-        base_url, cpid, cppwd = (
-            settings.santo_base_url,
-            settings.santo_cpid,
-            settings.santo_cppwd.get_secret_value(),
+        return replace(
+            santo_defaults(settings),
+            base_url=f"http://127.0.0.1:{settings.port}/sandbox",
+            cpid=cpid,
+            cppwd=cppwd,
         )
+    settings.require("santo_cpid", "santo_cppwd")
+    assert settings.santo_cpid is not None and settings.santo_cppwd is not None
+    return replace(
+        santo_defaults(settings), cpid=settings.santo_cpid, cppwd=settings.santo_cppwd.get_secret_value()
+    )
+
+
+def santo_defaults(settings: Settings) -> ClientConfig:
+    """Every client's paths and limits, on SANTO_BASE_URL, with no account."""
     return ClientConfig(
-        base_url=base_url,
-        cpid=cpid,
-        cppwd=cppwd,
+        base_url=settings.santo_base_url,
+        cpid="",
+        cppwd="",
         submit_path=settings.santo_submit_path,
         balance_path=settings.santo_balance_path,
         pricing_path=settings.santo_pricing_path,
@@ -61,25 +73,34 @@ def santo_config(settings: Settings) -> ClientConfig:
 
 
 def build_services(settings: Settings) -> Services:
+    db = Database(settings.sqlalchemy_url)
     token = settings.slack_bot_token
-    santo = SantoClient(santo_config(settings))
     slack = AsyncWebClient(token=token.get_secret_value() if token else None, base_url=settings.slack_api_url)
+    clients = None
+    if settings.distributed:
+        assert settings.slack_client_id is not None and settings.santo_secrets_key is not None
+        santo = SantoClient(santo_defaults(settings))  # no account: each workspace connects its own
+        box = SecretBox(settings.santo_secrets_key.get_secret_value())
+        installations = Installations(settings.slack_client_id, db)
+        clients = WorkspaceClients(db, installations, box, settings.slack_api_url, santo_defaults(settings))
+    else:
+        santo = SantoClient(santo_config(settings))
     return Services(
         settings=settings,
-        db=Database(settings.sqlalchemy_url),
+        db=db,
         santo=santo,
         prices=PriceBook(santo),
         slack=slack,
         background=Background(),
         languages=UserLanguages(slack, settings.santo_default_language),
+        clients=clients,
+        connected=clients is None,
     )
 
 
 def create_web_app(settings: Settings) -> web.Application:
     """Everything `serve` runs, as one aiohttp application."""
-    settings.require("slack_bot_token")
-    if not settings.slack_app_token:
-        settings.require("slack_signing_secret")
+    settings.check_mode()
     guard_aiohttp_logs()
     services = build_services(settings)
     app = web.Application(client_max_size=MAX_BODY)
@@ -88,6 +109,8 @@ def create_web_app(settings: Settings) -> web.Application:
     if settings.slack_signing_secret:
         app[SIGNING_SECRET] = settings.slack_signing_secret.get_secret_value().encode()
     app[WRITER] = ReportWriter(services)
+    if services.clients is not None:
+        add_routes(app, app[BOLT])
     app[NOTIFIER] = Notifier(services)
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
@@ -102,7 +125,7 @@ def create_web_app(settings: Settings) -> web.Application:
         from bot.dev.sandbox import SandboxConfig, create_sandbox_app  # the dev kit, only when asked for
 
         app.add_subapp("/sandbox", create_sandbox_app(SandboxConfig(callback_url=callback)))
-    elif settings.santo_report_token is None:
+    elif settings.santo_report_token is None and not settings.distributed:
         log.warning("SANTO_REPORT_TOKEN is not set: delivery reports cannot be received")
     app.on_startup.append(_start)
     app.on_shutdown.append(_stop_work)
@@ -158,4 +181,6 @@ async def _close(app: web.Application) -> None:
     except Exception:
         log.warning("could not show the last changes before stopping; they are shown at the next start")
     await services.santo.close()
+    if services.clients is not None:
+        await services.clients.close()
     await services.db.close()

@@ -19,6 +19,7 @@ def register_all(app: AsyncApp) -> None:
         shortcuts,
         sms_command,
         workflow_steps,
+        workspaces,
     )
 
     for module in (
@@ -36,5 +37,6 @@ def register_all(app: AsyncApp) -> None:
         app_home,
         shortcuts,
         workflow_steps,
+        workspaces,
     ):
         module.register(app)

@@ -5,19 +5,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.domain.actor import Actor
+from bot.domain.money import money
+from bot.domain.mrkdwn import code
 from bot.i18n import Texts, texts_of
-from bot.santo.errors import SantoError
+from bot.santo.client import SantoClient
+from bot.santo.errors import SantoError, SantoRejected
 from bot.santo.models import Balance
 from bot.sending.guard import is_admin, lookup_refusal, start_of_day
 from bot.services import Services
+from bot.store import workspaces
 from bot.store.app_home import health, recent_sends
 from bot.store.audit import usage_on
 from bot.store.db import now
@@ -29,9 +37,10 @@ from bot.views.app_home import (
     build_home_view,
     build_notice_home,
 )
-from bot.views.ids import ActionId
+from bot.views.ids import ActionId, CallbackId
+from bot.views.santo_account import AccountForm, account_blocks, build_account_modal, build_connect_home
 from bot.views.send_modal import build_notice_view
-from handlers.common import Interaction, explain, in_background, listener, open_send_modal
+from handlers.common import Interaction, explain, in_background, listener, open_send_modal, update_view
 
 log = logging.getLogger(__name__)
 
@@ -80,18 +89,27 @@ async def allowances(services: Services, t: Texts, team_id: str, user_id: str) -
     ]
 
 
+async def report_token(services: Services, team_id: str) -> str | None:
+    """The secret in the report URL: the workspace's own (distribution mode) or SANTO_REPORT_TOKEN."""
+    if services.settings.distributed:
+        found = await workspaces.get(services.db, team_id)
+        return found.report_token if found is not None else None
+    token = services.settings.santo_report_token
+    return token.get_secret_value() if token else None
+
+
 async def setup_health(
     services: Services, t: Texts, team_id: str, platform_problem: str | None
 ) -> SetupHealth:
     settings = services.settings
     at = now()
     stats = await health(services.db, team_id, at - REPORTS_WINDOW, at, settings.report_poll_after)
-    token = settings.santo_report_token
+    token = await report_token(services, team_id)
     base = settings.public_url or "https://<your-app-host>"
     return SetupHealth(
         platform_problem=platform_problem,
         sandbox=settings.santo_sandbox,
-        callback_url=f"{base}/santo/reports/{token.get_secret_value()}" if token else None,
+        callback_url=f"{base}/santo/reports/{token}" if token else None,
         host_known=settings.public_url is not None,
         stats=stats,
         poll_after=_duration(t, settings.report_poll_after),
@@ -99,8 +117,39 @@ async def setup_health(
     )
 
 
+async def may_manage(services: Services, team_id: str, user_id: str) -> bool:
+    """Admins (SMS_ADMINS); in distribution mode also the workspace's admins and owners and
+    whoever installed the app there."""
+    if is_admin(services, user_id):
+        return True
+    if not services.settings.distributed:
+        return False
+    found = await workspaces.get(services.db, team_id)
+    if found is not None and found.installed_by == user_id:
+        return True
+    try:
+        user = (await services.slack.users_info(user=user_id)).get("user") or {}
+    except SlackApiError as exc:
+        log.warning(
+            "users.info for %s failed (%s): not taken for an admin", user_id, exc.response.get("error")
+        )
+        return False
+    return bool(user.get("is_admin") or user.get("is_owner"))
+
+
+async def account_blocks_of(services: Services, t: Texts, team_id: str) -> list[Block]:
+    if not services.settings.distributed:
+        return []
+    found = await workspaces.get(services.db, team_id)
+    if found is None or not found.santo_cpid:
+        return []
+    return account_blocks(t, found.santo_cpid, found.santo_base_url or "", found.connected_by or "")
+
+
 async def home_view(services: Services, t: Texts, team_id: str, user_id: str) -> View:
     """The user's Home tab, in their language, from the platform's balance and the stored state."""
+    if not services.connected:  # distribution mode: the workspace has no Santo account yet
+        return build_connect_home(t, await may_manage(services, team_id, user_id))
     refusal = await lookup_refusal(services, user_id)
     if refusal:
         return build_notice_home(t, t.render(refusal), refresh=False)
@@ -112,7 +161,8 @@ async def home_view(services: Services, t: Texts, team_id: str, user_id: str) ->
     links = await asyncio.gather(
         *(services.permalinks.get(services.slack, v.send.channel_id, v.send.message_ts) for v in views)
     )
-    admin_health = await setup_health(services, t, team_id, problem) if is_admin(services, user_id) else None
+    manager = await may_manage(services, team_id, user_id)
+    admin_health = await setup_health(services, t, team_id, problem) if manager else None
     facts = HomeFacts(
         updated_at=now(),
         balance=balance,
@@ -120,6 +170,7 @@ async def home_view(services: Services, t: Texts, team_id: str, user_id: str) ->
         allowances=today,
         sends=[SendLine(view, link) for view, link in zip(views, links, strict=True)],
         health=admin_health,
+        account=await account_blocks_of(services, t, team_id) if manager else [],
     )
     return build_home_view(t, facts)
 
@@ -168,7 +219,74 @@ async def send_sms(interaction: Interaction) -> None:
     await open_send_modal(interaction, None)
 
 
+async def open_account_form(interaction: Interaction) -> None:
+    """Connect (or change) the workspace's Santo account: only its admins and installer."""
+    services, t, actor = interaction.services, interaction.t, interaction.actor
+    if not actor.trigger_id:
+        return
+    if not await may_manage(services, actor.team_id, actor.user_id):
+        view = build_notice_view(t, t("workspace.modal.title"), t("workspace.problem.only_admins"))
+    else:
+        view = build_account_modal(t)
+    await services.slack.views_open(trigger_id=actor.trigger_id, view=view)
+
+
+async def on_account_form(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """The form submitted: said wrong at once, else checked with a balance query (in the
+    background: the platform may take longer than Slack waits) and only then saved."""
+    interaction = Interaction.of(body, context)
+    t = interaction.t
+    form = AccountForm.read(view)
+    errors = form.errors(t)
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return
+    external_id = f"santo-account-{uuid.uuid4().hex}"
+    checking = build_notice_view(t, t("workspace.modal.title"), t("workspace.modal.checking"), external_id)
+    await ack(response_action="update", view=checking)
+    in_background(interaction, partial(check_and_save, form, external_id))
+
+
+async def check_and_save(form: AccountForm, external_id: str, interaction: Interaction) -> None:
+    services, t, actor = interaction.services, interaction.t, interaction.actor
+    clients = services.clients
+    if clients is None or not await may_manage(services, actor.team_id, actor.user_id):
+        await update_view(
+            services,
+            external_id,
+            build_notice_view(t, t("workspace.modal.title"), t("workspace.problem.only_admins"), external_id),
+        )
+        return
+    config = replace(clients.santo_defaults, base_url=form.base_url, cpid=form.cpid, cppwd=form.password)
+    async with SantoClient(config) as client:
+        try:
+            balance = await client.balance()
+        except SantoError as exc:
+            key = (
+                "workspace.problem.refused"
+                if isinstance(exc, SantoRejected)
+                else "workspace.problem.unreachable"
+            )
+            problem = t(key, reason=explain(t, exc))
+            await update_view(services, external_id, build_account_modal(t, problem, external_id))
+            return
+    sealed = clients.box.seal(form.password)
+    account = workspaces.SantoAccount(form.cpid, sealed, form.base_url)
+    await workspaces.connect(services.db, actor.team_id, account, actor.user_id, now())
+    await clients.forget(actor.team_id)
+    log.info("workspace %s: Santo account %s connected by %s", actor.team_id, form.cpid, actor.user_id)
+    said = t("workspace.connected_now", cpid=code(form.cpid), balance=money(balance.amount))
+    await update_view(
+        services, external_id, build_notice_view(t, t("workspace.modal.title"), said, external_id)
+    )
+    await publish_home(await services.for_team(actor.team_id), t, actor.team_id, actor.user_id)
+
+
 def register(app: AsyncApp) -> None:
     app.event("app_home_opened")(on_home_opened)
-    app.action(ActionId.HOME_REFRESH)(listener(refresh, on_error=show_problem))
+    app.action(ActionId.HOME_REFRESH)(listener(refresh, on_error=show_problem, needs_account=False))
     app.action(ActionId.HOME_SEND)(listener(send_sms))
+    app.action(ActionId.HOME_CONNECT)(listener(open_account_form, needs_account=False))
+    app.view(CallbackId.SANTO_ACCOUNT)(on_account_form)

@@ -95,6 +95,10 @@ OnError = Callable[[Interaction, BaseException], Awaitable[None]]
 """Tells the person a problem, or that the work failed."""
 
 
+async def refuse_unconnected(_interaction: Interaction) -> None:
+    raise Problem(Msg.of("workspace.not_connected"))
+
+
 def told(t: Texts, exc: BaseException) -> str:
     """What a person is told of an error: a `Problem` says what is wrong; anything else is ours,
     and is an apology with a reference for the logs."""
@@ -136,16 +140,19 @@ def in_background(interaction: Interaction, work: Work, on_error: OnError | None
 Listener = Callable[..., Awaitable[None]]
 
 
-def listener(work: Work, on_error: OnError | None = apologise) -> Listener:
+def listener(work: Work, on_error: OnError | None = apologise, needs_account: bool = True) -> Listener:
     """A Bolt listener for `work`: ack at once, then `work` in the background (`in_background`).
 
-    Slack wants its ack within 3 seconds, and the platform is never called before it."""
+    Slack wants its ack within 3 seconds, and the platform is never called before it. Work that
+    `needs_account` is refused, plainly, in a workspace with no Santo account (distribution mode)."""
 
     async def listen(
         ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond | None
     ) -> None:
         await ack()
-        in_background(Interaction.of(body, context, respond), work, on_error)
+        interaction = Interaction.of(body, context, respond)
+        connected = interaction.services.connected or not needs_account
+        in_background(interaction, work if connected else refuse_unconnected, on_error)
 
     listen.__name__ = listen.__qualname__ = work.__name__  # Bolt names listeners in its logs
     return listen

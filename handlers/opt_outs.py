@@ -23,7 +23,7 @@ async def opt_out_text(interaction: Interaction, rest: str) -> str:
     word, _, typed = rest.strip().partition(" ")
     word = word.lower()
     if word in ("", "list"):
-        entries = await list_opt_outs(services.db, SHOWN + 1)
+        entries = await list_opt_outs(services.db, services.account_of(actor.team_id), SHOWN + 1)
         if not entries:
             return t("opt_outs.empty")
         lines = [
@@ -41,10 +41,12 @@ async def opt_out_text(interaction: Interaction, rest: str) -> str:
             "opt_outs.not_a_number", number=outside(typed.strip(), CODE_SHOWN), reason=t.render(exc.message)
         )
     if word == "add":
-        changed = await add_opt_out(services.db, number.msisdn, actor.user_id, now())
+        changed = await add_opt_out(
+            services.db, services.account_of(actor.team_id), number.msisdn, actor.user_id, now()
+        )
         action, key = Action.OPT_OUT_ADDED, "opt_outs.added" if changed else "opt_outs.already"
     else:
-        changed = await remove_opt_out(services.db, number.msisdn)
+        changed = await remove_opt_out(services.db, services.account_of(actor.team_id), number.msisdn)
         action, key = Action.OPT_OUT_REMOVED, "opt_outs.removed" if changed else "opt_outs.not_listed"
     if changed:
         await record(

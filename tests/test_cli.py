@@ -27,6 +27,7 @@ async def test_check_reaches_slack_and_prints_the_callback_url(serve: Serve, dat
     standin.base_url = await serve(standin.app())
     env = {
         "SLACK_BOT_TOKEN": "xoxb-check",
+        "SLACK_SIGNING_SECRET": "check-signing-secret",
         "SLACK_API_URL": standin.api_url(),
         "SANTO_SANDBOX": "true",
         "DATABASE_URL": database_url,

@@ -12,6 +12,7 @@ from bot.santo.models import BatchOutcome, SubmitResult
 from bot.store.db import Database
 from bot.store.models import NewSend
 from bot.store.sends import create_send, record_batch
+from bot.store.tables import OWN_ACCOUNT
 
 
 async def store_sms(
@@ -22,6 +23,7 @@ async def store_sms(
     text: str = "hello",
     team_id: str = "T0TEST",
     channel_id: str = "C0GENERAL",
+    account: str = OWN_ACCOUNT,
 ) -> int:
     """A one-part GSM-7 SMS from U0ALICE to `numbers`, posted as `message_ts`; returns its id."""
     new = NewSend(
@@ -36,6 +38,7 @@ async def store_sms(
         parts=1,
         estimated_cost=Decimal("0.08") * len(numbers),
         numbers=tuple(parse_number(number) for number in numbers),
+        account=account,
     )
     return await create_send(db, new, message_ts)
 

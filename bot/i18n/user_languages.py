@@ -9,6 +9,7 @@ never fails a request.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 
 from cachetools import TLRUCache
@@ -45,6 +46,12 @@ class UserLanguages:
             USERS_KEPT, lambda _user, answer, at: at + answer[2]
         )
         """User → (language, country of their locale, seconds it is kept for)."""
+
+    def with_slack(self, slack: AsyncWebClient) -> UserLanguages:
+        """The same cache, asking Slack with another workspace's client."""
+        other = copy.copy(self)
+        other.slack = slack
+        return other
 
     def texts(self, language: str | None) -> Texts:
         """Texts in a stored language (a send's), or the default's when none was stored."""

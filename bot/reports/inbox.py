@@ -16,6 +16,7 @@ from datetime import timedelta
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.ratelimit import Buckets
 from bot.services import Services
@@ -46,12 +47,23 @@ class Inbox:
         self._warned = False
 
     async def post(self) -> None:
-        db, settings = self.services.db, self.services.settings
-        items = await claim_inbound(db, CLAIM, LEASE, now())
-        if not items:
-            return
-        since = now() - settings.santo_reply_window
-        targets = await reply_targets(db, {item.phone for item in items if item.phone}, since)
+        db = self.services.db
+        claimed = await claim_inbound(db, CLAIM, LEASE, now())
+        by_account: dict[str, list[Inbound]] = defaultdict(list)
+        for item in claimed:
+            by_account[item.account].append(item)
+        left: list[int] = []
+        for account, items in by_account.items():
+            left += await self._post_account(account, items)
+        if left:
+            await release(db, left)
+
+    async def _post_account(self, account: str, items: list[Inbound]) -> list[int]:
+        """One Santo account's messages, where that account's sends are; the ids not posted."""
+        slack = (await self.services.for_team(account)).slack if account else self.services.slack
+        since = now() - self.services.settings.santo_reply_window
+        phones = {item.phone for item in items if item.phone}
+        targets = await reply_targets(self.services.db, account, phones, since)
         replies: dict[int, list[Inbound]] = defaultdict(list)
         others: dict[str, list[Inbound]] = defaultdict(list)
         raw: list[Inbound] = []
@@ -66,23 +78,26 @@ class Inbox:
         by_send = {target.send_id: target for target in targets.values()}
         left: list[int] = []
         for send_id, group in replies.items():
-            left += await self._post_replies(by_send[send_id], group)
+            left += await self._post_replies(slack, by_send[send_id], group)
         if others or raw:
-            left += await self._post_to_inbox(others, raw)
-        if left:
-            await release(db, left)
+            left += await self._post_to_inbox(slack, account, others, raw)
+        return left
 
-    async def _post_replies(self, target: ReplyTarget, items: list[Inbound]) -> list[int]:
+    async def _post_replies(
+        self, slack: AsyncWebClient, target: ReplyTarget, items: list[Inbound]
+    ) -> list[int]:
         t = self.services.languages.texts(target.ui_language)
         for start in range(0, len(items), PER_MESSAGE):
             chunk = items[start : start + PER_MESSAGE]
             fallback, blocks = build_inbound_message(t, _shown(chunk), reply=True)
-            if not await self._say(target.channel_id, fallback, blocks, target.thread_ts):
+            if not await self._say(slack, target.channel_id, fallback, blocks, target.thread_ts):
                 return [item.id for item in items[start:]]
             await mark_posted(self.services.db, [item.id for item in chunk], target.send_id, now())
         return []
 
-    async def _post_to_inbox(self, others: dict[str, list[Inbound]], raw: list[Inbound]) -> list[int]:
+    async def _post_to_inbox(
+        self, slack: AsyncWebClient, account: str, others: dict[str, list[Inbound]], raw: list[Inbound]
+    ) -> list[int]:
         """Messages that answer no recent send, one thread per number, and callbacks in unknown
         shapes; the ids not posted (Slack said not now). Without an inbox channel they stay
         claimed until their lease ends: asking again every pass would only churn."""
@@ -93,7 +108,7 @@ class Inbox:
                 self._warned = True
             return []
         t = self.services.languages.texts(None)
-        known = await conversations(self.services.db, others)
+        known = await conversations(self.services.db, account, others)
         waiting = [item.id for items in others.values() for item in items] + [item.id for item in raw]
         posted: set[int] = set()
         for phone, items in others.items():
@@ -101,29 +116,34 @@ class Inbox:
             for start in range(0, len(items), PER_MESSAGE):
                 chunk = items[start : start + PER_MESSAGE]
                 fallback, blocks = build_inbound_message(t, _shown(chunk), reply=False)
-                ts = await self._say(channel, fallback, blocks, thread)
+                ts = await self._say(slack, channel, fallback, blocks, thread)
                 if not ts:
                     return [i for i in waiting if i not in posted]
                 if thread is None:
                     thread = ts
-                    await start_conversation(self.services.db, phone, channel, ts)
+                    await start_conversation(self.services.db, account, phone, channel, ts)
                 await mark_posted(self.services.db, [item.id for item in chunk], None, now())
                 posted.update(item.id for item in chunk)
         for item in raw:
-            if not await self._say(channel, build_raw_callback(t, item.command, item.raw), None, None):
+            if not await self._say(slack, channel, build_raw_callback(t, item.command, item.raw), None, None):
                 return [i for i in waiting if i not in posted]
             await mark_posted(self.services.db, [item.id], None, now())
             posted.add(item.id)
         return []
 
-    async def _say(self, channel: str, text: str, blocks: Sequence[Block] | None, thread: str | None) -> str:
+    async def _say(
+        self,
+        slack: AsyncWebClient,
+        channel: str,
+        text: str,
+        blocks: Sequence[Block] | None,
+        thread: str | None,
+    ) -> str:
         """Post one message; its ts, or "" when Slack's budget or Slack itself says not now."""
         if not self.posts[channel].take():
             return ""
         try:
-            answer = await self.services.slack.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, thread_ts=thread
-            )
+            answer = await slack.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("could not post inbound messages to %s: %s", channel, exc)
             return ""

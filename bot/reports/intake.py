@@ -23,6 +23,7 @@ from bot.store.callbacks import REPORT_LENGTHS, Callback
 from bot.store.db import now, unavailable
 from bot.store.inbound import INBOUND_LENGTHS
 from bot.store.reports import store_callbacks
+from bot.store.tables import OWN_ACCOUNT
 
 log = logging.getLogger(__name__)
 
@@ -124,13 +125,18 @@ class ReportWriter:
             del self.pending[:MAX_BATCH]
             await self._commit(batch)
 
-    def token_ok(self, given: str) -> bool:
-        """Constant-time comparison with SANTO_REPORT_TOKEN (encoded once, not per request)."""
-        secret = self.services.settings.santo_report_token
+    async def account_of(self, given: str) -> str | None:
+        """The Santo account whose report URL holds `given`, None for no account's. One
+        deployment for many workspaces: the workspace's own token (looked up once a while);
+        otherwise SANTO_REPORT_TOKEN, compared in constant time (encoded once, not per request)."""
+        services = self.services
+        if services.settings.distributed:
+            return await services.report_tokens.team(given)
+        secret = services.settings.santo_report_token
         if secret is not self._token[0]:
             self._token = (secret, None if secret is None else secret.get_secret_value().encode())
         expected = self._token[1]
-        return expected is not None and hmac.compare_digest(given.encode(), expected)
+        return OWN_ACCOUNT if expected is not None and hmac.compare_digest(given.encode(), expected) else None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -147,12 +153,13 @@ def _mask(raw: str) -> str:
 
 async def report_route(request: web.Request) -> web.Response:
     writer = request.app[WRITER]
-    if not writer.token_ok(request.match_info.get("token", "")):
+    account = await writer.account_of(request.match_info.get("token", ""))
+    if account is None:
         raise web.HTTPNotFound()
     if request.method == "POST":
-        callback, answer = await _understood_post(request)
+        callback, answer = await _understood_post(request, account)
     else:
-        callback, answer = _understood(dict(request.query.items()), _mask(request.query_string))
+        callback, answer = _understood(dict(request.query.items()), _mask(request.query_string), account)
     # Awaited here, not a few calls down: each coroutine between the route and this future is
     # one more frame to resume per request when its batch commits.
     try:
@@ -162,7 +169,7 @@ async def report_route(request: web.Request) -> web.Response:
     return answer
 
 
-async def _understood_post(request: web.Request) -> tuple[Callback, web.Response]:
+async def _understood_post(request: web.Request, account: str) -> tuple[Callback, web.Response]:
     if (request.content_length or 0) > MAX_REPORT_BODY:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_REPORT_BODY, actual_size=request.content_length or 0)
     params = dict(request.query.items())
@@ -174,24 +181,24 @@ async def _understood_post(request: web.Request) -> tuple[Callback, web.Response
     except (ValueError, LookupError):  # undecodable bytes, or a charset nobody knows
         raw = mask_passwords(request.query_string + "&" + body.decode("utf-8", "replace"))
         return (
-            Callback(raw=raw[:MAX_RAW_KEPT], bad_reason="unreadable form body"),
+            Callback(raw=raw[:MAX_RAW_KEPT], bad_reason="unreadable form body", account=account),
             web.Response(status=400, text="malformed report: unreadable form body"),
         )
     params.update({key: value for key, value in form.items() if isinstance(value, str)})
     raw = "&".join(part for part in (request.query_string, body.decode("utf-8", "replace")) if part)
-    return _understood(params, mask_passwords(raw))
+    return _understood(params, mask_passwords(raw), account)
 
 
-def _understood(params: dict[str, str], raw: str) -> tuple[Callback, web.Response]:
-    """What to store for a callback (its parameters, query and form; its raw text, password
-    masked) and the answer to give once it is stored."""
+def _understood(params: dict[str, str], raw: str, account: str) -> tuple[Callback, web.Response]:
+    """What to store for a callback to `account`'s URL (its parameters, query and form; its raw
+    text, password masked) and the answer to give once it is stored."""
     raw = raw[:MAX_RAW_KEPT]
     try:
         uplink = parse_uplink(params, _LENGTHS)
     except ReportError as exc:
         log.warning("malformed callback (%s): %s", exc, raw[:500])
         return (
-            Callback(raw=raw, bad_reason=str(exc)),
+            Callback(raw=raw, bad_reason=str(exc), account=account),
             web.Response(status=400, text=f"malformed callback: {exc}"),
         )
     if uplink.shape == Shape.UNKNOWN:
@@ -201,5 +208,6 @@ def _understood(params: dict[str, str], raw: str) -> tuple[Callback, web.Respons
         reports=uplink.reports,
         messages=uplink.messages,
         command=uplink.command if uplink.shape == Shape.UNKNOWN else None,
+        account=account,
     )
     return callback, web.Response(text=uplink.answer)

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.ratelimit import Buckets
 from bot.i18n import Texts
@@ -120,7 +121,7 @@ class Notifier:
         return fallback, [block.to_dict() for block in blocks]
 
     async def show(self, claim: Claim) -> None:
-        db, slack = self.services.db, self.services.slack
+        db = self.services.db
         wait = self.last_shown.get(claim.send_id, 0.0) + self.min_gap - time.monotonic()
         if wait > 0:
             await defer(db, claim.send_id, now() + timedelta(seconds=wait), failed=False)
@@ -131,6 +132,7 @@ class Notifier:
             await settle(db, claim, done=True)
             return
         send = view.send
+        slack = (await self.services.for_team(send.team_id)).slack  # distribution mode: its own token
         bucket = self.updates[send.team_id]
         if not bucket.take():
             await defer(db, claim.send_id, now() + timedelta(seconds=1 / bucket.rate), failed=False)
@@ -160,7 +162,7 @@ class Notifier:
                     await defer(db, claim.send_id, now() + timedelta(seconds=1), failed=False)
                     return
                 thread = send.thread_ts or ts  # a message in a thread has its failures there too
-                await self.reply_failures(t, send.channel_id, thread, claim.send_id, failures)
+                await self.reply_failures(slack, t, send.channel_id, thread, claim.send_id, failures)
                 await mark_announced(db, [f.id for f in failures])
         except SlackApiError as exc:
             await self._slack_failed(claim, send.team_id, send.channel_id, exc)
@@ -172,11 +174,10 @@ class Notifier:
         await settle(db, claim, done=not more)
 
     async def reply_failures(
-        self, t: Texts, channel: str, ts: str, send_id: int, failures: list[Failure]
+        self, slack: AsyncWebClient, t: Texts, channel: str, ts: str, send_id: int, failures: list[Failure]
     ) -> None:
         """The thread reply listing failures; if it cannot be drawn, or Slack refuses it as
         drawn, a reply that only says how many failed (the send's message still counts them)."""
-        slack = self.services.slack
         try:
             text, blocks = build_failures_reply(t, failures)
             drawn = [block.to_dict() for block in blocks]

@@ -20,6 +20,7 @@ from bot.santo.models import ReportState
 from bot.santo.reports import StatusReport
 from bot.sending.dispatch import expire_approvals
 from bot.services import Periodic
+from bot.store import workspaces
 from bot.store.callbacks import Callback
 from bot.store.db import now
 from bot.store.reconcile import claim_msgids_to_poll, give_up
@@ -41,10 +42,13 @@ class Reconciler(Periodic):
         msgids = await claim_msgids_to_poll(db, settings.report_poll_after, now(), MSGIDS_PER_ROUND)
         gate = asyncio.Semaphore(POLL_CONCURRENCY)
 
-        async def poll(msgid: str) -> list[Callback]:
+        async def poll(account: str, msgid: str) -> list[Callback]:
+            workspace = await self.services.for_team(account) if account else self.services
+            if not workspace.connected:  # it left: its numbers are given up on in time
+                return []
             async with gate:
                 try:
-                    statuses = await self.services.santo.report_status(msgid)
+                    statuses = await workspace.santo.report_status(msgid)
                 except SantoError as exc:
                     log.info("could not ask the platform about msgid %s: %s", msgid, exc)
                     return []
@@ -62,16 +66,27 @@ class Reconciler(Periodic):
                             content="",
                         ),
                     ),
+                    account=account,
                 )
                 for s in statuses
                 if s.state != ReportState.NONE and s.number
             ]
 
-        found = [c for batch in await asyncio.gather(*(poll(m) for m in msgids)) for c in batch]
+        found = [c for batch in await asyncio.gather(*(poll(a, m) for a, m in msgids)) for c in batch]
         if found:
             await store_callbacks(db, found, now())
         gave_up = await give_up(db, settings.report_give_up_after, now())
         await expire_approvals(self.services)
         stuck = await recover_stuck(db, STUCK_AFTER, now())
+        if settings.distributed:  # workspaces that left, past SANTO_RETENTION_DAYS: their data goes
+            for team_id in await workspaces.gone_before(
+                db, now() - timedelta(days=settings.santo_retention_days)
+            ):
+                await workspaces.forget(db, team_id)
+                log.info(
+                    "workspace %s left %d days ago: its data is deleted",
+                    team_id,
+                    settings.santo_retention_days,
+                )
         if changed or found or gave_up or stuck:
             self.services.wake_notifier()

@@ -57,6 +57,7 @@ async def drive(services: Services, send_id: int) -> SendState | None:
     send = await acquire(db, send_id, owner, now())
     if send is None:
         return None
+    services = await services.for_team(send.team_id)  # its workspace's clients (after a restart)
     work = units(await queued(db, send_id), send.text)
     pending: asyncio.Queue[tuple[list[int], str]] = asyncio.Queue()
     for unit in work:

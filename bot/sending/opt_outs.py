@@ -12,7 +12,8 @@ from bot.store.inbound import opted_out
 
 async def without_opted_out(services: Services, request: SendRequest) -> SendRequest:
     """The request without the numbers on the opt-out list (they move to `opted_out`)."""
-    skipped = await opted_out(services.db, (n.msisdn for n in request.numbers))
+    account = services.account_of(request.team_id)
+    skipped = await opted_out(services.db, account, (n.msisdn for n in request.numbers))
     if not skipped:
         return request
     keep = [i for i, n in enumerate(request.numbers) if n.msisdn not in skipped]

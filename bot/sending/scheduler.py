@@ -31,10 +31,10 @@ class Scheduler(Periodic):
     async def send(self, send_id: int) -> None:
         """A due send, claimed: checked again through the door (`checked`), then submitted; or
         refused, which its channel message shows."""
-        services = self.services
-        request = await due_request(services, send_id)
+        request = await due_request(self.services, send_id)
         if request is None:
             return
+        services = await self.services.for_team(request.team_id)  # its workspace's clients
         estimate = await estimate_for(services, request)
         reason = await balance_short(services, send_id, estimate)  # a platform call: not under the lock
         async with checked(services, request, estimate, approved=True, stored_as=send_id) as door:

@@ -28,7 +28,7 @@ from bot.store.inbound import skip_opted_out
 from bot.store.models import NewSend, SendView
 from bot.store.reports import mark_dirty
 from bot.store.sends import create_send, finish_send, record_batch, send_row, set_origin_link, set_retry_link
-from bot.store.tables import Send
+from bot.store.tables import OWN_ACCOUNT, Send
 from bot.views.channel_message import build_channel_message
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,8 @@ class SendResult:
     state: SendState
 
 
-def new_send(request: SendRequest, channel_id: str, estimate: Estimate | None) -> NewSend:
-    """What the store keeps of a request, for the channel it was posted in."""
+def new_send(request: SendRequest, channel_id: str, estimate: Estimate | None, account: str) -> NewSend:
+    """What the store keeps of a request, for the channel it was posted in, sent with `account`."""
     return NewSend(
         team_id=request.team_id,
         user_id=request.user_id,
@@ -78,6 +78,7 @@ def new_send(request: SendRequest, channel_id: str, estimate: Estimate | None) -
         resumable=request.from_file is not None or request.texts is not None,
         ui_language=request.ui_language,
         thread_ts=request.thread_ts,
+        account=account,
     )
 
 
@@ -98,7 +99,7 @@ def stored_request(send: Send, numbers: tuple[PhoneNumber, ...]) -> SendRequest:
 
 def provisional_view(request: SendRequest, estimate: Estimate | None) -> SendView:
     """The channel message's first version, before anything is stored."""
-    send = send_row(new_send(request, request.channel_id, estimate), None)
+    send = send_row(new_send(request, request.channel_id, estimate, OWN_ACCOUNT), None)  # not stored
     single = request.numbers[0].msisdn if len(request.numbers) == 1 else None
     return SendView(
         send=send, counts=Counter({NumberStatus.QUEUED: len(request.numbers)}), single_number=single
@@ -122,7 +123,8 @@ async def execute(
     channel, ts = request.channel_id, None
     if channel:
         channel, ts = await post_channel_message(services, request, estimate)
-    send_id = await create_send(services.db, new_send(request, channel, estimate), ts)
+    account = services.account_of(request.team_id)
+    send_id = await create_send(services.db, new_send(request, channel, estimate, account), ts)
     if reserved is not None:
         await reserved()
     if request.retry_of is not None and ts is not None:

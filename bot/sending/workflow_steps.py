@@ -82,6 +82,8 @@ async def run_step(services: Services, call: StepCall) -> None:
         return
     t = services.languages.texts(None)  # nobody's Slack locale: the app's default language
     try:
+        if not services.connected:  # a workspace with no Santo account yet (distribution mode)
+            raise Problem(Msg.of("workspace.not_connected"))
         if call.step == StepId.SEND_SMS:
             await send_sms(services, t, call)
         else:

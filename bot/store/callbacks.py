@@ -13,7 +13,7 @@ from sqlalchemy import Column, String, Table
 from bot.domain.states import NumberStatus
 from bot.santo.reports import StatusReport
 from bot.santo.uplink import InboundSms
-from bot.store.tables import Inbound, Recipient, Report
+from bot.store.tables import OWN_ACCOUNT, Inbound, Recipient, Report
 
 _recipients = cast(Table, Recipient.__table__)
 _reports = cast(Table, Report.__table__)
@@ -52,14 +52,22 @@ class Callback(NamedTuple):
     bad_reason: str | None = None
     command: str | None = None
     """Set for a callback in a shape nobody expected: kept raw and shown to admins."""
+    account: str = OWN_ACCOUNT
+    """The Santo account whose report URL it came to."""
 
 
 @dataclass(frozen=True)
 class Outcome:
+    account: str
     msgid: str
     number: str
     value: str
     code: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The number it is about: (account, msgid, number)."""
+        return (self.account, self.msgid, self.number)
 
     @property
     def status(self) -> NumberStatus:
@@ -70,14 +78,15 @@ class Outcome:
 class CallbackBatch:
     """A batch of callbacks, sorted out for writing."""
 
-    reports: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
-    """(msgid, number, value, code) → raw, the first of each key in arrival order."""
+    reports: dict[tuple[str, str, str, str, str], str] = field(default_factory=dict)
+    """(account, msgid, number, value, code) → raw, the first of each key in arrival order."""
     bad: list[tuple[str, str]] = field(default_factory=list)
     """(raw, reason)"""
-    inbound: list[tuple[str, str]] = field(default_factory=list)
-    """(raw, command)"""
-    messages: dict[tuple[str, str], tuple[InboundSms, str]] = field(default_factory=dict)
-    """(momsgid, phone) → the message and its callback's raw text, the first of each."""
+    inbound: list[tuple[str, str, str]] = field(default_factory=list)
+    """(account, raw, command)"""
+    messages: dict[tuple[str, str, str], tuple[str, InboundSms, str]] = field(default_factory=dict)
+    """(account, momsgid, phone) → the account, the message and its callback's raw text, the first
+    of each."""
 
     @classmethod
     def of(cls, callbacks: Sequence[Callback]) -> CallbackBatch:
@@ -88,18 +97,19 @@ class CallbackBatch:
             # An item of a MULTI_ request keeps its own text, not the whole request's.
             for r in c.reports:
                 own = raw if len(c.reports) == 1 else f"rts={r.content}"
-                batch.reports.setdefault((r.msgid, r.number, r.value, r.code), own)
+                batch.reports.setdefault((c.account, r.msgid, r.number, r.value, r.code), own)
             for m in c.messages:
                 batch.messages.setdefault(
-                    (m.momsgid, m.phone), (m, raw if len(c.messages) == 1 else f"mos={m.item}")
+                    (c.account, m.momsgid, m.phone),
+                    (c.account, m, raw if len(c.messages) == 1 else f"mos={m.item}"),
                 )
             if c.bad_reason:
                 batch.bad.append((raw, storable(c.bad_reason)))
             if c.command is not None:
-                batch.inbound.append((raw, storable(c.command)[:_COMMAND_LENGTH]))
+                batch.inbound.append((c.account, raw, storable(c.command)[:_COMMAND_LENGTH]))
         return batch
 
-    def keyed(self) -> list[tuple[tuple[str, str, str, str], str]]:
+    def keyed(self) -> list[tuple[tuple[str, str, str, str, str], str]]:
         """Reports in key order: two processes writing the same reports cannot deadlock. Stable:
         a number's reports keep their arrival order, so the first final one wins."""
-        return sorted(self.reports.items(), key=lambda item: item[0][:2])
+        return sorted(self.reports.items(), key=lambda item: item[0][:3])

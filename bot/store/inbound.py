@@ -8,7 +8,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, func, select, update
+from sqlalchemy import Connection, Table, delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -41,12 +41,14 @@ def _insert(connection: Connection, table: Table) -> Any:
 
 
 def write_messages(
-    messages: Sequence[tuple[InboundSms, str]], now: datetime, words: OptWords, connection: Connection
+    messages: Sequence[tuple[str, InboundSms, str]], now: datetime, words: OptWords, connection: Connection
 ) -> None:
-    """Store each message once (a repeat of a stored one changes nothing) and apply the opt-outs
-    and opt-ins that the new ones ask for, the last one of each number winning."""
+    """Store each message (account, message, raw) once (a repeat of a stored one changes nothing)
+    and apply the opt-outs and opt-ins that the new ones ask for, the last one of each number
+    winning, on the list of the account that got them."""
     rows = [
         {
+            "account": account,
             "command": "MO_REQUEST",
             "raw": storable(raw),
             "received_at": now,
@@ -56,60 +58,68 @@ def write_messages(
             "text": storable(m.text),
             "opt": words.change(m.text),
         }
-        for m, raw in messages
+        for account, m, raw in messages
     ]
-    statement = (
-        _insert(connection, _inbound).on_conflict_do_nothing().returning(_inbound.c.phone, _inbound.c.opt)
-    )
+    returned = (_inbound.c.account, _inbound.c.phone, _inbound.c.opt)
+    statement = _insert(connection, _inbound).on_conflict_do_nothing().returning(*returned)
     new = connection.execute(statement, rows, execution_options={"sort_by_parameter_order": True}).all()
-    wanted: dict[str, str] = {}
-    for phone, opt in new:
+    wanted: dict[tuple[str, str], str] = {}
+    for account, phone, opt in new:
         if opt is not None:
-            wanted[phone] = opt
-    outs = sorted(p for p, opt in wanted.items() if opt == OptChange.OUT)
-    ins = sorted(p for p, opt in wanted.items() if opt == OptChange.IN)
+            wanted[(account, phone)] = opt
+    outs = sorted(key for key, opt in wanted.items() if opt == OptChange.OUT)
+    ins = sorted(key for key, opt in wanted.items() if opt == OptChange.IN)
     if outs:
         connection.execute(
             _insert(connection, _opt_outs).on_conflict_do_nothing(),
-            [{"number": p, "created_at": now, "source": "sms", "user_id": None} for p in outs],
+            [
+                {"account": a, "number": p, "created_at": now, "source": "sms", "user_id": None}
+                for a, p in outs
+            ],
         )
     if ins:
-        connection.execute(delete(_opt_outs).where(_opt_outs.c.number.in_(ins)))
+        connection.execute(delete(_opt_outs).where(tuple_(_opt_outs.c.account, _opt_outs.c.number).in_(ins)))
 
 
-async def opted_out(db: Database, numbers: Iterable[str]) -> set[str]:
-    """Which of these numbers asked not to get messages."""
+async def opted_out(db: Database, account: str, numbers: Iterable[str]) -> set[str]:
+    """Which of these numbers asked the account not to send them messages."""
     wanted = list(dict.fromkeys(numbers))
     found: set[str] = set()
     async with db.engine.connect() as connection:
         for start in range(0, len(wanted), 5000):  # bounded parameter lists for big file sends
             chunk = wanted[start : start + 5000]
-            rows = await connection.execute(select(_opt_outs.c.number).where(_opt_outs.c.number.in_(chunk)))
+            rows = await connection.execute(
+                select(_opt_outs.c.number).where(
+                    _opt_outs.c.account == account, _opt_outs.c.number.in_(chunk)
+                )
+            )
             found.update(row[0] for row in rows)
     return found
 
 
-async def list_opt_outs(db: Database, limit: int = 200) -> list[OptOut]:
+async def list_opt_outs(db: Database, account: str, limit: int = 200) -> list[OptOut]:
     async with db.session() as session:
-        return list(await session.scalars(select(OptOut).order_by(OptOut.created_at.desc()).limit(limit)))
+        query = (
+            select(OptOut).where(OptOut.account == account).order_by(OptOut.created_at.desc()).limit(limit)
+        )
+        return list(await session.scalars(query))
 
 
-async def add_opt_out(db: Database, number: str, user_id: str, now: datetime) -> bool:
-    """True if the number was not on the list yet."""
+async def add_opt_out(db: Database, account: str, number: str, user_id: str, now: datetime) -> bool:
+    """True if the number was not on the account's list yet."""
 
     def add(connection: Connection) -> bool:
         statement = _insert(connection, _opt_outs).on_conflict_do_nothing()
-        row = {"number": number, "created_at": now, "source": "admin", "user_id": user_id}
+        row = {"account": account, "number": number, "created_at": now, "source": "admin", "user_id": user_id}
         return bool(connection.execute(statement, row).rowcount)
 
     return await db.write(add)
 
 
-async def remove_opt_out(db: Database, number: str) -> bool:
-    """True if the number was on the list."""
-    return bool(
-        await db.write(lambda c: c.execute(delete(_opt_outs).where(_opt_outs.c.number == number)).rowcount)
-    )
+async def remove_opt_out(db: Database, account: str, number: str) -> bool:
+    """True if the number was on the account's list."""
+    listed = delete(_opt_outs).where(_opt_outs.c.account == account, _opt_outs.c.number == number)
+    return bool(await db.write(lambda c: c.execute(listed).rowcount))
 
 
 @dataclass(frozen=True)
@@ -122,9 +132,11 @@ class ReplyTarget:
     ui_language: str | None
 
 
-async def reply_targets(db: Database, phones: Iterable[str], since: datetime) -> dict[str, ReplyTarget]:
-    """For each phone that was sent to since `since` (and whose send's message exists), the latest
-    such send."""
+async def reply_targets(
+    db: Database, account: str, phones: Iterable[str], since: datetime
+) -> dict[str, ReplyTarget]:
+    """For each phone the account sent to since `since` (and whose send's message exists), the
+    latest such send."""
     wanted = list(dict.fromkeys(phones))
     if not wanted:
         return {}
@@ -132,6 +144,7 @@ async def reply_targets(db: Database, phones: Iterable[str], since: datetime) ->
         select(_recipients.c.number, func.max(_recipients.c.send_id).label("send_id"))
         .join(_sends, _sends.c.id == _recipients.c.send_id)
         .where(
+            _recipients.c.account == account,
             _recipients.c.number.in_(wanted),
             _sends.c.created_at >= since,
             _sends.c.message_ts.is_not(None),
@@ -150,18 +163,20 @@ async def reply_targets(db: Database, phones: Iterable[str], since: datetime) ->
     }
 
 
-async def conversations(db: Database, phones: Iterable[str]) -> dict[str, Conversation]:
+async def conversations(db: Database, account: str, phones: Iterable[str]) -> dict[str, Conversation]:
     wanted = list(dict.fromkeys(phones))
     if not wanted:
         return {}
     async with db.session() as session:
-        found = await session.scalars(select(Conversation).where(Conversation.phone.in_(wanted)))
+        found = await session.scalars(
+            select(Conversation).where(Conversation.account == account, Conversation.phone.in_(wanted))
+        )
         return {c.phone: c for c in found}
 
 
-async def start_conversation(db: Database, phone: str, channel_id: str, thread_ts: str) -> None:
+async def start_conversation(db: Database, account: str, phone: str, channel_id: str, thread_ts: str) -> None:
     def start(connection: Connection) -> None:
-        row = {"phone": phone, "channel_id": channel_id, "thread_ts": thread_ts}
+        row = {"account": account, "phone": phone, "channel_id": channel_id, "thread_ts": thread_ts}
         connection.execute(_insert(connection, _conversations).on_conflict_do_nothing(), row)
 
     await db.write(start, durable=False)
@@ -208,7 +223,9 @@ async def skip_opted_out(db: Database, send_id: int) -> set[str]:
             .where(
                 _recipients.c.send_id == send_id,
                 _recipients.c.status == NumberStatus.QUEUED,
-                _recipients.c.number.in_(select(_opt_outs.c.number)),
+                _recipients.c.number.in_(
+                    select(_opt_outs.c.number).where(_opt_outs.c.account == _recipients.c.account)
+                ),
             )
             .values(status=NumberStatus.NOT_SENT, code=OPTED_OUT_CODE)
             .returning(_recipients.c.number)

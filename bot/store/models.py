@@ -10,7 +10,7 @@ from decimal import Decimal
 from bot.domain.numbers import PhoneNumber
 from bot.domain.states import NumberStatus
 from bot.i18n import Msg, Texts
-from bot.store.tables import Send
+from bot.store.tables import OWN_ACCOUNT, Send
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class NewSend:
     """The thread its message goes in (an answer to an inbound SMS), if any."""
     ui_language: str | None = None
     """The language its messages in Slack are written in (its sender's); None: the default."""
+    account: str = OWN_ACCOUNT
+    """The Santo account it is sent with (`bot.store.tables.OWN_ACCOUNT`, or its workspace's)."""
 
 
 @dataclass

@@ -12,8 +12,10 @@ from bot.store.reports import mark_dirty
 from bot.store.tables import Recipient
 
 
-async def claim_msgids_to_poll(db: Database, older_than: timedelta, now: datetime, limit: int) -> list[str]:
-    """Msgids with numbers Pending since before `now - older_than` and not polled since."""
+async def claim_msgids_to_poll(
+    db: Database, older_than: timedelta, now: datetime, limit: int
+) -> list[tuple[str, str]]:
+    """(account, msgid) with numbers Pending since before `now - older_than` and not polled since."""
     cutoff = now - older_than
     waiting = (
         select(Recipient.id)
@@ -31,9 +33,9 @@ async def claim_msgids_to_poll(db: Database, older_than: timedelta, now: datetim
             update(Recipient)
             .where(Recipient.id.in_(waiting.scalar_subquery()))
             .values(polled_at=now)
-            .returning(Recipient.msgid)
+            .returning(Recipient.account, Recipient.msgid)
         )
-        msgids = list(dict.fromkeys(m for (m,) in rows.all() if m))
+        msgids = list(dict.fromkeys((a, m) for a, m in rows.all() if m))
     return msgids[:limit]
 
 

@@ -2,7 +2,8 @@
 
 The rules are written once, as set-wide statements that SQLite and PostgreSQL both run (the
 batch's rows reach them as a few parameters, `RowParams`):
-- every report is kept once, raw and parsed: (msgid, number, value, code) is unique;
+- every report is kept once, raw and parsed: (account, msgid, number, value, code) is unique, and
+  applies only to numbers sent with its Santo account (`account`, from the URL it came to);
 - only a new report moves its number, and only from a status a report may move (`REPORTABLE`):
   the first final status wins, within a batch (arrival order) and across batches;
 - a report whose msgid is not stored yet is kept, and applied when the msgid is
@@ -52,10 +53,14 @@ _recipients = cast(Table, Recipient.__table__)
 _sends = cast(Table, Send.__table__)
 _reports = cast(Table, Report.__table__)
 
-_NEW_REPORTS = RowParams("msgid", "number", "value", "code", "raw")
-_OUTCOMES = RowParams("msgid", "number", "status", "code")
+_NEW_REPORTS = RowParams("account", "msgid", "number", "value", "code", "raw")
+_OUTCOMES = RowParams("account", "msgid", "number", "status", "code")
 _NOW = bindparam("now", type_=DateTime(timezone=True))
-_NUMBER_OF_REPORT = (_recipients.c.msgid == _reports.c.msgid) & (_recipients.c.number == _reports.c.number)
+_NUMBER_OF_REPORT = (
+    (_recipients.c.account == _reports.c.account)
+    & (_recipients.c.msgid == _reports.c.msgid)
+    & (_recipients.c.number == _reports.c.number)
+)
 
 _SEND_IDS = RowParams("id", type_=Integer)
 _WAITING = or_(*(_recipients.c.status == status.value for status in REPORTABLE))
@@ -84,14 +89,14 @@ def mark_changed(connection: Connection, send_ids: Iterable[int], now: datetime)
 def _insert_reports(dialect: str) -> Insert:
     """Insert the rows not stored yet; return those it inserted."""
     src = _NEW_REPORTS.source(dialect)
-    rows = select(src.c.msgid, src.c.number, src.c.value, src.c.code, src.c.raw, _NOW).where(
+    rows = select(src.c.account, src.c.msgid, src.c.number, src.c.value, src.c.code, src.c.raw, _NOW).where(
         true()  # SQLite reads `ON CONFLICT` after a SELECT without WHERE as a join's ON
     )
     new = pg_insert(_reports) if dialect == "postgresql" else sqlite_insert(_reports)
     return (
-        new.from_select(["msgid", "number", "value", "code", "raw", "received_at"], rows)
+        new.from_select(["account", "msgid", "number", "value", "code", "raw", "received_at"], rows)
         .on_conflict_do_nothing()
-        .returning(_reports.c.msgid, _reports.c.number, _reports.c.value, _reports.c.code)
+        .returning(_reports.c.account, _reports.c.msgid, _reports.c.number, _reports.c.value, _reports.c.code)
     )
 
 
@@ -105,10 +110,14 @@ def _apply(dialect: str) -> Update:
     target = (
         select(_recipients.c.id, src.c.status, src.c.code)
         .join_from(
-            src, _recipients, (_recipients.c.msgid == src.c.msgid) & (_recipients.c.number == src.c.number)
+            src,
+            _recipients,
+            (_recipients.c.account == src.c.account)
+            & (_recipients.c.msgid == src.c.msgid)
+            & (_recipients.c.number == src.c.number),
         )
         .where(_WAITING)
-        .order_by(_recipients.c.msgid, _recipients.c.number)
+        .order_by(_recipients.c.account, _recipients.c.msgid, _recipients.c.number)
         .with_for_update(of=_recipients)  # SQLite: one writer at a time, no row locks to take
         .subquery("target")
     )
@@ -116,7 +125,7 @@ def _apply(dialect: str) -> Update:
         update(_recipients)
         .where(_recipients.c.id == target.c.id)
         .values(status=target.c.status, code=target.c.code, updated_at=_NOW)
-        .returning(_recipients.c.send_id, _recipients.c.msgid, _recipients.c.number)
+        .returning(_recipients.c.send_id, _recipients.c.account, _recipients.c.msgid, _recipients.c.number)
     )
 
 
@@ -131,7 +140,7 @@ async def store_callbacks(
     unsettled = await db.write_in_turn(partial(write_batch, batch, now))
     if batch.messages:
         await db.write_in_turn(partial(write_messages, list(batch.messages.values()), now, words))
-    numberless = {msgid for msgid, number, _value, _code in batch.reports if not number}
+    numberless = {msgid for _account, msgid, number, _value, _code in batch.reports if not number}
     if unsettled or numberless:
         await db.write_in_turn(partial(apply_stored, unsettled | numberless, now))
 
@@ -151,7 +160,8 @@ def write_batch(batch: CallbackBatch, now: datetime, connection: Connection) -> 
         )
     if batch.inbound:
         connection.execute(
-            insert(Inbound), [{"raw": r, "command": c, "received_at": now} for r, c in batch.inbound]
+            insert(Inbound),
+            [{"account": a, "raw": r, "command": c, "received_at": now} for a, r, c in batch.inbound],
         )
     return unsettled
 
@@ -172,16 +182,16 @@ def apply_outcomes(connection: Connection, outcomes: Sequence[Outcome], now: dat
     outcomes = _numbered(connection, outcomes)
     if not outcomes:
         return set()
-    first: dict[tuple[str, str], Outcome] = {}
+    first: dict[tuple[str, str, str], Outcome] = {}
     for outcome in outcomes:
-        first.setdefault((outcome.msgid, outcome.number), outcome)
+        first.setdefault(outcome.key, outcome)
     dialect = connection.dialect.name
-    rows = [(o.msgid, o.number, o.status.value, o.code) for o in first.values()]
+    rows = [(o.account, o.msgid, o.number, o.status.value, o.code) for o in first.values()]
     moved = connection.execute(_apply(dialect), {**_OUTCOMES.params(dialect, rows), "now": now}).all()
     if moved:
-        mark_changed(connection, (send_id for send_id, _m, _n in moved), now)
-    applied = {(msgid, number) for _send_id, msgid, number in moved}
-    rest = [o for o in outcomes if (o.msgid, o.number) not in applied or first[(o.msgid, o.number)] is not o]
+        mark_changed(connection, (send_id for send_id, *_key in moved), now)
+    applied = {tuple(key) for _send_id, *key in moved}
+    rest = [o for o in outcomes if o.key not in applied or first[o.key] is not o]
     return _unapplied(connection, rest) if rest else set()
 
 
@@ -192,28 +202,36 @@ def _numbered(connection: Connection, outcomes: Sequence[Outcome]) -> Sequence[O
     if not numberless:
         return outcomes
     rows = connection.execute(
-        select(_recipients.c.msgid, func.min(_recipients.c.number), func.count())
+        select(_recipients.c.account, _recipients.c.msgid, func.min(_recipients.c.number), func.count())
         .where(_recipients.c.msgid.in_(numberless))
-        .group_by(_recipients.c.msgid)
+        .group_by(_recipients.c.account, _recipients.c.msgid)
     )
-    single = {msgid: number for msgid, number, count in rows.all() if count == 1}
-    numbered = [o for o in outcomes if o.number or o.msgid in single]
-    return [o if o.number else replace(o, number=single[o.msgid]) for o in numbered]
+    single = {(account, msgid): number for account, msgid, number, count in rows.all() if count == 1}
+    numbered = [o for o in outcomes if o.number or (o.account, o.msgid) in single]
+    return [o if o.number else replace(o, number=single[(o.account, o.msgid)]) for o in numbered]
 
 
 def _unapplied(connection: Connection, outcomes: Collection[Outcome]) -> set[str]:
     """Log the outcomes that met another final status; return the msgids of those that met no
     number, or one still waiting (one read, which this look needed anyway)."""
     rows = connection.execute(
-        select(_recipients.c.msgid, _recipients.c.number, _recipients.c.status, _recipients.c.code).where(
+        select(
+            _recipients.c.account,
+            _recipients.c.msgid,
+            _recipients.c.number,
+            _recipients.c.status,
+            _recipients.c.code,
+        ).where(
             _recipients.c.msgid.in_({o.msgid for o in outcomes}),
             _recipients.c.number.in_({o.number for o in outcomes}),
         )
     )
-    kept = {(msgid or "", number): (status, code) for msgid, number, status, code in rows.all()}
+    kept = {
+        (account, msgid or "", number): (status, code) for account, msgid, number, status, code in rows.all()
+    }
     unsettled: set[str] = set()
     for outcome in outcomes:
-        status, code = kept.get((outcome.msgid, outcome.number), (None, None))
+        status, code = kept.get(outcome.key, (None, None))
         if status is None or status in REPORTABLE:  # no number, or one whose msgid committed meanwhile
             unsettled.add(outcome.msgid)
         elif (status, code or "") != (outcome.status, outcome.code) and status != NumberStatus.PENDING:
@@ -247,7 +265,7 @@ def apply_stored(msgids: Collection[str], now: datetime, connection: Connection)
     """Apply the stored reports of `msgids` whose numbers are still waiting, and those that name
     no number, in the order they arrived."""
     query = (
-        select(_reports.c.msgid, _reports.c.number, _reports.c.value, _reports.c.code)
+        select(_reports.c.account, _reports.c.msgid, _reports.c.number, _reports.c.value, _reports.c.code)
         .outerjoin(_recipients, _NUMBER_OF_REPORT)
         .where(
             _reports.c.msgid.in_(list(msgids)),
@@ -267,7 +285,7 @@ def apply_waiting(connection: Connection, now: datetime, limit: int) -> int:
     """Apply the stored reports whose numbers are still waiting for one, in the order they
     arrived; how many there were. Numbers already final are not looked at again."""
     query = (
-        select(_reports.c.msgid, _reports.c.number, _reports.c.value, _reports.c.code)
+        select(_reports.c.account, _reports.c.msgid, _reports.c.number, _reports.c.value, _reports.c.code)
         .join(_recipients, _NUMBER_OF_REPORT)
         .where(_WAITING)
         .order_by(_reports.c.id)

@@ -56,6 +56,29 @@ async def cancel(db: Database, send_id: int, user_id: str, at: datetime) -> bool
         return True
 
 
+LEFT = "left"
+"""`cancelled_by` of the sends cancelled because their workspace uninstalled the app."""
+
+
+async def cancel_all(db: Database, team_id: str, at: datetime) -> int:
+    """Cancel every send of the workspace that has not gone yet; how many."""
+    async with db.session.begin() as session:
+        rows = await session.execute(
+            update(Send)
+            .where(Send.team_id == team_id, Send.state == SendState.SCHEDULED)
+            .values(state=SendState.CANCELLED, cancelled_by=LEFT)
+            .returning(Send.id)
+        )
+        ids = [send_id for (send_id,) in rows.all()]
+        if ids:
+            await session.execute(
+                update(Recipient)
+                .where(Recipient.send_id.in_(ids))
+                .values(status=NumberStatus.NOT_SENT, updated_at=at)
+            )
+        return len(ids)
+
+
 async def numbers_of(db: Database, send_id: int) -> tuple[PhoneNumber, ...]:
     async with db.session() as session:
         msisdns = await session.scalars(

@@ -55,6 +55,7 @@ async def create_send(db: Database, new: NewSend, message_ts: str | None) -> int
         rows = [
             {
                 "send_id": send.id,
+                "account": new.account,
                 "number": n.msisdn,
                 "region": n.region,
                 "status": NumberStatus.QUEUED,

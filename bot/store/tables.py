@@ -15,12 +15,15 @@ class Base(DeclarativeBase):
     pass
 
 
+ACCOUNT_LENGTH = 32
+OWN_ACCOUNT = ""
+"""The `account` of what the deployment's own Santo account sent and received (single-workspace
+mode). With one deployment for many workspaces, each workspace's account is keyed by its team id:
+msgids, numbers and inbound messages are only unique within one account."""
 
 
-
-
-
-
+def account_column() -> Mapped[str]:
+    return mapped_column(String(ACCOUNT_LENGTH), default=OWN_ACCOUNT, server_default=OWN_ACCOUNT)
 
 
 class Send(Base):
@@ -81,6 +84,7 @@ class Recipient(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     send_id: Mapped[int] = mapped_column(ForeignKey("sends.id", ondelete="CASCADE"))
+    account: Mapped[str] = account_column()
     number: Mapped[str] = mapped_column(String(20))
     region: Mapped[str | None] = mapped_column(String(2))
     msgid: Mapped[str | None] = mapped_column(String(64))
@@ -95,7 +99,7 @@ class Recipient(Base):
     """This number's own message (personalised sends); None: the send's text."""
 
     __table_args__ = (
-        Index("ux_recipients_msgid_number", "msgid", "number", unique=True),
+        Index("ux_recipients_msgid_number", "account", "msgid", "number", unique=True),
         Index("ix_recipients_send", "send_id", "status"),
         Index("ix_recipients_pending", "status", "updated_at"),
     )
@@ -115,11 +119,12 @@ class Draft(Base):
 
 
 class Report(Base):
-    """Every status report received, raw and parsed; (msgid, number, value, code) is unique."""
+    """Every status report received, raw and parsed; (account, msgid, number, value, code) is unique."""
 
     __tablename__ = "reports"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account: Mapped[str] = account_column()
     msgid: Mapped[str] = mapped_column(String(64))
     number: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(8))
@@ -127,7 +132,7 @@ class Report(Base):
     raw: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ux_reports_key", "msgid", "number", "value", "code", unique=True),)
+    __table_args__ = (Index("ux_reports_key", "account", "msgid", "number", "value", "code", unique=True),)
 
 
 class BadCallback(Base):
@@ -149,6 +154,7 @@ class Inbound(Base):
     __tablename__ = "inbound"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account: Mapped[str] = account_column()
     command: Mapped[str] = mapped_column(String(32))
     raw: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -166,7 +172,7 @@ class Inbound(Base):
     """The send it answers (set when it is posted in that send's thread)."""
 
     __table_args__ = (
-        Index("ux_inbound_message", "momsgid", "phone", unique=True),
+        Index("ux_inbound_message", "account", "momsgid", "phone", unique=True),
         Index("ix_inbound_send", "send_id"),
     )
 
@@ -176,6 +182,7 @@ class Conversation(Base):
 
     __tablename__ = "conversations"
 
+    account: Mapped[str] = mapped_column(String(ACCOUNT_LENGTH), primary_key=True, default=OWN_ACCOUNT)
     phone: Mapped[str] = mapped_column(String(20), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32))
     thread_ts: Mapped[str] = mapped_column(String(32))
@@ -186,6 +193,7 @@ class OptOut(Base):
 
     __tablename__ = "opt_outs"
 
+    account: Mapped[str] = mapped_column(String(ACCOUNT_LENGTH), primary_key=True, default=OWN_ACCOUNT)
     number: Mapped[str] = mapped_column(String(20), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     source: Mapped[str] = mapped_column(String(16))
@@ -258,3 +266,23 @@ class StepRun(Base):
     """`completed` or `failed`."""
     detail: Mapped[str | None] = mapped_column(Text)
     """The outputs (JSON) or the error it ended with."""
+
+
+class Workspace(Base):
+    """A workspace that installed the app (distribution mode) and the Santo account it connected:
+    the password encrypted (`SANTO_SECRETS_KEY`), never shown again."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(ACCOUNT_LENGTH), primary_key=True)
+    report_token: Mapped[str] = mapped_column(String(64), unique=True)
+    """The secret in this workspace's report URL: a report is attributed to it before anything else."""
+    installed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    installed_by: Mapped[str | None] = mapped_column(String(32))
+    uninstalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    santo_cpid: Mapped[str | None] = mapped_column(String(64))
+    santo_secret: Mapped[str | None] = mapped_column(Text)
+    """The account's password, encrypted (Fernet token)."""
+    santo_base_url: Mapped[str | None] = mapped_column(String(200))
+    connected_by: Mapped[str | None] = mapped_column(String(32))
+    connected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -78,6 +78,8 @@ class HomeFacts:
     allowances: list[Allowance] = field(default_factory=list)
     sends: list[SendLine] = field(default_factory=list)
     health: SetupHealth | None = None
+    account: list[Block] = field(default_factory=list)
+    """Distribution mode, for admins: the workspace's Santo account and how to change it."""
 
 
 def when(at: datetime) -> str:
@@ -212,7 +214,7 @@ def build_home_view(t: Texts, facts: HomeFacts) -> View:
         blocks += [today_block(t, facts.allowances), DividerBlock()]
     blocks += sends_blocks(t, facts.sends)
     if facts.health is not None:
-        blocks += health_blocks(t, facts.health)
+        blocks += health_blocks(t, facts.health) + facts.account
     return View(type="home", blocks=blocks[:HOME_BLOCKS_MAX])
 
 

@@ -10,6 +10,8 @@ class CallbackId(StrEnum):
     """The "Send as SMS" message shortcut."""
     REPLY = "reply_sms"
     """The modal that answers an inbound SMS."""
+    SANTO_ACCOUNT = "santo_account"
+    """The modal that connects a workspace's Santo account (distribution mode)."""
 
 
 class BlockId(StrEnum):
@@ -22,6 +24,10 @@ class BlockId(StrEnum):
     SCHEDULE = "schedule"
     FILE = "file"
     REPLY_TEXT = "reply_text"
+    CPID = "santo_cpid"
+    PASSWORD = "santo_password"
+    SERVER = "santo_server"
+    SERVER_URL = "santo_server_url"
 
 
 class ActionId(StrEnum):
@@ -44,6 +50,11 @@ class ActionId(StrEnum):
     REPLY = "reply_to_sms"
     REPLY_TEXT = "reply_text_input"
     """The Reply button under an inbound SMS."""
+    HOME_CONNECT = "home_connect_santo"
+    CPID = "santo_cpid_input"
+    PASSWORD = "santo_password_input"
+    SERVER = "santo_server_input"
+    SERVER_URL = "santo_server_url_input"
 
 
 class StepId(StrEnum):

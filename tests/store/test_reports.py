@@ -1,5 +1,5 @@
-"""Report batches in the store: the group commit's rules, on SQLite (the writer thread's own
-statements) and on PostgreSQL (Core statements) alike."""
+"""Report batches in the store: the group commit's rules, one suite for the statements both
+databases run (SQLite and, with TEST_DATABASE_URL, PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.dev.stored_sends import accept, store_sms
 from bot.domain.states import NumberStatus
@@ -216,3 +216,36 @@ async def test_a_report_racing_its_submits_answer_is_applied_without_waiting_for
         assert {n: s for n, (s, _) in (await statuses(db, send_id)).items()} == dict.fromkeys(
             NUMBERS, NumberStatus.DELIVERED
         ), f"round {i}"
+
+
+async def test_a_report_whose_transaction_spans_its_submits_answer_is_applied_when_it_commits(
+    db: Database,
+) -> None:
+    """The order that defeats both looks, forced: the report's transaction has applied (finding no
+    number) and is still open when the answer commits and looks for early reports (not seeing the
+    uncommitted one). The report writer's second look, after its own commit, applies it."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has one writer at a time: the two transactions cannot overlap")
+    send_id = await new_send(db, None)
+    msgid = "race-forced"
+    held = Callback(raw="command=RT_REQUEST", bad_reason="waits here, after the apply")
+    async with db.engine.connect() as blocker, blocker.begin():
+        # The batch's last write waits for this lock: its reports are inserted and applied by then.
+        await blocker.execute(text("LOCK TABLE bad_callbacks IN EXCLUSIVE MODE"))
+        store = asyncio.create_task(store_callbacks(db, [report(msgid, NUMBERS[0]), held], now()))
+        await waiting_for_lock(db, "bad_callbacks")
+        await accept(db, send_id, msgid, NUMBERS)
+        assert (await statuses(db, send_id))[NUMBERS[0]][0] == NumberStatus.PENDING  # neither look saw it
+    await asyncio.wait_for(store, 10)
+    assert (await statuses(db, send_id))[NUMBERS[0]] == (NumberStatus.DELIVERED, "DELIVRD")
+
+
+async def waiting_for_lock(db: Database, table: str) -> None:
+    """Until a transaction waits for a lock on `table` (PostgreSQL)."""
+    waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = CAST(:t AS regclass)")
+    for _ in range(200):
+        async with db.engine.connect() as connection:
+            if await connection.scalar(waiting, {"t": table}):
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"nothing waited for a lock on {table}")
