@@ -6,6 +6,7 @@ from pathlib import Path
 import yaml
 
 from bot.cli import build_parser
+from bot.distribution import BOT_SCOPES, REDIRECT_PATH
 
 ROOT = Path(__file__).parent.parent
 
@@ -27,6 +28,17 @@ def test_manifest_points_slack_at_the_events_route_with_minimal_scopes() -> None
         "usergroups:read",
         "users:read",
     }
+
+
+def test_the_install_flow_asks_for_the_manifests_scopes_and_redirects_where_it_says() -> None:
+    """With SLACK_CLIENT_ID the app asks Slack for what the manifest declares, no more."""
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert list(BOT_SCOPES) == manifest["oauth_config"]["scopes"]["bot"]
+    [redirect] = manifest["oauth_config"]["redirect_urls"]
+    assert redirect.endswith(REDIRECT_PATH)
+    assert {"app_uninstalled", "tokens_revoked"} <= set(
+        manifest["settings"]["event_subscriptions"]["bot_events"]
+    )
 
 
 def test_manifest_has_the_home_tab_its_event_and_the_message_shortcut() -> None:

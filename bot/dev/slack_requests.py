@@ -19,10 +19,14 @@ from bot.dev.slack_standin.records import Execution
 
 
 class SlackRequests:
-    def __init__(self, app_url: str, signing_secret: str, standin: SlackStandIn) -> None:
+    def __init__(
+        self, app_url: str, signing_secret: str, standin: SlackStandIn, team_id: str | None = None
+    ) -> None:
         self.events_url = app_url.rstrip("/") + "/slack/events"
         self.verifier = SignatureVerifier(signing_secret)
         self.standin = standin
+        self.team_id = team_id or standin.team_id
+        """The workspace the requests come from (one stand-in can stand for several)."""
         self._session: aiohttp.ClientSession | None = None
 
     def session(self) -> aiohttp.ClientSession:
@@ -55,7 +59,7 @@ class SlackRequests:
         standin = self.standin
         fields = {
             "token": "legacy-verification-token",
-            "team_id": standin.team_id,
+            "team_id": self.team_id,
             "team_domain": standin.team_domain,
             "channel_id": channel,
             "channel_name": standin.channel_names.get(channel, "private"),
@@ -83,14 +87,14 @@ class SlackRequests:
         body = json.dumps(
             {
                 "token": "legacy-verification-token",
-                "team_id": standin.team_id,
+                "team_id": self.team_id,
                 "api_app_id": standin.app_id,
                 "event": event,
                 "type": "event_callback",
                 "event_id": event_id or f"Ev{standin.new_trigger_id().replace('.', '')[:16]}",
                 "event_time": int(time.time()),
                 "authorizations": [
-                    {"team_id": standin.team_id, "user_id": standin.bot_user_id, "is_bot": True}
+                    {"team_id": self.team_id, "user_id": standin.bot_user_id, "is_bot": True}
                 ],
                 "is_ext_shared_channel": False,
             }
@@ -103,7 +107,7 @@ class SlackRequests:
     async def run_step(self, callback_id: str, inputs: dict[str, Any]) -> tuple[int, str, Execution]:
         """Run one of the app's Workflow Builder steps as a workflow does: a new execution in the
         stand-in, and its `function_executed` event, with the run's workflow token."""
-        execution = self.standin.start_execution(callback_id, inputs)
+        execution = self.standin.start_execution(callback_id, inputs, self.team_id)
         status, body = await self.deliver_step(execution)
         return status, body, execution
 
@@ -153,8 +157,8 @@ class SlackRequests:
         standin = self.standin
         return {
             "type": kind,
-            "team": {"id": standin.team_id, "domain": standin.team_domain},
-            "user": {"id": user, "username": user.lower(), "team_id": standin.team_id},
+            "team": {"id": self.team_id, "domain": standin.team_domain},
+            "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
             "api_app_id": standin.app_id,
             "token": "legacy-verification-token",
             "is_enterprise_install": False,
@@ -164,7 +168,7 @@ class SlackRequests:
         self, view: ViewRecord, values: dict[str, dict[str, dict[str, Any]]], *, user: str = "U0ALICE"
     ) -> dict[str, Any]:
         """Submit a modal with `values` as Slack's view.state.values; apply the app's answer."""
-        api_view = view.to_api(self.standin.team_id, self.standin.app_id, self.standin.bot_id)
+        api_view = view.to_api(self.team_id, self.standin.app_id, self.standin.bot_id)
         api_view["state"] = {"values": values}
         payload = self._base_payload("view_submission", user)
         payload |= {"view": api_view, "trigger_id": self.standin.new_trigger_id(), "response_urls": []}
@@ -178,7 +182,7 @@ class SlackRequests:
     async def close_view(self, view: ViewRecord, *, user: str = "U0ALICE") -> bool:
         """Close a modal as its Close button does: Slack tells the app (`view_closed`) only when
         the view asked for it (`notify_on_close`). True if the app was told."""
-        api_view = view.to_api(self.standin.team_id, self.standin.app_id, self.standin.bot_id)
+        api_view = view.to_api(self.team_id, self.standin.app_id, self.standin.bot_id)
         if not api_view.get("notify_on_close"):
             return False
         payload = self._base_payload("view_closed", user) | {"view": api_view, "is_cleared": False}

@@ -71,6 +71,9 @@ class SandboxConfig:
     """Seconds one delivery attempt may take."""
     delivery_concurrency: int = 20
     """Report deliveries in flight at once."""
+    first_msgid: int | None = None
+    """Give msgids counting up from this one instead of from the clock: two sandboxes so set
+    give the same msgids (as two accounts' platforms may)."""
     path_prefix: str = ""
     """Served before every platform path: `/http` serves `/http/submit`, `/http/get-balance`, …"""
     report_shape: str = "manual"

@@ -104,7 +104,7 @@ class SandboxState:
         """What phones wrote to the customer, in order."""
         self.courier = Courier(self.config)
         self._rng = random.Random(config.seed)
-        self._last_id = 0
+        self._last_id = 0 if config.first_msgid is None else config.first_msgid - 1
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
         for cpid in self.config.accounts:
@@ -153,7 +153,11 @@ class SandboxState:
     # ---- messages -------------------------------------------------------------------------
 
     def new_msgid(self) -> str:
-        """A unique 20-digit id: microseconds since 1970, then 4 random digits."""
+        """A unique 20-digit id: microseconds since 1970, then 4 random digits (or the next one
+        from `first_msgid`)."""
+        if self.config.first_msgid is not None:
+            self._last_id += 1
+            return f"{self._last_id:020d}"
         candidate = time.time_ns() // 1000 * 10_000 + secrets.randbelow(10_000)
         candidate = max(candidate, self._last_id + 1)
         self._last_id = candidate

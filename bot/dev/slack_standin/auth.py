@@ -17,7 +17,7 @@ def auth_test(state: State, args: dict[str, Any], origin: str) -> dict[str, Any]
         "url": f"https://{state.team_domain}.slack.com/",
         "team": state.team_name,
         "user": state.users.get(state.bot_user_id, {}).get("name", "santo"),
-        "team_id": state.team_id,
+        "team_id": state.calling_team,
         "user_id": state.bot_user_id,
         "bot_id": state.bot_id,
         "app_id": state.app_id,

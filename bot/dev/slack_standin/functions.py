@@ -59,9 +59,10 @@ def parameter_problems(parameters: dict[str, Any], values: Any, what: str) -> li
     return problems
 
 
-def start(state: State, callback_id: str, inputs: dict[str, Any]) -> Execution:
-    """A new run of the step `callback_id`; raises ValueError for a step the manifest does not
-    define or inputs that do not fit it (Workflow Builder would not let either through)."""
+def start(state: State, callback_id: str, inputs: dict[str, Any], team_id: str) -> Execution:
+    """A new run of the step `callback_id` in the workspace `team_id`; raises ValueError for a
+    step the manifest does not define or inputs that do not fit it (Workflow Builder would not
+    let either through)."""
     definition = state.functions.get(callback_id)
     if definition is None:
         raise ValueError(f"the manifest defines no step {callback_id!r}")
@@ -75,22 +76,24 @@ def start(state: State, callback_id: str, inputs: dict[str, Any]) -> Execution:
         workflow_run=f"Wx{n:04d}{unique}",
         callback_id=callback_id,
         inputs=dict(inputs),
-        token=f"{WORKFLOW_TOKEN_PREFIX}{state.team_id}-{n}-{secrets.token_hex(8)}",
+        token=f"{WORKFLOW_TOKEN_PREFIX}{team_id}-{n}-{secrets.token_hex(8)}",
+        team_id=team_id,
         at=time.time(),
     )
     state.executions[execution.id] = execution
     return execution
 
 
-def is_workflow_token(state: State, token: str) -> bool:
-    return any(e.token == token for e in state.executions.values())
+def team_of_workflow_token(state: State, token: str) -> str | None:
+    """The workspace of the execution whose workflow token this is; None if it is none's."""
+    return next((e.team_id for e in state.executions.values() if e.token == token), None)
 
 
-def authorize(state: State, method: str, token: str, args: dict[str, Any]) -> None:
+def authorize(state: State, method: str, token: str | None, args: dict[str, Any]) -> None:
     """functions.* take only the workflow token of the execution they end."""
     if method not in HANDLERS:
         return
-    if not token.startswith(WORKFLOW_TOKEN_PREFIX):
+    if token is None or not token.startswith(WORKFLOW_TOKEN_PREFIX):
         raise ApiError("not_allowed_token_type")
     execution = state.executions.get(str_arg(args, "function_execution_id") or "")
     if execution is not None and execution.token != token:

@@ -30,6 +30,8 @@ class Call:
     at: float
     response: dict[str, Any]
     status: int = 200
+    team_id: str = ""
+    """The workspace whose token made the call ("" for calls made without one)."""
 
     @property
     def ok(self) -> bool:
@@ -256,6 +258,8 @@ class Execution:
     inputs: dict[str, Any]
     token: str
     """The workflow token (`xwfp-…`) the event carries in `bot_access_token`."""
+    team_id: str
+    """The workspace whose workflow runs it."""
     state: str = "running"
     """`running`, then `completed` or `failed`."""
     outputs: dict[str, Any] | None = None

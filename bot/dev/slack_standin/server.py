@@ -6,13 +6,24 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
-from bot.dev.slack_standin import auth, chat, conversations, files, functions, response_url, users, views
+from bot.dev.slack_standin import (
+    auth,
+    chat,
+    conversations,
+    files,
+    functions,
+    oauth,
+    response_url,
+    users,
+    views,
+)
 from bot.dev.slack_standin.protocol import ApiError, decode_json_fields, read_args, safe_decode
 from bot.dev.slack_standin.records import Call, Execution, Listener, ViewRecord
 from bot.dev.slack_standin.response_url import RESPONSE_URL_METHOD
@@ -22,6 +33,7 @@ log = logging.getLogger(__name__)
 
 HANDLERS: dict[str, Handler] = {
     **auth.HANDLERS,
+    **oauth.HANDLERS,
     **chat.HANDLERS,
     **conversations.HANDLERS,
     **users.HANDLERS,
@@ -92,6 +104,13 @@ class SlackStandIn(State):
         `in_channel` and ephemeral answers land."""
         return response_url.new_response_url(self, channel, user, message_ts)
 
+    def offer_install(self, team_id: str, installer: str) -> str:
+        """A code Slack would give the app's redirect URL after `installer` approved the app in
+        `team_id`: oauth.v2.access exchanges it (once) for a bot token of that workspace."""
+        code = secrets.token_hex(8)
+        self.install_codes[code] = (team_id, installer)
+        return code
+
     def new_trigger_id(self, *, view_id: str | None = None) -> str:
         """A fresh trigger id. With `view_id`, it comes from an interaction inside that view,
         so a `views.push` with it stacks on that view's modal."""
@@ -121,11 +140,13 @@ class SlackStandIn(State):
         a view submission carries it in `state.values`."""
         return files.add_user_file(self, filename, content, user)
 
-    def start_execution(self, callback_id: str, inputs: dict[str, Any]) -> Execution:
-        """A new run of the app's step `callback_id` with `inputs`, as Workflow Builder starts
-        one (`SlackRequests.run_step` tells the app); ValueError if the manifest has no such
-        step or the inputs do not fit it."""
-        return functions.start(self, callback_id, inputs)
+    def start_execution(
+        self, callback_id: str, inputs: dict[str, Any], team_id: str | None = None
+    ) -> Execution:
+        """A new run of the app's step `callback_id` with `inputs`, in the workspace `team_id`
+        (the first one's by default), as Workflow Builder starts one (`SlackRequests.run_step`
+        tells the app); ValueError if the manifest has no such step or the inputs do not fit it."""
+        return functions.start(self, callback_id, inputs, team_id or self.team_id)
 
     def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
         """The next `times` calls to `method` ("*" = any) answer HTTP 429 with `Retry-After`."""
@@ -202,6 +223,7 @@ class SlackStandIn(State):
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
+        self.calling_team = ""
         try:
             raw, token = await read_args(request)
         except ApiError as exc:
@@ -213,10 +235,13 @@ class SlackStandIn(State):
         try:
             if handler is None:
                 raise ApiError("unknown_method", req_method=method)
-            if token is None:
-                raise ApiError("not_authed")
-            if token != self.token and not functions.is_workflow_token(self, token):
-                raise ApiError("invalid_auth")
+            if method not in oauth.NO_TOKEN:
+                if token is None:
+                    raise ApiError("not_authed")
+                team = self.team_tokens.get(token) or functions.team_of_workflow_token(self, token)
+                if team is None:
+                    raise ApiError("invalid_auth")
+                self.calling_team = team
             args = decode_json_fields(raw)
             functions.authorize(self, method, token, args)
             response = handler(self, args, self.base_url or str(request.url.origin()))
@@ -277,13 +302,15 @@ class SlackStandIn(State):
         else:
             body = {"ok": False, "error": fault.error}
             resp = web.json_response(body, status=fault.status, headers=headers)
-        await self._record(Call(method, safe_decode(args), time.time(), body, fault.status))
+        await self._record(
+            Call(method, safe_decode(args), time.time(), body, fault.status, self.calling_team)
+        )
         return resp
 
     async def _answer(
         self, method: str, args: dict[str, Any], response: dict[str, Any]
     ) -> web.StreamResponse:
-        await self._record(Call(method, safe_decode(args), time.time(), response))
+        await self._record(Call(method, safe_decode(args), time.time(), response, team_id=self.calling_team))
         return web.json_response(response)
 
     async def _record(self, call: Call) -> None:

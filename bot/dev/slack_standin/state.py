@@ -83,6 +83,12 @@ class State:
         self.team_domain = "santo-test"
         self.base_url: str | None = base_url
         """`http://127.0.0.1:PORT` once served; needed by `new_response_url()`."""
+        self.team_tokens: dict[str, str] = {token: team_id}
+        """Bot token → its workspace: the first one's, and those installs handed out."""
+        self.install_codes: dict[str, tuple[str, str]] = {}
+        """OAuth code → (workspace, installer), until oauth.v2.access takes it."""
+        self.calling_team: str = team_id
+        """The workspace of the token of the call being answered."""
 
         # Recordings.
         self.calls: list[Call] = []
