@@ -27,9 +27,9 @@ once, with its own workflow token and outputs that fit the manifest.
 The package: `server` (SlackStandIn: routes, dispatch, recording, waiting, faults), `state`
 (the workspace and what was left in it), `records` (the recorded objects), `protocol`
 (arguments and errors), `blockkit` (Block Kit checks), and one module per API family
-(`auth`, `chat`, `conversations`, `users`, `views`, `files`, `functions`: the app's Workflow
-Builder steps and their ends), each with `HANDLERS`, its methods by name; `response_url`
-answers the posts to response_urls.
+(`auth`, `chat`, `conversations`, `users`, `views`, `files`, `oauth`, `steps`: the app's
+Workflow Builder steps and the `functions.*` methods that end them), each with `HANDLERS`, its
+methods by name; `response_url` answers the posts to response_urls.
 """
 
 from bot.dev.slack_standin.records import (

@@ -126,7 +126,7 @@ class State:
         self.functions: dict[str, Any] = dict(functions or {})
         """The app's Workflow Builder steps, as its manifest's `functions` section defines them."""
         self.executions: dict[str, Execution] = {}
-        """Runs of those steps, by function execution id (`functions.start`)."""
+        """Runs of those steps, by function execution id (`steps.start`)."""
 
         # Behaviour switches.
         self.cannot_post_in: set[str] = set()

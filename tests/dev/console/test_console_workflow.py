@@ -4,10 +4,9 @@ read as a new user reads it, on a terminal."""
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
-from tests.dev.console.test_console import EN, PROMPT, ZH, Terminal, after, console
+from tests.dev.console.test_console import EN, PROMPT, ZH, Terminal, after, console, in_chinese
 
 
 def test_both_steps_run_from_the_console_and_show_their_outputs(tmp_path: Path) -> None:
@@ -36,16 +35,7 @@ def test_both_steps_run_from_the_console_and_show_their_outputs(tmp_path: Path) 
 
 
 def test_workflow_alone_lists_the_steps_in_the_users_language(tmp_path: Path) -> None:
-    run = subprocess.run(
-        console(tmp_path, "--locale", "zh-CN", "--script", "/dev/stdin"),
-        input="workflow\nworkflow send_sms message=您好\nworkflow reverse\n",
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-    out = run.stdout
-    assert run.returncode == 0, out + run.stderr
+    out = in_chinese(tmp_path, "workflow\nworkflow send_sms message=您好\nworkflow reverse\n")
     listed = after(out, PROMPT + "workflow\n")
     assert listed.startswith(ZH("console.workflow.usage") + "\n  send_sms（发送短信）：recipients=…、message=…")
     assert "delivery_status（查询短信送达状态）：msgid=…" in listed

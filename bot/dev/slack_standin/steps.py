@@ -1,6 +1,6 @@
 """The app's Workflow Builder steps (custom functions) as Slack runs them: an execution started
-with inputs and a workflow token (`start`, for `SlackRequests.run_step`), and the two methods
-that end it, `functions.completeSuccess` and `functions.completeError`.
+with inputs and a workflow token (`start`, for `SlackRequests.run_step`), and the two methods of
+the `functions.*` family that end it, `functions.completeSuccess` and `functions.completeError`.
 
 What it checks, like Slack: the step is one the manifest defines (`State.functions`) and its
 inputs fit it; the methods are called with the execution's own workflow token, on a known
