@@ -82,7 +82,11 @@ def build_services(settings: Settings) -> Services:
         santo = SantoClient(santo_defaults(settings))  # no account: each workspace connects its own
         box = SecretBox(settings.santo_secrets_key.get_secret_value())
         installations = Installations(settings.slack_client_id, db)
-        clients = WorkspaceClients(db, installations, box, settings.slack_api_url, santo_defaults(settings))
+        assert settings.slack_client_secret is not None
+        secret = settings.slack_client_secret.get_secret_value()
+        clients = WorkspaceClients(
+            db, installations, box, settings.slack_api_url, santo_defaults(settings), secret
+        )
     else:
         santo = SantoClient(santo_config(settings))
     return Services(

@@ -8,7 +8,8 @@ import logging
 import time
 from dataclasses import dataclass, replace
 
-from cachetools import LRUCache
+from cachetools import TTLCache
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.santo.client import ClientConfig, SantoClient
@@ -22,6 +23,11 @@ log = logging.getLogger(__name__)
 
 KEPT = 1000
 """Workspaces whose clients a process keeps ready."""
+SLACK_CLIENT_SECONDS = 600.0
+"""How long a workspace's bot client is used before its installation is read again (a token
+rotated or revoked elsewhere is seen within this time)."""
+ROTATE_BEFORE_MINUTES = 120
+"""With token rotation on, a bot token is refreshed this long before it ends (Bolt's default)."""
 RECHECK_SECONDS = 60.0
 """How long a process uses a workspace's Santo client before it reads the workspace again: an
 account changed or removed in another process takes effect here within this time."""
@@ -44,6 +50,7 @@ class WorkspaceClients:
         box: SecretBox,
         slack_api_url: str,
         santo_defaults: ClientConfig,
+        client_secret: str,
     ) -> None:
         self.db = db
         self.installations = installations
@@ -52,16 +59,30 @@ class WorkspaceClients:
         self.santo_defaults = santo_defaults
         """Paths, timeouts and concurrency of every workspace's client (the settings'); the base
         URL and account are each workspace's own."""
-        self._slack: LRUCache[str, AsyncWebClient] = LRUCache(KEPT)
+        self._slack: TTLCache[str, AsyncWebClient] = TTLCache(KEPT, SLACK_CLIENT_SECONDS)
+        self._rotator = AsyncTokenRotator(
+            client_id=installations.client_id,
+            client_secret=client_secret,
+            client=AsyncWebClient(base_url=slack_api_url),
+        )
         self._santo: dict[str, SantoAccess] = {}
 
     async def slack(self, team_id: str) -> AsyncWebClient | None:
-        """The workspace's bot client; None when it is not installed (or left)."""
+        """The workspace's bot client; None when it is not installed (or left). With token
+        rotation on, a token close to its end is refreshed (and stored) first, as Bolt does for
+        the requests Slack sends."""
         client = self._slack.get(team_id)
         if client is None:
             bot = await self.installations.async_find_bot(enterprise_id=None, team_id=team_id)
             if bot is None or not bot.bot_token:
                 return None
+            if bot.bot_token_expires_at is not None:
+                rotated = await self._rotator.perform_bot_token_rotation(
+                    bot=bot, minutes_before_expiration=ROTATE_BEFORE_MINUTES
+                )
+                if rotated is not None:
+                    await self.installations.async_save_bot(rotated)
+                    bot = rotated
             client = AsyncWebClient(token=bot.bot_token, base_url=self.slack_api_url)
             self._slack[team_id] = client
         return client

@@ -82,3 +82,26 @@ def test_the_default_region_is_a_country_code(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert "SMS_DEFAULT_REGION" in str(caught.value) and "two-letter country code" in str(caught.value)
+
+
+def test_one_workspace_and_many_at_once_is_a_clear_start_up_error() -> None:
+    both = load_settings(
+        slack_bot_token="xoxb-1", slack_client_id="1.2", slack_client_secret="s", slack_signing_secret="x"
+    )
+    with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN") as raised:
+        both.check_mode()
+    assert "SLACK_CLIENT_ID" in str(raised.value)
+
+
+def test_many_workspaces_need_a_valid_secrets_key() -> None:
+    missing = load_settings(slack_client_id="1.2", slack_client_secret="s", slack_signing_secret="x")
+    with pytest.raises(SettingsError, match="SANTO_SECRETS_KEY"):
+        missing.check_mode()
+    bad = load_settings(
+        slack_client_id="1.2",
+        slack_client_secret="s",
+        slack_signing_secret="x",
+        santo_secrets_key="not-a-key",
+    )
+    with pytest.raises(SettingsError, match="Fernet"):
+        bad.check_mode()
