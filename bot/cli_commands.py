@@ -10,12 +10,14 @@ import signal
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.i18n import TEXTS, Language
 from bot.santo.client import SantoClient
 from bot.santo.errors import SantoError
 from bot.settings import SettingsError, load_settings
 from bot.store import workspaces
 from bot.store.db import Database
 from bot.store.sealed import SecretBox
+from bot.views.workflow_steps import STEPS, Parameter, Step
 from bot.web import create_web_app, santo_config
 from bot.webserver import running
 
@@ -68,6 +70,9 @@ async def check(_args: argparse.Namespace) -> int:
     db = Database(settings.sqlalchemy_url)
     reachable = await db.ping()
     line(reachable, f"database: {settings.database_url.split('@')[-1]}")
+    line(True, "workflow steps (add them in Workflow Builder; paid Slack plans only):")
+    for step in STEPS:
+        print(f"     {step_line(step)}")
     if settings.distributed:
         line(
             True,
@@ -125,3 +130,13 @@ async def rotate_secrets(_args: argparse.Namespace) -> int:
         await db.close()
     print(f"{done} workspace passwords sealed with the newest key; the older keys may now be removed")
     return 0
+
+
+def step_line(step: Step) -> str:
+    """`send_sms (Send an SMS): recipients, message, [sender_id], … → msgid, …`; [optional]."""
+
+    def names(parameters: tuple[Parameter, ...]) -> str:
+        return ", ".join(name.value if required else f"[{name.value}]" for name, _, required in parameters)
+
+    title = step.title(TEXTS[Language.EN])
+    return f"{step.id.value} ({title}): {names(step.inputs)} → {names(step.outputs)}"

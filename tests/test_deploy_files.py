@@ -75,3 +75,16 @@ def test_app_json_provisions_postgres_and_asks_for_the_secrets() -> None:
 def test_the_buildpack_finds_what_it_installs_from() -> None:
     assert (ROOT / "requirements.txt").read_text().splitlines()[-1] == "."
     assert (ROOT / ".python-version").read_text().strip() == "3.11"
+
+
+def test_manifest_offers_the_workflow_builder_steps_the_app_runs() -> None:
+    from bot.i18n import TEXTS, Language
+    from bot.views.ids import StepId
+    from bot.views.workflow_steps import manifest_functions
+
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert manifest["functions"] == manifest_functions(TEXTS[Language.EN])
+    assert set(manifest["functions"]) == {step.value for step in StepId}
+    settings = manifest["settings"]
+    assert "function_executed" in settings["event_subscriptions"]["bot_events"]
+    assert settings["org_deploy_enabled"] is True and settings["function_runtime"] == "remote"
