@@ -10,13 +10,15 @@ import signal
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.i18n import TEXTS, Language
 from bot.logs import configure_logging
 from bot.santo.client import SantoClient
 from bot.santo.errors import SantoError
-from bot.settings import load_settings
+from bot.settings import SettingsError, load_settings
 from bot.store import workspaces
 from bot.store.db import Database
 from bot.store.sealed import SecretBox
+from bot.views.workflow_steps import STEPS, Parameter, Step
 from bot.web import REQUESTS, create_web_app, santo_config
 from bot.webserver import running
 
@@ -56,7 +58,6 @@ async def check(_args: argparse.Namespace) -> int:
     workspace); or say how many workspaces are installed and connected (many)."""
     settings = load_settings()
     configure_logging(settings.log_format)
-    settings.check_mode()
     problems = 0
 
     def line(ok: bool, text: str) -> None:
@@ -64,9 +65,18 @@ async def check(_args: argparse.Namespace) -> int:
         problems += 0 if ok else 1
         print(("ok   " if ok else "FAIL ") + text)
 
+    if settings.distributed:
+        try:
+            settings.check_mode()
+        except SettingsError as exc:
+            line(False, f"settings: {exc}")
+
     db = Database(settings.sqlalchemy_url)
     reachable = await db.ping()
     line(reachable, f"database: {settings.database_url.split('@')[-1]}")
+    line(True, "workflow steps (add them in Workflow Builder; paid Slack plans only):")
+    for step in STEPS:
+        print(f"     {step_line(step)}")
     if settings.distributed:
         line(
             True,
@@ -90,22 +100,23 @@ async def check(_args: argparse.Namespace) -> int:
                 line(True, f"platform: {settings.santo_base_url} answers; balance ¥{balance.amount}")
             except SantoError as exc:
                 line(False, f"platform: {exc}")
-    assert settings.slack_bot_token is not None  # check_mode
-    client = AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
-    )
-    try:
-        auth = await client.auth_test()
-        line(True, f"slack: connected to {auth.get('team')} as {auth.get('user')}")
-    except SlackApiError as exc:
-        line(False, f"slack: {exc.response.get('error')}")
-    token = settings.santo_report_token
-    if token is None:
+    if settings.slack_bot_token:
+        token = settings.slack_bot_token.get_secret_value()
+        client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
+        try:
+            auth = await client.auth_test()
+            line(True, f"slack: connected to {auth.get('team')} as {auth.get('user')}")
+        except SlackApiError as exc:
+            line(False, f"slack: {exc.response.get('error')}")
+    else:
+        line(False, "slack: SLACK_BOT_TOKEN is not set")
+    report_token = settings.santo_report_token
+    if report_token is None:
         line(False, "reports: SANTO_REPORT_TOKEN is not set, so the platform cannot deliver reports")
     else:
         base = settings.public_url or "https://<your-app-host>"
         line(True, "reports: give the platform this callback URL (keep it secret):")
-        print(f"     {base}/santo/reports/{token.get_secret_value()}")
+        print(f"     {base}/santo/reports/{report_token.get_secret_value()}")
     return 1 if problems else 0
 
 
@@ -124,3 +135,13 @@ async def rotate_secrets(_args: argparse.Namespace) -> int:
         await db.close()
     print(f"{done} workspace passwords sealed with the newest key; the older keys may now be removed")
     return 0
+
+
+def step_line(step: Step) -> str:
+    """`send_sms (Send an SMS): recipients, message, [sender_id], … → msgid, …`; [optional]."""
+
+    def names(parameters: tuple[Parameter, ...]) -> str:
+        return ", ".join(name.value if required else f"[{name.value}]" for name, _, required in parameters)
+
+    title = step.title(TEXTS[Language.EN])
+    return f"{step.id.value} ({title}): {names(step.inputs)} → {names(step.outputs)}"

@@ -18,6 +18,7 @@ def register_all(app: AsyncApp) -> None:
         send_modal,
         shortcuts,
         sms_command,
+        workflow_steps,
         workspaces,
     )
 
@@ -35,6 +36,7 @@ def register_all(app: AsyncApp) -> None:
         scheduled,
         app_home,
         shortcuts,
+        workflow_steps,
         workspaces,
     ):
         module.register(app)

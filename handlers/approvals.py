@@ -11,6 +11,8 @@ from bot.domain.states import ApprovalState
 from bot.i18n import Msg
 from bot.sending.dispatch import Refused, dispatch, show_decision, tell_requester, texts_of_request
 from bot.sending.guard import is_admin, whom_to_ask
+from bot.sending.send import SendResult
+from bot.sending.workflow_steps import end_decided_step
 from bot.store import approvals as approval_store
 from bot.store.audit import Action, record_decision
 from bot.store.db import now
@@ -42,6 +44,11 @@ async def decide(interaction: Interaction) -> None:
     await record_decision(
         services.db, approval, Action.APPROVED if approve else Action.REJECTED, user, detail
     )
+    if request.step_run is not None:  # a Workflow Builder step waits for this decision
+        refused = await end_decided_step(services, request, user, approve)
+        if refused is not None:
+            await whisper(t("approvals.refused_at_send_step", reason=refused.reason))
+        return
     if not approve:
         told = theirs("approvals.told.rejected", admin=user, n=approval.recipients)
         await tell_requester(services, approval.requester_id, told)
@@ -53,7 +60,7 @@ async def decide(interaction: Interaction) -> None:
     result = await dispatch(services, request, tell, approved_by=user)
     if isinstance(result, Refused):  # checked again now: the caps may be spent since it was asked
         await whisper(t("approvals.refused_at_send", user=approval.requester_id, reason=result.reason))
-    elif result is not None:
+    elif isinstance(result, SendResult):
         told = theirs(
             "approvals.told.approved", admin=user, n=approval.recipients, channel=result.channel_id
         )

@@ -6,10 +6,13 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
+import yaml
 from aiohttp import web
 
 from bot.webserver import running
@@ -17,6 +20,14 @@ from bot.webserver import running
 pytest_plugins = ["tests.secret_guard"]
 
 Serve = Callable[[web.Application], Awaitable[str]]
+MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+
+
+@cache
+def manifest_functions() -> dict[str, Any]:
+    """The Workflow Builder steps manifest.yml defines: what the stand-in holds the app's steps to."""
+    functions: dict[str, Any] = yaml.safe_load(MANIFEST.read_text())["functions"]
+    return functions
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ async def test_check_reaches_slack_and_prints_the_callback_url(serve: Serve, dat
     standin.base_url = await serve(standin.app())
     env = {
         "SLACK_BOT_TOKEN": "xoxb-check",
+        "SLACK_SIGNING_SECRET": "check-signing-secret",
         "SLACK_API_URL": standin.api_url(),
         "SANTO_SANDBOX": "true",
         "DATABASE_URL": database_url,
@@ -39,6 +40,12 @@ async def test_check_reaches_slack_and_prints_the_callback_url(serve: Serve, dat
     assert code == 0, out
     assert "slack: connected to" in out
     assert "https://sms.example.com/santo/reports/tok-123" in out
+    assert "ok   workflow steps (add them in Workflow Builder; paid Slack plans only):" in out
+    assert (
+        "send_sms (Send an SMS): recipients, message, [sender_id], [report_channel]"
+        " → msgid, numbers_sent, numbers_refused" in out
+    )
+    assert "delivery_status (Get SMS delivery status): msgid → delivered, failed, pending" in out
 
 
 async def test_check_fails_clearly_when_things_are_missing(database_url: str) -> None:

@@ -124,3 +124,16 @@ def test_the_buildpack_reads_one_package_manager_file_and_the_python_version() -
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     assert SpecifierSet(requires).contains(version + ".0")
     assert "--python-version $(shell cat .python-version)" in (ROOT / "Makefile").read_text()
+
+
+def test_manifest_offers_the_workflow_builder_steps_the_app_runs() -> None:
+    from bot.i18n import TEXTS, Language
+    from bot.views.ids import StepId
+    from bot.views.workflow_steps import manifest_functions
+
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert manifest["functions"] == manifest_functions(TEXTS[Language.EN])
+    assert set(manifest["functions"]) == {step.value for step in StepId}
+    settings = manifest["settings"]
+    assert "function_executed" in settings["event_subscriptions"]["bot_events"]
+    assert settings["org_deploy_enabled"] is True and settings["function_runtime"] == "remote"

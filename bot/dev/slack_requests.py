@@ -1,4 +1,5 @@
-"""Playing Slack's part towards our app: signed slash commands, view submissions, button clicks.
+"""Playing Slack's part towards our app: signed slash commands, view submissions, button clicks,
+events (Workflow Builder's steps among them).
 
 Used by the end-to-end tests and the console, with `SlackStandIn` as the Web API the app calls.
 """
@@ -14,6 +15,7 @@ import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.dev.slack_standin import SlackStandIn, ViewRecord
+from bot.dev.slack_standin.records import Execution
 
 
 class SlackRequests:
@@ -75,8 +77,12 @@ class SlackRequests:
     async def interact(self, payload: dict[str, Any]) -> tuple[int, str]:
         return await self.post(urlencode({"payload": json.dumps(payload)}))
 
-    async def event(self, event: dict[str, Any]) -> tuple[int, str]:
-        """Deliver an Events API event (e.g. `app_home_opened`): a signed JSON `event_callback`."""
+    async def event(
+        self, event: dict[str, Any], *, event_id: str | None = None, retry: int = 0
+    ) -> tuple[int, str]:
+        """Deliver an Events API event (e.g. `app_home_opened`): a signed JSON `event_callback`.
+        `retry` > 0 delivers it again as Slack does when the first answer was late (the same
+        `event_id`, with `X-Slack-Retry-Num`)."""
         standin = self.standin
         body = json.dumps(
             {
@@ -85,7 +91,7 @@ class SlackRequests:
                 "api_app_id": standin.app_id,
                 "event": event,
                 "type": "event_callback",
-                "event_id": f"Ev{standin.new_trigger_id().replace('.', '')[:16]}",
+                "event_id": event_id or f"Ev{standin.new_trigger_id().replace('.', '')[:16]}",
                 "event_time": int(time.time()),
                 "authorizations": [
                     {"team_id": self.team_id, "user_id": standin.bot_user_id, "is_bot": True}
@@ -94,7 +100,46 @@ class SlackRequests:
             }
         )
         headers = self.signed_headers(body) | {"Content-Type": "application/json"}
+        if retry:
+            headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
         return await self.post(body, headers)
+
+    async def run_step(self, callback_id: str, inputs: dict[str, Any]) -> tuple[int, str, Execution]:
+        """Run one of the app's Workflow Builder steps as a workflow does: a new execution in the
+        stand-in, and its `function_executed` event, with the run's workflow token."""
+        execution = self.standin.start_execution(callback_id, inputs, self.team_id)
+        status, body = await self.deliver_step(execution)
+        return status, body, execution
+
+    async def deliver_step(self, execution: Execution, *, retry: int = 0) -> tuple[int, str]:
+        """The `function_executed` event of `execution` (again, with `retry` > 0)."""
+        definition = self.standin.functions[execution.callback_id]
+
+        def listed(parameters: dict[str, Any]) -> list[dict[str, Any]]:
+            return [{"name": name, **parameter} for name, parameter in parameters.items()]
+
+        event = {
+            "type": "function_executed",
+            "function": {
+                "id": f"Fn{execution.callback_id.upper()[:8]}",
+                "callback_id": execution.callback_id,
+                "title": definition.get("title", ""),
+                "description": definition.get("description", ""),
+                "type": "app",
+                "input_parameters": listed(definition.get("input_parameters") or {}),
+                "output_parameters": listed(definition.get("output_parameters") or {}),
+                "app_id": self.standin.app_id,
+                "date_created": int(execution.at),
+                "date_updated": int(execution.at),
+                "date_deleted": 0,
+            },
+            "inputs": execution.inputs,
+            "function_execution_id": execution.id,
+            "workflow_execution_id": execution.workflow_run,
+            "event_ts": f"{execution.at:.6f}",
+            "bot_access_token": execution.token,
+        }
+        return await self.event(event, event_id=f"Ev{execution.id}", retry=retry)
 
     async def open_home(self, user: str = "U0ALICE") -> tuple[int, str]:
         """The user opens the app's Home tab."""

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+WORKFLOW = "workflow"
+"""Who a Workflow Builder step sends as: Slack does not say who built or ran the workflow, so all
+of them are this one sender (in SMS_ALLOWED_USERS, the daily caps and the audit trail)."""
+
 
 @dataclass(frozen=True)
 class Actor:

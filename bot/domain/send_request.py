@@ -37,9 +37,12 @@ class SendRequest:
     ui_language: str | None = None
     """The sender's language: the send's messages in Slack are written in it."""
     opted_out: tuple[str, ...] = ()
+    """Numbers (MSISDNs) left out because they asked not to get messages (shown, never sent)."""
     thread_ts: str | None = None
     """The thread the send's message goes in (an answer to an inbound SMS); None: the channel."""
-    """Numbers (MSISDNs) left out because they asked not to get messages (shown, never sent)."""
+    step_run: str | None = None
+    """The Workflow Builder step run (its function execution id) that asked for this send and
+    ends with its outcome. Its `channel_id` may be empty: no report channel, no channel message."""
 
     @property
     def text_info(self) -> TextInfo:
@@ -71,6 +74,7 @@ class SendRequest:
             "ui_language": self.ui_language,
             "opted_out": list(self.opted_out),
             "thread_ts": self.thread_ts,
+            "step_run": self.step_run,
         }
 
     @classmethod
@@ -97,4 +101,5 @@ class SendRequest:
             ui_language=payload.get("ui_language"),
             opted_out=tuple(payload.get("opted_out", ())),
             thread_ts=payload.get("thread_ts"),
+            step_run=payload.get("step_run"),
         )

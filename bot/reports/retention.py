@@ -20,7 +20,7 @@ from bot.store.retention import (
     Batch,
     purge_audit_details,
     purge_bad_callbacks,
-    purge_drafts_and_approvals,
+    purge_by_date,
     purge_inbound,
     purge_reports,
     purge_sends,
@@ -66,7 +66,7 @@ class Retention:
                 await asyncio.sleep(0)  # a report batch waiting for the database goes first
                 if batch.finished:
                     break
-        done["drafts and approvals"] = await purge_drafts_and_approvals(db, cutoff, self.batch)
+        done["drafts, approvals and step runs"] = await purge_by_date(db, cutoff, self.batch)
         if +done:
             counts = ", ".join(f"{name} {count}" for name, count in done.items() if count)
             log.info("older than %d days, texts and numbers removed: %s", days, counts)

@@ -16,6 +16,7 @@ from bot.logs import log_context
 from bot.sending.caps import checked
 from bot.sending.opt_outs import without_opted_out
 from bot.sending.send import CannotPost, SendResult, estimate_for, execute
+from bot.sending.step_end import fail_step, step_error
 from bot.services import Services
 from bot.store import approvals as approval_store
 from bot.store.audit import Action, record_decision, record_request
@@ -42,16 +43,23 @@ class Refused:
     reason: Msg
 
 
+@dataclass(frozen=True)
+class Asked:
+    """An admin was asked to approve the send (the requester has been told)."""
+
+    approval_id: str
+
+
 async def dispatch(
     services: Services,
     request: SendRequest,
     tell: Tell,
     estimate: Estimate | None = None,
     approved_by: str | None = None,
-) -> SendResult | Refused | None:
-    """Send now, ask an admin first, or refuse — telling the requester which, and why. None: an
-    admin was asked, or nothing could be sent (said). `approved_by`: the admin who approved the
-    request; it is checked again all the same (caps may be spent since), only not put to an admin."""
+) -> SendResult | Refused | Asked | None:
+    """Send now, ask an admin first, or refuse — telling the requester which, and why. None:
+    nothing could be sent (said). `approved_by`: the admin who approved the request; it is
+    checked again all the same (caps may be spent since), only not put to an admin."""
     with log_context(workspace=request.team_id):
         return await _dispatch(services, request, tell, estimate, approved_by)
 
@@ -62,7 +70,7 @@ async def _dispatch(
     tell: Tell,
     estimate: Estimate | None,
     approved_by: str | None,
-) -> SendResult | Refused | None:
+) -> SendResult | Refused | Asked | None:
     if estimate is None:
         estimate = await estimate_for(services, request)
     async with checked(services, request, estimate, approved=approved_by is not None) as door:
@@ -72,8 +80,8 @@ async def _dispatch(
     if verdict.refusal is not None:
         await refuse(services, request, estimate, verdict.refusal, tell, approved_by)
         return Refused(verdict.refusal)
-    await request_approval(services, request, estimate, tell)
-    return None
+    approval_id = await request_approval(services, request, estimate, tell)
+    return Asked(approval_id) if approval_id is not None else None
 
 
 async def refuse(
@@ -131,7 +139,10 @@ async def _send_now(
     return result
 
 
-async def request_approval(services: Services, request: SendRequest, estimate: Estimate, tell: Tell) -> None:
+async def request_approval(
+    services: Services, request: SendRequest, estimate: Estimate, tell: Tell
+) -> str | None:
+    """The approval request posted for admins: its id; None if it could not be posted (said)."""
     settings = services.settings
     channel = settings.sms_approvals_channel
     assert channel is not None  # check_send refuses a send needing approval without a channel
@@ -161,10 +172,11 @@ async def request_approval(services: Services, request: SendRequest, estimate: E
     except SlackApiError as exc:
         log.warning("could not post an approval request: %s", exc.response.get("error"))
         await tell(t("dispatch.approval_cannot_post", channel=channel))
-        return
+        return None
     await approval_store.set_message(services.db, approval_id, str(posted["channel"]), str(posted["ts"]))
     await record_request(services.db, request, Action.APPROVAL_REQUESTED, estimate.total)
     await tell(t("dispatch.approval_asked", channel=channel))
+    return approval_id
 
 
 async def show_decision(services: Services, approval: Approval) -> None:
@@ -204,5 +216,10 @@ async def expire_approvals(services: Services) -> None:
     for approval in await approval_store.expire_due(services.db, now()):
         await show_decision(services, approval)
         await record_decision(services.db, approval, Action.EXPIRED, approval.requester_id)
-        t = texts_of_request(services, SendRequest.from_payload(json.loads(approval.payload)))
+        request = SendRequest.from_payload(json.loads(approval.payload))
+        t = texts_of_request(services, request)
+        if request.step_run is not None:  # a workflow step waited for it: it ends here
+            error = await step_error(services, t, Msg.of("steps.error.expired"))
+            await fail_step(services, request.step_run, error)
+            continue
         await tell_requester(services, approval.requester_id, t("dispatch.expired", n=approval.recipients))

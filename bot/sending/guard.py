@@ -12,6 +12,7 @@ from datetime import datetime
 from datetime import time as day_time
 from decimal import Decimal
 
+from bot.domain.actor import WORKFLOW
 from bot.domain.money import Estimate, money
 from bot.domain.numbers import country_name, in_every_language
 from bot.i18n import Msg
@@ -80,11 +81,15 @@ async def check_send(
     (a scheduled send when it is due), is not counted twice against the daily caps."""
     settings = services.settings
     admin = is_admin(services, user_id)
+    workflow = user_id == WORKFLOW
     if not await user_allowed(services, user_id):
-        return Verdict(Msg.of("guard.not_allowed_to_send", whom=whom_to_ask(services)))
+        refusal = "guard.workflow_not_allowed" if workflow else "guard.not_allowed_to_send"
+        return Verdict(Msg.of(refusal, whom=whom_to_ask(services)))
     allowed_channels = settings.sms_allowed_channels
     if allowed_channels and channel_id not in allowed_channels and not admin:
         listed = ", ".join(f"<#{c}>" for c in allowed_channels[:10])
+        if not channel_id:  # a workflow step without a report channel
+            return Verdict(Msg.of("guard.workflow_channel", allowed=listed))
         return Verdict(Msg.of("guard.channel", channel=channel_id, allowed=listed))
     if recipients > settings.sms_max_recipients:
         return Verdict(Msg.of("guard.max_recipients", n=recipients, most=settings.sms_max_recipients))
@@ -96,8 +101,9 @@ async def check_send(
     if settings.sms_max_cost is not None and spend > _money(settings.sms_max_cost):
         return Verdict(Msg.of("guard.max_cost", cost=money(spend), most=money(_money(settings.sms_max_cost))))
     today = start_of_day(now())
+    own = "workflow" if workflow else "you"  # every workflow step together is one sender
     for user, max_numbers, max_cost, whose in (
-        (user_id, settings.sms_user_daily_recipients, settings.sms_user_daily_cost, "you"),
+        (user_id, settings.sms_user_daily_recipients, settings.sms_user_daily_cost, own),
         (None, settings.sms_daily_recipients, settings.sms_daily_cost, "workspace"),
     ):
         if max_numbers is None and max_cost is None:

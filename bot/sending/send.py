@@ -54,7 +54,8 @@ class CannotPost(Problem):
 class SendResult:
     send_id: int
     channel_id: str
-    message_ts: str
+    message_ts: str | None
+    """None: the send has no channel message (a workflow step's, without a report channel)."""
     state: SendState
 
 
@@ -112,13 +113,34 @@ async def execute(
     estimate: Estimate | None = None,
     reserved: Callable[[], Awaitable[None]] | None = None,
 ) -> SendResult:
-    """Post the channel message, store the send, then submit it (unless it is scheduled).
+    """Post the channel message, store the send, then submit it (unless it is scheduled). A
+    request without a channel (a workflow step's, with no report channel) has no message.
 
     Raises CannotPost before anything is stored or sent when the channel refuses the bot.
     `reserved` is called once the send is stored: from then on its numbers count against caps.
     """
     if estimate is None:
         estimate = await estimate_for(services, request)
+    channel, ts = request.channel_id, None
+    if channel:
+        channel, ts = await post_channel_message(services, request, estimate)
+    account = services.account_of(request.team_id)
+    send_id = await create_send(services.db, new_send(request, channel, estimate, account), ts)
+    if reserved is not None:
+        await reserved()
+    if request.retry_of is not None and ts is not None:
+        await link_retry(services, request.retry_of, send_id, channel, ts)
+    if request.scheduled_at is not None:
+        await mark_dirty_now(services, send_id)
+        return SendResult(send_id, channel, ts, SendState.SCHEDULED)
+    state = await submit(services, send_id, request)
+    return SendResult(send_id, channel, ts, state)
+
+
+async def post_channel_message(
+    services: Services, request: SendRequest, estimate: Estimate
+) -> tuple[str, str]:
+    """The send's message in its first version: (channel, ts). Raises CannotPost."""
     t = services.languages.texts(request.ui_language)
     fallback, blocks = build_channel_message(t, provisional_view(request, estimate))
     try:
@@ -131,19 +153,7 @@ async def execute(
         )
     except SlackApiError as exc:
         raise CannotPost(request.channel_id, str(exc.response.get("error", "unknown_error"))) from None
-    ts = str(posted["ts"])
-    channel = str(posted.get("channel") or request.channel_id)
-    account = services.account_of(request.team_id)
-    send_id = await create_send(services.db, new_send(request, channel, estimate, account), ts)
-    if reserved is not None:
-        await reserved()
-    if request.retry_of is not None:
-        await link_retry(services, request.retry_of, send_id, channel, ts)
-    if request.scheduled_at is not None:
-        await mark_dirty_now(services, send_id)
-        return SendResult(send_id, channel, ts, SendState.SCHEDULED)
-    state = await submit(services, send_id, request)
-    return SendResult(send_id, channel, ts, state)
+    return str(posted.get("channel") or request.channel_id), str(posted["ts"])
 
 
 async def estimate_for(services: Services, request: SendRequest) -> Estimate:

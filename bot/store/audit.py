@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.domain.send_request import SendRequest
 from bot.domain.states import SendState
+from bot.i18n import Msg
 from bot.store.db import Database, now
 from bot.store.models import Usage
 from bot.store.tables import Approval, AuditEntry, Send
@@ -67,7 +68,11 @@ async def record_request(
     detail: str | None = None,
     send_id: int | None = None,
 ) -> None:
-    """What became of a send request: sent, refused, or put to an admin."""
+    """What became of a send request: sent, refused, or put to an admin (a workflow step's
+    says which step run asked)."""
+    if request.step_run is not None:
+        run = str(Msg.of("audit.step_run", run=request.step_run))
+        detail = f"{detail}; {run}" if detail else run
     await record(
         db,
         team_id=request.team_id,

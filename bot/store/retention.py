@@ -32,6 +32,7 @@ from bot.store.tables import (
     Recipient,
     Report,
     Send,
+    StepRun,
 )
 
 
@@ -181,10 +182,11 @@ async def purge_inbound(db: Database, cutoff: datetime, after: int, limit: int, 
     return Batch(len(old), old[-1].id if old else after, len(old) < len(rows) or len(rows) < limit)
 
 
-async def purge_drafts_and_approvals(db: Database, cutoff: datetime, limit: int) -> int:
+async def purge_by_date(db: Database, cutoff: datetime, limit: int) -> int:
     """Drafts (sends never confirmed, or confirmed long ago) are deleted; a decided approval
-    request keeps who asked, how many, the cost and the decision, without the send it held.
-    Both tables are small and their ids say nothing of time: read by date."""
+    request keeps who asked, how many, the cost and the decision, without the send it held; an
+    ended Workflow Builder step run keeps its step and outcome, without its outputs (which name
+    the numbers refused). These tables are small and their ids say nothing of time: read by date."""
     drafts = await _read(db, select(Draft.id).where(Draft.created_at < cutoff).limit(limit))
     approvals = await _read(
         db,
@@ -193,12 +195,20 @@ async def purge_drafts_and_approvals(db: Database, cutoff: datetime, limit: int)
         .where(Approval.state != ApprovalState.PENDING)
         .limit(limit),
     )
+    runs = await _read(
+        db,
+        select(StepRun.execution_id)
+        .where(StepRun.started_at < cutoff, StepRun.ended_at.is_not(None), StepRun.detail.is_not(None))
+        .limit(limit),
+    )
     draft_ids, approval_ids = [row.id for row in drafts], [row.id for row in approvals]
-    if draft_ids or approval_ids:
+    run_ids = [row.execution_id for row in runs]
+    if draft_ids or approval_ids or run_ids:
 
         def purge(connection: Connection) -> None:
             connection.execute(delete(Draft).where(Draft.id.in_(draft_ids)))
             connection.execute(update(Approval).where(Approval.id.in_(approval_ids)).values(payload=""))
+            connection.execute(update(StepRun).where(StepRun.execution_id.in_(run_ids)).values(detail=None))
 
         await db.write(purge, durable=False)
-    return len(draft_ids) + len(approval_ids)
+    return len(draft_ids) + len(approval_ids) + len(run_ids)

@@ -243,6 +243,31 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_at", "at"),)
 
 
+class StepRun(Base):
+    """A Workflow Builder step run (a `function_executed` event), taken once: Slack delivers an
+    event again when our answer was slow, and the second delivery must not send again. Ended
+    once, too: with its outputs (completed) or its error (failed)."""
+
+    __tablename__ = "step_runs"
+
+    execution_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """Slack's function execution id (`Fx…`)."""
+    team_id: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    """The step's callback id."""
+    workflow_run: Mapped[str | None] = mapped_column(String(64))
+    """Slack's workflow execution id (`Wx…`), for the record."""
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    token: Mapped[str | None] = mapped_column(Text)
+    """The run's workflow token (`xwfp-…`), kept until it ends: an admin's decision on its send
+    may end it, in any process. Cleared when it ends."""
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    """`completed` or `failed`."""
+    detail: Mapped[str | None] = mapped_column(Text)
+    """The outputs (JSON) or the error it ended with."""
+
+
 class Workspace(Base):
     """A workspace that installed the app (distribution mode) and the Santo account it connected:
     the password encrypted (`SANTO_SECRETS_KEY`), never shown again."""

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.domain.actor import WORKFLOW
 from bot.domain.money import money_or_unknown
 from bot.domain.mrkdwn import quote
 from bot.domain.states import ApprovalState
@@ -36,7 +37,7 @@ def build_approval_message(
     decided_by: str | None = None,
 ) -> tuple[str, list[Block]]:
     head = t(
-        f"approvals.request.{kind_key(kind)}",
+        "approvals.request.workflow" if requester_id == WORKFLOW else f"approvals.request.{kind_key(kind)}",
         user=requester_id,
         numbers=t.count("channel_message.numbers", recipients),
         channel=channel_id,

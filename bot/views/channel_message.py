@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.domain.actor import WORKFLOW
 from bot.domain.money import money
 from bot.domain.mrkdwn import CODE_SHOWN, SECTION_LIMIT, code, cut, outside, quote
 from bot.domain.numbers import display_msisdn
@@ -52,8 +53,9 @@ def recipients_text(t: Texts, view: SendView) -> str:
 
 def headline(t: Texts, view: SendView) -> str:
     send = view.send
+    by = "headline_workflow" if send.user_id == WORKFLOW else "headline"
     return t(
-        f"channel_message.headline.{kind_key(send.kind)}",
+        f"channel_message.{by}.{kind_key(send.kind)}",
         to=recipients_text(t, view),
         user=send.user_id,
         channel=send.channel_id,
@@ -90,9 +92,9 @@ def outcome_line(t: Texts, view: SendView) -> str | None:
     if state == SendState.REJECTED:
         if send.detail and not _platform_codes(view):
             return detail_text(t, send.detail)  # refused by the app, not the platform: it says why
-        return t("channel_message.outcome.rejected", reasons=_reasons(t, view))
+        return t("channel_message.outcome.rejected", reasons=refusal_reasons(t, view))
     if state == SendState.PARTLY_ACCEPTED:
-        return t("channel_message.outcome.partly_accepted", reasons=_reasons(t, view))
+        return t("channel_message.outcome.partly_accepted", reasons=refusal_reasons(t, view))
     if state == SendState.UNKNOWN:
         if view.msgids:
             return t("channel_message.outcome.unknown_msgid", msgid=outside(view.msgids[0], CODE_SHOWN))
@@ -107,7 +109,8 @@ def _platform_codes(view: SendView) -> list[str]:
     return [c for c in view.failure_reasons if c in REQUEST_ERRORS]
 
 
-def _reasons(t: Texts, view: SendView) -> str:
+def refusal_reasons(t: Texts, view: SendView) -> str:
+    """Why the platform (or the app) refused the send's batches, in words."""
     codes = _platform_codes(view)
     if not codes:
         return (

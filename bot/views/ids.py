@@ -1,6 +1,6 @@
 """Every id Slack sends back to us: callback ids, block ids, action ids."""
 
-from enum import StrEnum
+from enum import StrEnum, auto
 
 
 class CallbackId(StrEnum):
@@ -55,3 +55,25 @@ class ActionId(StrEnum):
     PASSWORD = "santo_password_input"
     SERVER = "santo_server_input"
     SERVER_URL = "santo_server_url_input"
+
+
+class StepId(StrEnum):
+    """The app's Workflow Builder steps (the manifest's `functions`), by callback id."""
+
+    SEND_SMS = auto()
+    DELIVERY_STATUS = auto()
+
+
+class StepField(StrEnum):
+    """The steps' inputs and outputs, by name (an `auto()` value is the name in lower case)."""
+
+    RECIPIENTS = auto()
+    MESSAGE = auto()
+    SENDER_ID = auto()
+    REPORT_CHANNEL = auto()
+    MSGID = auto()
+    NUMBERS_SENT = auto()
+    NUMBERS_REFUSED = auto()
+    DELIVERED = auto()
+    FAILED = auto()
+    PENDING = auto()

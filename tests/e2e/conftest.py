@@ -21,7 +21,7 @@ from bot.services import Services
 from bot.settings import Settings, load_settings
 from bot.store.tables import Recipient, Send
 from bot.web import SERVICES, create_web_app
-from tests.conftest import Serve
+from tests.conftest import Serve, manifest_functions
 from tests.secret_guard import register_secret
 
 SIGNING_SECRET = "e2e-signing-secret"
@@ -135,7 +135,7 @@ MakeWorld = Callable[..., Awaitable[World]]
 @pytest.fixture
 async def make_world(serve: Serve, database_url: str) -> AsyncIterator[MakeWorld]:
     async def make(sandbox: SandboxConfig | None = None, **settings: Any) -> World:
-        standin = SlackStandIn(token=BOT_TOKEN)
+        standin = SlackStandIn(token=BOT_TOKEN, functions=manifest_functions())
         standin.base_url = await serve(standin.app())
         config = replace(sandbox or SandboxConfig(report_delay=0.05), accounts={CPID: PASSWORD})
         sandbox_app = create_sandbox_app(config)

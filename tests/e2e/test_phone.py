@@ -9,6 +9,7 @@ from bot.domain.numbers import parse_number
 from bot.domain.states import NumberStatus
 from bot.i18n import TEXTS, Language
 from bot.store.inbound import opted_out
+from bot.store.tables import OWN_ACCOUNT
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
 
 EN = TEXTS[Language.EN]
@@ -64,7 +65,7 @@ async def test_a_phone_that_answers_yes_is_shown_in_the_sends_thread(
     text = await thread_text(world, message.ts, f"Reply from {shown}:")
     assert EN("replies.reply_line", number=shown, text="YES") in text
     assert EN("replies.opted_out") not in text
-    assert await opted_out(world.services.db, [SAYS_YES]) == set()
+    assert await opted_out(world.services.db, OWN_ACCOUNT, [SAYS_YES]) == set()
 
 
 async def test_a_phone_that_answers_stop_is_opted_out(make_world: MakeWorld) -> None:
@@ -74,6 +75,6 @@ async def test_a_phone_that_answers_stop_is_opted_out(make_world: MakeWorld) -> 
     shown = parse_number(SAYS_STOP).display
     text = await thread_text(world, message.ts, EN("replies.opted_out"))
     assert EN("replies.reply_line", number=shown, text="STOP") in text
-    assert await opted_out(world.services.db, [SAYS_STOP, "8613910825657"]) == {SAYS_STOP}
+    assert await opted_out(world.services.db, OWN_ACCOUNT, [SAYS_STOP, "8613910825657"]) == {SAYS_STOP}
     [inbound] = world.sandbox.inbound
     assert (inbound.phone, inbound.to, inbound.text) == (SAYS_STOP, "1069", "STOP")

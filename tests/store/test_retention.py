@@ -12,8 +12,8 @@ from bot.dev.stored_sends import accept, store_sms
 from bot.settings import load_settings
 from bot.store.db import Database, now
 from bot.store.reports import store_callbacks
-from bot.store.retention import purge_reports, purge_sends
-from bot.store.tables import Recipient, Report, Send
+from bot.store.retention import purge_by_date, purge_reports, purge_sends
+from bot.store.tables import Draft, Recipient, Report, Send, StepRun
 from tests.store.test_reports import report
 
 
@@ -62,3 +62,28 @@ async def test_a_big_send_loses_its_numbers_a_batch_at_a_time_then_its_text(db: 
         left = list(await session.scalars(select(Recipient.send_id)))
     assert texts[old] == "" and texts[young] != ""
     assert left == [young]
+
+
+async def test_drafts_go_and_ended_step_runs_lose_their_outputs(db: Database) -> None:
+    old, young = now() - timedelta(days=100), now()
+    async with db.session.begin() as session:
+        for execution, at in (("Fx-old", old), ("Fx-young", young)):
+            session.add(
+                StepRun(
+                    execution_id=execution,
+                    team_id="T0ACME",
+                    step="send_sms",
+                    started_at=at,
+                    ended_at=at,
+                    outcome="completed",
+                    detail='{"numbers_refused": "+86 139 1082 0402"}',
+                )
+            )
+        session.add(Draft(id="d-old", team_id="T0ACME", user_id="U0ALICE", payload="{}", created_at=old))
+        session.add(Draft(id="d-young", team_id="T0ACME", user_id="U0ALICE", payload="{}", created_at=young))
+    assert await purge_by_date(db, now() - timedelta(days=90), limit=10) == 2
+    async with db.session() as session:
+        runs = dict((await session.execute(select(StepRun.execution_id, StepRun.detail))).all())
+        drafts = list(await session.scalars(select(Draft.id)))
+    assert runs["Fx-old"] is None and runs["Fx-young"] is not None
+    assert drafts == ["d-young"]

@@ -39,8 +39,10 @@ from bot.dev.sandbox.cli import add_platform_arguments, config_from_args
 from bot.dev.sandbox.config import DEFAULT_CPID
 from bot.dev.slack_requests import SlackRequests
 from bot.dev.slack_standin import SlackStandIn
+from bot.i18n import TEXTS, Language
 from bot.services import SERVICES
 from bot.settings import Settings
+from bot.views.workflow_steps import manifest_functions
 from bot.web import create_web_app
 from bot.webserver import running
 
@@ -140,7 +142,7 @@ async def assemble(stack: AsyncExitStack, args: argparse.Namespace, config: Sand
     else:
         folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="santo-console-"))
         database = Path(folder) / "console.db"
-    standin = SlackStandIn(token=BOT_TOKEN)
+    standin = SlackStandIn(token=BOT_TOKEN, functions=manifest_functions(TEXTS[Language.EN]))
     standin.base_url = await stack.enter_async_context(running(standin.app(), port=args.slack_port))
     sandbox_app = create_sandbox_app(config)
     sandbox_url = await stack.enter_async_context(running(sandbox_app, port=args.sandbox_port))
@@ -256,6 +258,7 @@ async def main(args: argparse.Namespace) -> int:
                 user=world.user,
             )
             standin.add_listener(console.feed.on_call)
+            standin.add_listener(console.workflows.on_call)
             screen.show(
                 f"Santo for Slack console: app {world.app_url} (Slack events at /slack/events), "
                 f"Slack stand-in {standin.base_url}, sandbox platform {world.sandbox_url} "

@@ -18,6 +18,7 @@ from bot.dev.console.feed import Feed, Target
 from bot.dev.console.modals import YES, Modals, answer_of
 from bot.dev.console.seat import Seat
 from bot.dev.console.terminal import Inbox, Interrupted, Screen
+from bot.dev.console.workflow import Workflows
 from bot.dev.console.world import CHANNEL_NAME, COMMANDS, World, find_channel
 from bot.dev.sandbox.phone import dc_for, phone_number
 from handlers.sms_command import COMMAND
@@ -37,6 +38,7 @@ class Console:
         self.seat = Seat(world, screen, inbox, scripted=scripted, channel=channel, user=user)
         self.feed = Feed(self.seat)
         self.modals = Modals(self.seat)
+        self.workflows = Workflows(self.seat)
 
     def welcome(self) -> None:
         seat = self.seat
@@ -94,6 +96,8 @@ class Console:
                 self.join(rest.strip())
             elif lowered == "sms-from":
                 await self.sms_from(rest.strip())
+            elif lowered == "workflow":
+                await self.workflows.run(rest)
             elif lowered.startswith("/"):
                 if lowered in COMMANDS:
                     await self.command(lowered, rest.strip())

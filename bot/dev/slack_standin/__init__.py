@@ -21,12 +21,14 @@ What it checks, like Slack: the bot token, required arguments, Block Kit limits 
 practice (50 blocks per message, 100 per view, 3000 characters per section text, 10 fields,
 modal titles of at most 24 characters, inputs need a submit button), `chat.update` only on
 existing bot messages, `views.update` hash conflicts, one exchange per trigger id, at most three
-views on a modal stack, at most five posts per response_url.
+views on a modal stack, at most five posts per response_url, and a Workflow Builder step ended
+once, with its own workflow token and outputs that fit the manifest.
 
 The package: `server` (SlackStandIn: routes, dispatch, recording, waiting, faults), `state`
 (the workspace and what was left in it), `records` (the recorded objects), `protocol`
 (arguments and errors), `blockkit` (Block Kit checks), and one module per API family
-(`auth`, `chat`, `conversations`, `users`, `views`, `files`), each with `HANDLERS`, its
+(`auth`, `chat`, `conversations`, `users`, `views`, `files`, `oauth`, `steps`: the app's
+Workflow Builder steps and the `functions.*` methods that end them), each with `HANDLERS`, its
 methods by name; `response_url` answers the posts to response_urls.
 """
 

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 # Fields slack_sdk sends as JSON strings in form bodies (and as objects in JSON bodies).
-JSON_FIELDS = ("blocks", "view", "attachments", "metadata", "files", "user_auth_blocks")
+JSON_FIELDS = ("blocks", "view", "attachments", "metadata", "files", "user_auth_blocks", "outputs")
 
 
 class ApiError(Exception):

@@ -244,5 +244,32 @@ class Upload:
         return (self.content or b"").decode("utf-8", errors="replace")
 
 
+@dataclass
+class Execution:
+    """A run of one of the app's Workflow Builder steps (a custom function), as Slack holds it:
+    started with its inputs and a workflow token, then ended once by the app, with
+    `functions.completeSuccess` (its outputs) or `functions.completeError` (its error)."""
+
+    id: str
+    """The function execution id (`Fx…`)."""
+    workflow_run: str
+    """The workflow execution id (`Wx…`)."""
+    callback_id: str
+    inputs: dict[str, Any]
+    token: str
+    """The workflow token (`xwfp-…`) the event carries in `bot_access_token`."""
+    team_id: str
+    """The workspace whose workflow runs it."""
+    state: str = "running"
+    """`running`, then `completed` or `failed`."""
+    outputs: dict[str, Any] | None = None
+    error: str | None = None
+    at: float = 0.0
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+
 Listener = Callable[[Call], Awaitable[None] | None]
 """What `SlackStandIn.add_listener()` takes: called (sync or async) with each recorded call."""

@@ -13,9 +13,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.dev.slack_standin import auth, chat, conversations, files, oauth, response_url, users, views
+from bot.dev.slack_standin import auth, chat, conversations, files, oauth, response_url, steps, users, views
 from bot.dev.slack_standin.protocol import ApiError, decode_json_fields, read_args, safe_decode
-from bot.dev.slack_standin.records import Call, Listener, ViewRecord
+from bot.dev.slack_standin.records import Call, Execution, Listener, ViewRecord
 from bot.dev.slack_standin.response_url import RESPONSE_URL_METHOD
 from bot.dev.slack_standin.state import Fault, Handler, ListenerEntry, State
 
@@ -29,6 +29,7 @@ HANDLERS: dict[str, Handler] = {
     **users.HANDLERS,
     **views.HANDLERS,
     **files.HANDLERS,
+    **steps.HANDLERS,
 }
 """Web API method → its handler."""
 
@@ -129,6 +130,14 @@ class SlackStandIn(State):
         a view submission carries it in `state.values`."""
         return files.add_user_file(self, filename, content, user)
 
+    def start_execution(
+        self, callback_id: str, inputs: dict[str, Any], team_id: str | None = None
+    ) -> Execution:
+        """A new run of the app's step `callback_id` with `inputs`, in the workspace `team_id`
+        (the first one's by default), as Workflow Builder starts one (`SlackRequests.run_step`
+        tells the app); ValueError if the manifest has no such step or the inputs do not fit it."""
+        return steps.start(self, callback_id, inputs, team_id or self.team_id)
+
     def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
         """The next `times` calls to `method` ("*" = any) answer HTTP 429 with `Retry-After`."""
         self._faults.setdefault(method, []).append(
@@ -219,10 +228,12 @@ class SlackStandIn(State):
             if method not in oauth.NO_TOKEN:
                 if token is None:
                     raise ApiError("not_authed")
-                if token not in self.team_tokens:
+                team = self.team_tokens.get(token) or steps.team_of_workflow_token(self, token)
+                if team is None:
                     raise ApiError("invalid_auth")
-                self.calling_team = self.team_tokens[token]
+                self.calling_team = team
             args = decode_json_fields(raw)
+            steps.authorize(self, method, token, args)
             response = handler(self, args, self.base_url or str(request.url.origin()))
         except ApiError as exc:
             response = exc.body()

@@ -13,6 +13,7 @@ from bot.dev.slack_standin.protocol import ApiError, str_arg
 from bot.dev.slack_standin.records import (
     Call,
     Ephemeral,
+    Execution,
     Listener,
     Message,
     ResponsePost,
@@ -71,6 +72,7 @@ class State:
         bot_user_id: str = "UBOT",
         *,
         base_url: str | None = None,
+        functions: dict[str, Any] | None = None,
     ) -> None:
         self.token = token
         self.team_id = team_id
@@ -121,6 +123,10 @@ class State:
         }
         self.dms: dict[str, str] = {}
         """DM channel id → the user it is with."""
+        self.functions: dict[str, Any] = dict(functions or {})
+        """The app's Workflow Builder steps, as its manifest's `functions` section defines them."""
+        self.executions: dict[str, Execution] = {}
+        """Runs of those steps, by function execution id (`steps.start`)."""
 
         # Behaviour switches.
         self.cannot_post_in: set[str] = set()
