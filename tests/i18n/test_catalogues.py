@@ -14,7 +14,7 @@ from bot.i18n import TEXTS, Language, Msg, catalogue, language_of_locale, parse_
 ROOT = Path(__file__).resolve().parents[2]
 
 # Modules whose strings never reach a person in Slack: the platform client and its sandbox,
-# storage, process plumbing, the Slack stand-in, and the console's process (its arguments, startup
+# storage, process plumbing (metrics, health), the Slack stand-in, and the console's process (its arguments, startup
 # banner and errors, for whoever runs it; the console's Slack-like chrome is user-facing).
 NOT_USER_FACING = {
     "bot/background.py",
@@ -27,7 +27,10 @@ NOT_USER_FACING = {
     "bot/domain/ratelimit.py",
     "bot/i18n/__init__.py",
     "bot/i18n/user_languages.py",
+    "bot/metrics.py",  # Prometheus's help texts, for operators
+    "bot/monitoring.py",  # answers the PaaS and its monitors
     "bot/reports/intake.py",  # answers the platform, not people
+    "bot/reports/retention.py",  # counts for the log
     "bot/services.py",
     "bot/settings.py",
     "bot/slack_app.py",
