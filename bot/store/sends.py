@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import time
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Integer, String, Table, Text, bindparam, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.expression import Insert
 
+from bot.domain.numbers import PhoneNumber
 from bot.domain.states import NumberStatus, SendState
 from bot.i18n import Msg
 from bot.santo.errors import OutcomeUnknown, SantoRejected
@@ -16,8 +23,13 @@ from bot.store.models import NewSend, SendView
 from bot.store.reports import apply_stored_reports, mark_dirty
 from bot.store.tables import Inbound, Recipient, Send
 
+log = logging.getLogger(__name__)
+
 RESUMABLE_UNOWNED = datetime(2000, 1, 1, tzinfo=UTC)
 """`submit_lease` of a resumable send nobody is submitting."""
+_recipients = cast(Table, Recipient.__table__)
+ROWS_PER_INSERT = 10_000
+"""Numbers stored by one statement: its parameters stay small however many numbers a send has."""
 
 
 def send_row(new: NewSend, message_ts: str | None) -> Send:
@@ -45,24 +57,39 @@ def send_row(new: NewSend, message_ts: str | None) -> Send:
 
 
 async def create_send(db: Database, new: NewSend, message_ts: str | None) -> int:
-    """Store the send and one Queued row per number; returns the send's id."""
+    """Store the send and one Queued row per number (`_add_numbers`); returns the send's id."""
+    started = time.perf_counter()
     async with db.session.begin() as session:
         send = send_row(new, message_ts)
         session.add(send)
         await session.flush()
-        rows = [
-            {
-                "send_id": send.id,
-                "number": n.msisdn,
-                "region": n.region,
-                "status": NumberStatus.QUEUED,
-                "text": new.texts[i] if new.texts is not None else None,
-            }
-            for i, n in enumerate(new.numbers)
-        ]
-        if rows:  # a Core executemany: the ORM's bulk machinery would double the time of 10,000 rows
-            await (await session.connection()).execute(insert(cast(Table, Recipient.__table__)), rows)
-        return send.id
+        if new.numbers:
+            await _add_numbers(await session.connection(), send.id, new)
+    log.info("send %d stored: %d numbers in %.2f s", send.id, len(new.numbers), time.perf_counter() - started)
+    return send.id
+
+
+async def _add_numbers(connection: AsyncConnection, send_id: int, new: NewSend) -> None:
+    """One Queued row per number, in their order, ROWS_PER_INSERT numbers a statement: the
+    database unpacks them from a few parameters (PostgreSQL arrays through `unnest`, on SQLite
+    one JSON array through `json_each`; the rest of the statement is the same). 100,000 numbers
+    take about a second, where an executemany of as many rows took three on PostgreSQL, and its
+    parameters (a dict a row) ten times the memory."""
+    dialect = connection.dialect.name
+    for start in range(0, len(new.numbers), ROWS_PER_INSERT):
+        numbers = new.numbers[start : start + ROWS_PER_INSERT]
+        texts = (None,) * len(numbers) if new.texts is None else new.texts[start : start + ROWS_PER_INSERT]
+        params = {"send_id": send_id, **_rows(dialect, numbers, texts)}
+        await connection.execute(_ADD_NUMBERS[dialect], params)
+
+
+def _rows(dialect: str, numbers: tuple[PhoneNumber, ...], texts: tuple[str | None, ...]) -> dict[str, Any]:
+    """The parameters that carry these numbers' rows to `_ADD_NUMBERS[dialect]`."""
+    if dialect == "postgresql":
+        msisdns, regions = [n.msisdn for n in numbers], [n.region for n in numbers]
+        return {"numbers": msisdns, "regions": regions, "texts": list(texts)}
+    rows = [(n.msisdn, n.region, text) for n, text in zip(numbers, texts, strict=True)]
+    return {"rows": json.dumps(rows, ensure_ascii=False)}
 
 
 async def record_batch(db: Database, send_id: int, outcome: BatchOutcome) -> None:
@@ -234,3 +261,48 @@ async def failed_numbers(db: Database, send_id: int) -> list[tuple[str, str | No
             .order_by(Recipient.id)
         )
         return [(number, code) for number, code in rows.all()]
+
+
+def _queued_from(rows: Any) -> Insert:
+    """INSERT … SELECT: a Queued row of the send for each of `rows` (number, region, text,
+    position), in their order (ids follow the file: its runs submit in that order)."""
+    return insert(_recipients).from_select(
+        ["send_id", "number", "region", "status", "text"],
+        select(
+            bindparam("send_id", type_=Integer),
+            rows.c.number,
+            rows.c.region,
+            literal(NumberStatus.QUEUED.value),
+            rows.c.text,
+        ).order_by(rows.c.position),
+    )
+
+
+def _sqlite_rows() -> Any:
+    """`:rows`, a JSON array of [number, region, text] arrays, as rows."""
+    each = func.json_each(bindparam("rows", type_=Text)).table_valued("key", "value")
+    return (
+        select(
+            func.json_extract(each.c.value, "$[0]").label("number"),
+            func.json_extract(each.c.value, "$[1]").label("region"),
+            func.json_extract(each.c.value, "$[2]").label("text"),
+            each.c.key.label("position"),
+        )
+        .select_from(each)
+        .subquery()
+    )
+
+
+_ADD_NUMBERS = {
+    "postgresql": _queued_from(
+        func.unnest(
+            bindparam("numbers", type_=ARRAY(String)),
+            bindparam("regions", type_=ARRAY(String)),
+            bindparam("texts", type_=ARRAY(Text)),
+        )
+        .table_valued("number", "region", "text", with_ordinality="position")
+        .render_derived()
+    ),
+    "sqlite": _queued_from(_sqlite_rows()),
+}
+"""The statement of `_add_numbers` for each database, built once."""
