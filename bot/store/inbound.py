@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,11 +80,11 @@ def write_messages(
 
 async def opted_out(db: Database, numbers: Iterable[str]) -> set[str]:
     """Which of these numbers asked not to get messages."""
-    wanted = list(dict.fromkeys(numbers))
     found: set[str] = set()
+    left = iter(numbers)
     async with db.engine.connect() as connection:
-        for start in range(0, len(wanted), 5000):  # bounded parameter lists for big file sends
-            chunk = wanted[start : start + 5000]
+        # Bounded parameter lists for big file sends, taken as they come (no copy of them all).
+        while chunk := list(dict.fromkeys(itertools.islice(left, 5000))):
             rows = await connection.execute(select(_opt_outs.c.number).where(_opt_outs.c.number.in_(chunk)))
             found.update(row[0] for row in rows)
     return found
