@@ -7,6 +7,7 @@ from collections import Counter
 
 from bot.dev.sandbox import SandboxConfig
 from bot.domain.states import NumberStatus, SendState
+from bot.sending.file_send import PAGE
 from bot.store.sends import ROWS_PER_INSERT
 from tests.e2e.conftest import MakeWorld, blocks_text
 from tests.e2e.test_file_send import numbers, send_it, sent, texts, with_file
@@ -85,10 +86,10 @@ async def test_ten_thousand_rows_are_each_sent_once_and_every_row_is_accounted_f
 async def test_twenty_thousand_rows_are_all_stored_in_file_order_with_their_texts(
     make_world: MakeWorld,
 ) -> None:
-    """A file past the rows one statement stores (`ROWS_PER_INSERT`): the confirmation counts every
-    row, and the stored send has every number of the file, in its order, each with its own text,
-    each sent once."""
-    rows = 2 * ROWS_PER_INSERT
+    """A file past the rows one statement stores (`ROWS_PER_INSERT`) and a run reads back at a time
+    (`PAGE`): the confirmation counts every row, and the stored send has every number of the file,
+    in its order, each with its own text, each sent once."""
+    rows = 2 * max(ROWS_PER_INSERT, PAGE)
     world = await make_world(
         SandboxConfig(report_delay=3600, balance=100_000),
         santo_concurrency="16",
