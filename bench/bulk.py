@@ -13,8 +13,9 @@ Sending (its final state: every number's answer stored).
 (a) `--numbers` numbers, one text: batches of 100 (MULTI_MT_REQUEST).
 (b) `--personalised` numbers, each its own text (`{name}`, `{code}`): one MT_REQUEST per number.
 
-After each part it also prints the time the web process took to store the send's numbers (from
-its log) and its peak RSS so far (VmHWM: reading, confirming and sending the file included).
+After each part it also prints the time from the form with the file to its confirmation shown,
+how long Send took to be acknowledged, the time the web process took to store the send's numbers
+(from its log) and its peak RSS so far (VmHWM: reading, confirming and sending the file included).
 SMS_MAX_RECIPIENTS and SMS_MAX_FILE_ROWS are set to the bigger part, so `--numbers 100000` goes.
 
 The ideal of each is max(ceil(requests / SANTO_CONCURRENCY) × latency, requests / cap), the cap
@@ -192,11 +193,14 @@ async def run_part(
 
     async with db.session() as session:
         last_id = int(await session.scalar(select(func.coalesce(func.max(Send.id), 0))) or 0)
+    shown = time.monotonic()
     view = await confirmation(slack, standin, part)
+    shown = time.monotonic() - shown
     before = set(sandbox.messages)
     wall0 = time.time()
     started = time.monotonic()
     answer = await slack.submit_view(view, {})
+    acked = time.monotonic() - started
     assert answer.get("response_action") == "update", answer
     send_id, state, finished = await final_state(db, last_id, limit=3600)
     elapsed = finished - started
@@ -235,6 +239,10 @@ async def run_part(
         f"    platform requests {len(new):,}, numbers {sum(sent.values()):,} "
         f"({'each exactly once' if once else '!! NOT each exactly once'}); stored statuses "
         + ", ".join(f"{status} {count:,}" for status, count in sorted(counts.items()))
+    )
+    print(
+        f"    the form with the file → its confirmation shown: {shown:.2f} s; Send acknowledged in "
+        f"{acked * 1000:.0f} ms (Slack allows 3 s)"
     )
     print_process(served, send_id, len(part.numbers))
     return elapsed / ideal
