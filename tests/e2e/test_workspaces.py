@@ -280,3 +280,23 @@ async def test_uninstalling_removes_the_tokens_and_the_santo_account_at_once(dep
         await asyncio.sleep(0.05)
     assert await gone()
     assert not (await d.services.for_team(a.team)).connected
+
+
+async def test_with_token_rotation_a_workspace_token_near_its_end_is_refreshed_and_kept(
+    deployment: Deployment,
+) -> None:
+    """Background work (the notifier, the inbox) asks for a workspace's client: a token that ends
+    within two hours is exchanged first, the new one stored, the old one no longer works."""
+    d, a = deployment, deployment.a
+    d.standin.token_lifetime = 600
+    await install(d, a)
+    clients = d.services.clients
+    assert clients is not None
+    first = await clients.installations.async_find_bot(enterprise_id=None, team_id=a.team)
+    assert first is not None and first.bot_token_expires_at is not None
+    client = await clients.slack(a.team)
+    assert client is not None and client.token != first.bot_token
+    assert (await client.auth_test())["team_id"] == a.team
+    stored = await clients.installations.async_find_bot(enterprise_id=None, team_id=a.team)
+    assert stored is not None and stored.bot_token == client.token
+    assert first.bot_token not in d.standin.team_tokens
