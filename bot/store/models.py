@@ -72,6 +72,7 @@ def detail_text(t: Texts, detail: str) -> str:
         return detail
     return t.render(msg) if t.has(msg.key) else detail
 
+
 @dataclass(frozen=True)
 class Failure:
     """A number to explain in the send's thread: failed (with its code), or never reported."""
@@ -81,10 +82,12 @@ class Failure:
     code: str | None
     status: str = NumberStatus.FAILED
 
+
 @dataclass(frozen=True)
 class Usage:
     recipients: int
     cost: Decimal
+
 
 @dataclass(frozen=True)
 class Health:
@@ -97,3 +100,19 @@ class Health:
     """The workspace's numbers still waiting for their report."""
     overdue: int
     """Of those, the ones waiting longer than the poll delay: the reconciler asks about them."""
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One number of a send as its results download shows it."""
+
+    id: int
+    number: str
+    region: str | None
+    status: str
+    code: str | None
+    reported_at: datetime | None
+    """When its delivery report came (Delivered or Failed only)."""
+    text: str | None
+    """Its own message (personalised sends); None: the send's text."""
+    reply: str | None = None
+    """The latest SMS the number sent back in answer to this send."""
