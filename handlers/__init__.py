@@ -19,6 +19,7 @@ def register_all(app: AsyncApp) -> None:
         send_modal,
         shortcuts,
         sms_command,
+        stats,
         workflow_steps,
         workspaces,
     )
@@ -34,6 +35,7 @@ def register_all(app: AsyncApp) -> None:
         approvals,
         retry,
         export,
+        stats,
         replies,
         scheduled,
         app_home,
