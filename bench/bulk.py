@@ -13,6 +13,11 @@ Sending (its final state: every number's answer stored).
 (a) `--numbers` numbers, one text: batches of 100 (MULTI_MT_REQUEST).
 (b) `--personalised` numbers, each its own text (`{name}`, `{code}`): one MT_REQUEST per number.
 
+After each part it also prints the time from the form with the file to its confirmation shown,
+how long Send took to be acknowledged, the time the web process took to store the send's numbers
+(from its log) and its peak RSS so far (VmHWM: reading, confirming and sending the file included).
+SMS_MAX_RECIPIENTS and SMS_MAX_FILE_ROWS are set to the bigger part, so `--numbers 100000` goes.
+
 The ideal of each is max(ceil(requests / SANTO_CONCURRENCY) × latency, requests / cap), the cap
 being SANTO_MAX_REQUESTS_PER_SECOND (`--rate`, set explicitly: by default five times what the
 concurrency can use, so that concurrency is the bound); the bound that applies is printed.
@@ -28,13 +33,15 @@ import argparse
 import asyncio
 import math
 import os
+import re
 import time
 from collections import Counter
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
-from bench.serve import CPID, CPPWD, SECRET, print_log_errors, serve, start_stage
+from bench.load import proc_status
+from bench.serve import CPID, CPPWD, SECRET, Served, print_log_errors, serve, start_stage
 from bot.dev.sandbox import SandboxConfig, SandboxState
 from bot.dev.slack_requests import SlackRequests
 from bot.dev.slack_standin import SlackStandIn, ViewRecord
@@ -44,6 +51,8 @@ from bot.views.ids import ActionId, BlockId, CallbackId
 REPORT_TOKEN = "bench-report-token-b41k"
 BATCH = 100
 TARGET = 1.15
+STORED = re.compile(r"send (\d+) stored: ([\d,]+) numbers in ([\d.]+) s")
+"""The web process's log line for a stored send (`bot.store.sends.create_send`)."""
 
 
 @dataclass
@@ -146,6 +155,26 @@ async def statuses(db: Database, send_id: int) -> Counter[str]:
         return Counter({status: count for status, count in rows.all()})
 
 
+def stored_in(served: Served, send_id: int) -> float | None:
+    """Seconds the web process took to store the send's numbers, as it logged them."""
+    for line in served.log_path.read_text(errors="replace").splitlines():
+        found = STORED.search(line)
+        if found and int(found.group(1)) == send_id:
+            return float(found.group(3))
+    return None
+
+
+def print_process(served: Served, send_id: int, numbers: int) -> None:
+    """The store time of the send, and the web process's memory: peak (VmHWM) and now (VmRSS)."""
+    seconds = stored_in(served, send_id)
+    store = f"{seconds:.2f} s" if seconds is not None else "not logged"
+    pid = served.process.pid
+    print(
+        f"    storing the {numbers:,} numbers: {store}; web process peak RSS so far "
+        f"{proc_status(pid, 'VmHWM') / 1024:.1f} MiB (RSS now {proc_status(pid, 'VmRSS') / 1024:.1f} MiB)"
+    )
+
+
 async def run_part(
     name: str,
     part: Part,
@@ -153,6 +182,7 @@ async def run_part(
     standin: SlackStandIn,
     sandbox: SandboxState,
     db: Database,
+    served: Served,
     latency: float,
     concurrency: int,
     rate: float,
@@ -163,11 +193,14 @@ async def run_part(
 
     async with db.session() as session:
         last_id = int(await session.scalar(select(func.coalesce(func.max(Send.id), 0))) or 0)
+    shown = time.monotonic()
     view = await confirmation(slack, standin, part)
+    shown = time.monotonic() - shown
     before = set(sandbox.messages)
     wall0 = time.time()
     started = time.monotonic()
     answer = await slack.submit_view(view, {})
+    acked = time.monotonic() - started
     assert answer.get("response_action") == "update", answer
     send_id, state, finished = await final_state(db, last_id, limit=3600)
     elapsed = finished - started
@@ -207,6 +240,11 @@ async def run_part(
         f"({'each exactly once' if once else '!! NOT each exactly once'}); stored statuses "
         + ", ".join(f"{status} {count:,}" for status, count in sorted(counts.items()))
     )
+    print(
+        f"    the form with the file → its confirmation shown: {shown:.2f} s; Send acknowledged in "
+        f"{acked * 1000:.0f} ms (Slack allows 3 s)"
+    )
+    print_process(served, send_id, len(part.numbers))
     return elapsed / ideal
 
 
@@ -226,10 +264,13 @@ async def main(args: argparse.Namespace) -> None:
             f"{'PostgreSQL' if args.database_url else 'SQLite (temp dir, WAL)'}; {os.cpu_count()} CPUs; "
             f"load average {os.getloadavg()[0]:.2f} at start"
         )
+        most = str(max(args.numbers, args.personalised))
         async with serve(
             stage,
             REPORT_TOKEN,
             args.profile,
+            SMS_MAX_RECIPIENTS=most,
+            SMS_MAX_FILE_ROWS=most,
             SANTO_CONCURRENCY=str(args.concurrency),
             SANTO_MAX_REQUESTS_PER_SECOND=str(args.rate),
             SANTO_TIMEOUT=str(max(20.0, 10 * args.latency)),
@@ -237,6 +278,8 @@ async def main(args: argparse.Namespace) -> None:
             slack = SlackRequests(served.base, SECRET, stage.standin)
             stack.push_async_callback(slack.close)
             await slack.command("help")  # warm up: Bolt's first request calls auth.test
+            rss = proc_status(served.process.pid, "VmRSS") / 1024
+            print(f"web process RSS before the first part: {rss:.1f} MiB")
             for name, part in parts:
                 if name in args.parts:
                     await run_part(
@@ -246,6 +289,7 @@ async def main(args: argparse.Namespace) -> None:
                         stage.standin,
                         stage.sandbox,
                         stage.db,
+                        served,
                         args.latency,
                         args.concurrency,
                         args.rate,

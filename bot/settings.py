@@ -116,7 +116,8 @@ class Settings(BaseSettings):
     sms_allowed_channels: IdList = []
     sms_admins: IdList = []
     sms_default_region: str | None = None
-    sms_max_recipients: int = Field(default=10_000, ge=1)
+    sms_max_recipients: int = Field(default=100_000, ge=1)
+    sms_max_file_rows: int = Field(default=100_000, ge=1)
     sms_max_cost: float | None = Field(default=None, ge=0)
     sms_user_daily_recipients: int | None = Field(default=None, ge=0)
     sms_user_daily_cost: float | None = Field(default=None, ge=0)

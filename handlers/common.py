@@ -236,7 +236,8 @@ async def open_send_modal(interaction: Interaction, channel_id: str | None) -> N
     """The Send modal; it reports to `channel_id`, or asks where when None."""
     if not interaction.actor.trigger_id:
         raise Problem(Msg.of("help.no_trigger"))
-    view = build_send_modal(interaction.t, channel_id)
+    rows = interaction.services.settings.sms_max_file_rows
+    view = build_send_modal(interaction.t, channel_id, max_file_rows=rows)
     await interaction.services.slack.views_open(trigger_id=interaction.actor.trigger_id, view=view)
 
 

@@ -44,10 +44,10 @@ def fit_message(t: Texts, text: str) -> tuple[str, str | None]:
     return text[:MESSAGE_LIMIT].rstrip(), note
 
 
-def build_send_as_sms_modal(t: Texts, channel_id: str | None, text: str) -> View:
+def build_send_as_sms_modal(t: Texts, channel_id: str | None, text: str, max_file_rows: int) -> View:
     """The Send modal, prefilled with `text` (plain text), with a note when it was cut."""
     message, note = fit_message(t, text)
-    view = build_send_modal(t, channel_id, message=message)
+    view = build_send_modal(t, channel_id, max_file_rows=max_file_rows, message=message)
     if note and view.blocks is not None:
         blocks = list(view.blocks)
         after = next(
@@ -80,7 +80,8 @@ async def send_as_sms(interaction: Interaction) -> None:
         view = build_notice_view(t, t("shortcuts.title"), t.render(refusal))
     else:
         text = await message_as_text(services, interaction.body.get("message") or {})
-        view = build_send_as_sms_modal(t, report_channel(interaction.body), text)
+        rows = services.settings.sms_max_file_rows
+        view = build_send_as_sms_modal(t, report_channel(interaction.body), text, rows)
     await services.slack.views_open(trigger_id=trigger_id, view=view)
 
 

@@ -4,7 +4,12 @@ import asyncio
 import os
 import sys
 
+from cryptography.fernet import Fernet
+
 from bot.dev.slack_standin import SlackStandIn
+from bot.settings import load_settings
+from bot.store import workspaces
+from bot.store.db import Database, now
 from tests.conftest import Serve
 
 
@@ -70,3 +75,33 @@ async def test_malformed_settings_exit_2_with_one_clear_message() -> None:
     assert code == 2
     assert "PORT" in out and "whole number" in out
     assert "Traceback" not in out
+
+
+async def test_check_says_many_workspaces_and_how_many_are_installed_and_connected(database_url: str) -> None:
+    env = {
+        "SLACK_CLIENT_ID": "1111.2222",
+        "SLACK_CLIENT_SECRET": "cli-client-secret",
+        "SLACK_SIGNING_SECRET": "check-signing-secret",
+        "SANTO_SECRETS_KEY": Fernet.generate_key().decode(),
+        "DATABASE_URL": database_url,
+        "PUBLIC_URL": "https://sms.example.com",
+    }
+    code, out = await run("migrate", env=env)
+    assert code == 0, out
+    db = Database(load_settings(database_url=database_url).sqlalchemy_url)
+    for team in ("T0ONE", "T0TWO"):
+        await workspaces.install(db, team, "U0INSTALLER", now())
+    await workspaces.connect(
+        db, "T0TWO", workspaces.SantoAccount("Acme", "sealed", "https://api2.santo.cc"), "U0", now()
+    )
+    await db.close()
+    code, out = await run("check", env=env)
+    assert code == 0, out
+    assert "mode: one deployment for many workspaces" in out
+    assert "workspaces: 2 installed, 1 with a Santo account connected" in out
+    assert (
+        "https://sms.example.com/slack/install" in out
+        and "https://sms.example.com/slack/oauth_redirect" in out
+    )
+    code, out = await run("check", env=env | {"SLACK_BOT_TOKEN": "xoxb-both"})
+    assert code == 1 and "FAIL settings" in out and "SLACK_BOT_TOKEN" in out

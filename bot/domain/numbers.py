@@ -57,7 +57,7 @@ class NumberError(Problem):
         return f"{self.raw!r}: {self.reason}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PhoneNumber:
     msisdn: str
     """The platform's form: country code and national number, digits only, no `+`."""

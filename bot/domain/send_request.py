@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from bot.domain.numbers import PhoneNumber
@@ -44,8 +46,10 @@ class SendRequest:
     """The Workflow Builder step run (its function execution id) that asked for this send and
     ends with its outcome. Its `channel_id` may be empty: no report channel, no channel message."""
 
-    @property
+    @cached_property
     def text_info(self) -> TextInfo:
+        """Of the text, or of the longest of the numbers' own texts (worked out once: a file send
+        can have 100,000 of them)."""
         if self.texts:
             return max((analyse(t) for t in set(self.texts)), key=lambda info: info.parts)
         return analyse(self.text)
@@ -62,7 +66,11 @@ class SendRequest:
             "channel_id": self.channel_id,
             "kind": self.kind.value,
             "text": self.text,
-            "numbers": [[n.msisdn, n.region, n.display] for n in self.numbers],
+            "numbers": {  # column by column: a list per number would weigh as much again
+                "msisdn": [n.msisdn for n in self.numbers],
+                "region": [n.region for n in self.numbers],
+                "display": [n.display for n in self.numbers],
+            },
             "sender_id": self.sender_id,
             "lang": self.lang,
             "lang_from_text": self.lang_from_text,
@@ -85,7 +93,7 @@ class SendRequest:
             channel_id=payload["channel_id"],
             kind=SendKind(payload["kind"]),
             text=payload["text"],
-            numbers=tuple(PhoneNumber(m, r, d) for m, r, d in payload["numbers"]),
+            numbers=_numbers(payload["numbers"]),
             sender_id=payload.get("sender_id"),
             lang=payload.get("lang"),
             lang_from_text=bool(payload.get("lang_from_text")),
@@ -103,3 +111,14 @@ class SendRequest:
             thread_ts=payload.get("thread_ts"),
             step_run=payload.get("step_run"),
         )
+
+
+def _numbers(stored: dict[str, list[str]] | list[list[str]]) -> tuple[PhoneNumber, ...]:
+    """The numbers as `to_payload` keeps them, column by column, or as a list per number (drafts
+    and approvals stored before). The few regions are shared, not one string per number."""
+    if isinstance(stored, list):
+        rows: Iterable[Sequence[str]] = stored
+    else:
+        rows = zip(stored["msisdn"], stored["region"], stored["display"], strict=True)
+    regions: dict[str, str] = {}
+    return tuple(PhoneNumber(m, regions.setdefault(r, r), d) for m, r, d in rows)

@@ -11,7 +11,8 @@ next requests: see `bot.sending.file_send_writer.Writer`; the queries are in
 - only numbers Submitting when a run died are ambiguous: the next run marks them Unknown
   (never resent, per the rule on ambiguous submits).
 Messages that come out identical go in batches of ≤100 (MULTI_MT_REQUEST); personalised ones
-one request per number (MT_REQUEST). Requests go out at a steady rate capped by
+one request per number (MT_REQUEST); the queued rows are read back and planned a page at a time
+(`Pages`). Requests go out at a steady rate capped by
 SANTO_MAX_REQUESTS_PER_SECOND for the whole process (`Services.submit_pacer`, shared by every
 send running in it), with at most SANTO_CONCURRENCY in flight.
 """
@@ -22,7 +23,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 
 from bot.domain.states import SendState
 from bot.santo.errors import SantoError
@@ -37,6 +38,8 @@ from bot.store.sends import finish_send
 log = logging.getLogger(__name__)
 
 BATCH = 100
+PAGE = 10_000
+"""Queued rows read back and planned at a time: a run of 100,000 numbers never holds them all."""
 
 
 def units(rows: list[tuple[int, str | None]], default_text: str) -> list[tuple[list[int], str]]:
@@ -49,6 +52,33 @@ def units(rows: list[tuple[int, str | None]], default_text: str) -> list[tuple[l
     return out
 
 
+class Pages:
+    """The requests a run has left to make, planned a page of queued rows at a time (PAGE rows, in
+    file order; `units`): the next page is read once the last one's requests are all handed out,
+    by the worker that finds none left while the others wait for it."""
+
+    def __init__(self, services: Services, send_id: int, text: str) -> None:
+        self.db = services.db
+        self.send_id = send_id
+        self.text = text
+        self._units: deque[tuple[list[int], str]] = deque()
+        self._after = 0
+        """The last row id read."""
+        self._read_all = False
+        self._reading = asyncio.Lock()
+
+    async def next(self) -> tuple[list[int], str] | None:
+        """The next request to make (row ids and their text); None once every row is handed out."""
+        async with self._reading:
+            if not self._units and not self._read_all:
+                rows = await queued(self.db, self.send_id, after=self._after, limit=PAGE)
+                self._read_all = len(rows) < PAGE
+                if rows:
+                    self._after = rows[-1][0]
+                self._units.extend(units(rows, self.text))
+            return self._units.popleft() if self._units else None
+
+
 async def drive(services: Services, send_id: int) -> SendState | None:
     """Submit what is left of a resumable send. None when another run holds it; SENDING when
     this run stopped before the end (shutdown), the send's outcome when it is done."""
@@ -58,20 +88,17 @@ async def drive(services: Services, send_id: int) -> SendState | None:
     if send is None:
         return None
     services = await services.for_team(send.team_id)  # its workspace's clients (after a restart)
-    work = units(await queued(db, send_id), send.text)
-    pending: asyncio.Queue[tuple[list[int], str]] = asyncio.Queue()
-    for unit in work:
-        pending.put_nowait(unit)
+    pending = Pages(services, send_id, send.text)
     pacer = services.submit_pacer  # one per process: concurrent sends share the cap
     lost = asyncio.Event()
     writer = Writer(services, send_id)
 
     async def worker() -> None:
         while not services.stopping.is_set() and not lost.is_set():
-            try:
-                ids, text = pending.get_nowait()
-            except asyncio.QueueEmpty:
+            unit = await pending.next()
+            if unit is None:
                 return
+            ids, text = unit
             await pacer.wait()
             if services.stopping.is_set() or lost.is_set():
                 return
@@ -122,7 +149,7 @@ async def drive(services: Services, send_id: int) -> SendState | None:
         await asyncio.gather(keeper, writing, return_exceptions=True)
     if lost.is_set():
         return SendState.SENDING
-    if not pending.empty() or await queued(db, send_id):
+    if await queued(db, send_id, limit=1):
         await release(db, send_id, owner)
         async with db.session.begin() as session:
             await mark_dirty(session, [send_id], now())

@@ -36,7 +36,8 @@ class Writer:
         self.send_id = send_id
         self._claims: list[tuple[list[int], asyncio.Future[Claimed]]] = []
         self._records: list[tuple[BatchOutcome, Claimed, asyncio.Future[Claimed]]] = []
-        self._unsaved: list[asyncio.Future[Claimed]] = []
+        self._unsaved: set[asyncio.Future[Claimed]] = set()
+        """Answers queued and not yet committed, or whose commit failed (`flush` raises it)."""
         self._oldest = 0.0
         self._flushing = False
         self._wake = asyncio.Event()
@@ -55,7 +56,7 @@ class Writer:
             self._oldest = time.monotonic()
         future: asyncio.Future[Claimed] = asyncio.get_running_loop().create_future()
         self._records.append((outcome, claimed, future))
-        self._unsaved.append(future)
+        self._unsaved.add(future)
         self._wake.set()
 
     async def flush(self) -> None:
@@ -63,7 +64,7 @@ class Writer:
         what a write raised)."""
         self._flushing = True
         self._wake.set()
-        unsaved, self._unsaved = self._unsaved, []
+        unsaved, self._unsaved = self._unsaved, set()
         if unsaved:
             await asyncio.gather(*unsaved)
 
@@ -93,6 +94,8 @@ class Writer:
             for future, answer in zip(futures, answers + [{}] * len(records), strict=True):
                 if not future.done():
                     future.set_result(answer)
+            # Committed: forgotten (a run of 100,000 requests would otherwise keep a future each).
+            self._unsaved.difference_update(future for _, _, future in records)
 
     async def _write(
         self, claims: list[list[int]], records: list[tuple[BatchOutcome, Claimed]]

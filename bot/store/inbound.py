@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -83,16 +84,13 @@ def write_messages(
 
 async def opted_out(db: Database, account: str, numbers: Iterable[str]) -> set[str]:
     """Which of these numbers asked the account not to send them messages."""
-    wanted = list(dict.fromkeys(numbers))
     found: set[str] = set()
+    left = iter(numbers)
     async with db.engine.connect() as connection:
-        for start in range(0, len(wanted), 5000):  # bounded parameter lists for big file sends
-            chunk = wanted[start : start + 5000]
-            rows = await connection.execute(
-                select(_opt_outs.c.number).where(
-                    _opt_outs.c.account == account, _opt_outs.c.number.in_(chunk)
-                )
-            )
+        # Bounded parameter lists for big file sends, taken as they come (no copy of them all).
+        while chunk := list(dict.fromkeys(itertools.islice(left, 5000))):
+            listed = _opt_outs.c.account == account, _opt_outs.c.number.in_(chunk)
+            rows = await connection.execute(select(_opt_outs.c.number).where(*listed))
             found.update(row[0] for row in rows)
     return found
 

@@ -27,11 +27,11 @@ class RowParams:
     def source(self, dialect: str, name: str = "src") -> Subquery:
         """The rows as a subquery with one column per name, in the order they were given."""
         if dialect == "postgresql":
-            # Several unnest() in one select list are read side by side, row by row. A parameter
-            # is named for its column's values: an INSERT or UPDATE keeps the column's own name.
+            # A parameter is named for its column's values: an INSERT or UPDATE keeps the column's
+            # own name. `unnest` of several arrays reads them side by side, row by row.
             arrays = [bindparam(f"{n}_list", type_=ARRAY(self.type)) for n in self.names]
-            columns = [func.unnest(array).label(n) for array, n in zip(arrays, self.names, strict=True)]
-            return select(*columns).subquery(name)
+            rows = func.unnest(*arrays).table_valued(*self.names, with_ordinality="position").render_derived()
+            return select(*(rows.c[n] for n in self.names)).order_by(rows.c.position).subquery(name)
         each = func.json_each(bindparam(_JSON_ROWS, type_=String)).table_valued("value", "key")
         columns = [func.json_extract(each.c.value, f"$[{i}]").label(n) for i, n in enumerate(self.names)]
         return select(*columns).select_from(each).order_by(each.c.key).subquery(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 
 from bot.domain.numbers import NumberError, PhoneNumber, parse_number
 from bot.domain.states import NumberStatus, SendState
@@ -38,22 +38,7 @@ async def claim_due(db: Database, at: datetime, limit: int = 10) -> list[int]:
 
 async def cancel(db: Database, send_id: int, user_id: str, at: datetime) -> bool:
     """Cancel a send that has not gone yet; False when it already went (or was cancelled)."""
-    async with db.session.begin() as session:
-        done = await session.execute(
-            update(Send)
-            .where(Send.id == send_id, Send.state == SendState.SCHEDULED)
-            .values(state=SendState.CANCELLED, cancelled_by=user_id)
-            .returning(Send.id)
-        )
-        if done.first() is None:
-            return False
-        await session.execute(
-            update(Recipient)
-            .where(Recipient.send_id == send_id)
-            .values(status=NumberStatus.NOT_SENT, updated_at=at)
-        )
-        await mark_dirty(session, [send_id], at)
-        return True
+    return bool(await _cancel(db, Send.id == send_id, user_id, at))
 
 
 LEFT = "left"
@@ -62,11 +47,17 @@ LEFT = "left"
 
 async def cancel_all(db: Database, team_id: str, at: datetime) -> int:
     """Cancel every send of the workspace that has not gone yet; how many."""
+    return await _cancel(db, Send.team_id == team_id, LEFT, at)
+
+
+async def _cancel(db: Database, which: ColumnElement[bool], by: str, at: datetime) -> int:
+    """Cancel the scheduled sends `which` selects: their numbers are Not sent, their messages
+    shown again. How many."""
     async with db.session.begin() as session:
         rows = await session.execute(
             update(Send)
-            .where(Send.team_id == team_id, Send.state == SendState.SCHEDULED)
-            .values(state=SendState.CANCELLED, cancelled_by=LEFT)
+            .where(which, Send.state == SendState.SCHEDULED)
+            .values(state=SendState.CANCELLED, cancelled_by=by)
             .returning(Send.id)
         )
         ids = [send_id for (send_id,) in rows.all()]
@@ -76,6 +67,7 @@ async def cancel_all(db: Database, team_id: str, at: datetime) -> int:
                 .where(Recipient.send_id.in_(ids))
                 .values(status=NumberStatus.NOT_SENT, updated_at=at)
             )
+            await mark_dirty(session, ids, at)
         return len(ids)
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from functools import cache, partial
 from typing import cast
 
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import Connection, Integer, String, Table, bindparam, func, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Insert
 
 from bot.domain.states import NumberStatus, SendState
 from bot.i18n import Msg
@@ -16,10 +20,16 @@ from bot.santo.models import BatchOutcome
 from bot.store.db import Database, now
 from bot.store.models import NewSend, SendView
 from bot.store.reports import apply_stored_reports, mark_dirty
+from bot.store.row_params import RowParams
 from bot.store.tables import Inbound, Recipient, Send
+
+log = logging.getLogger(__name__)
 
 RESUMABLE_UNOWNED = datetime(2000, 1, 1, tzinfo=UTC)
 """`submit_lease` of a resumable send nobody is submitting."""
+_recipients = cast(Table, Recipient.__table__)
+ROWS_PER_INSERT = 10_000
+"""Numbers stored by one statement: its parameters stay small however many numbers a send has."""
 
 
 def send_row(new: NewSend, message_ts: str | None) -> Send:
@@ -47,25 +57,30 @@ def send_row(new: NewSend, message_ts: str | None) -> Send:
 
 
 async def create_send(db: Database, new: NewSend, message_ts: str | None) -> int:
-    """Store the send and one Queued row per number; returns the send's id."""
+    """Store the send and one Queued row per number (`_add_numbers`); returns the send's id."""
+    started = time.perf_counter()
     async with db.session.begin() as session:
         send = send_row(new, message_ts)
         session.add(send)
         await session.flush()
-        rows = [
-            {
-                "send_id": send.id,
-                "account": new.account,
-                "number": n.msisdn,
-                "region": n.region,
-                "status": NumberStatus.QUEUED,
-                "text": new.texts[i] if new.texts is not None else None,
-            }
-            for i, n in enumerate(new.numbers)
-        ]
-        if rows:  # a Core executemany: the ORM's bulk machinery would double the time of 10,000 rows
-            await (await session.connection()).execute(insert(cast(Table, Recipient.__table__)), rows)
-        return send.id
+        if new.numbers:
+            await _add_numbers(await session.connection(), send.id, new)
+    log.info("send %d stored: %d numbers in %.2f s", send.id, len(new.numbers), time.perf_counter() - started)
+    return send.id
+
+
+async def _add_numbers(connection: AsyncConnection, send_id: int, new: NewSend) -> None:
+    """One Queued row per number, in their order, ROWS_PER_INSERT numbers a statement: the
+    database unpacks them from a few parameters (`RowParams`). 100,000 numbers take about a
+    second, where an executemany of as many rows took three on PostgreSQL, and its parameters
+    (a dict a row) ten times the memory."""
+    dialect = connection.dialect.name
+    for start in range(0, len(new.numbers), ROWS_PER_INSERT):
+        numbers = new.numbers[start : start + ROWS_PER_INSERT]
+        texts = (None,) * len(numbers) if new.texts is None else new.texts[start : start + ROWS_PER_INSERT]
+        rows = [(n.msisdn, n.region, text) for n, text in zip(numbers, texts, strict=True)]
+        params = {"send_id": send_id, "account": new.account, **_NUMBERS.params(dialect, rows)}
+        await connection.execute(_add_numbers_statement(dialect), params)
 
 
 async def record_batch(db: Database, send_id: int, outcome: BatchOutcome) -> None:
@@ -240,3 +255,24 @@ async def failed_numbers(db: Database, send_id: int) -> list[tuple[str, str | No
             .order_by(Recipient.id)
         )
         return [(number, code) for number, code in rows.all()]
+
+
+_NUMBERS = RowParams("number", "region", "text")
+
+
+@cache
+def _add_numbers_statement(dialect: str) -> Insert:
+    """INSERT … SELECT: a Queued row of the send for each number, in their order (ids follow
+    the file: its runs submit in that order), with the send's Santo account."""
+    rows = _NUMBERS.source(dialect)
+    return insert(_recipients).from_select(
+        ["send_id", "account", "number", "region", "status", "text"],
+        select(
+            bindparam("send_id", type_=Integer),
+            bindparam("account", type_=String),
+            rows.c.number,
+            rows.c.region,
+            literal(NumberStatus.QUEUED.value),
+            rows.c.text,
+        ),
+    )

@@ -31,11 +31,13 @@ MAX_COUNTRY_LINES = 25
 MAX_INVALID_LINES = 20
 
 
-def join_limited(t: Texts, lines: list[str], limit: int, more: str) -> str:
-    """At most `limit` lines, then the `more` text (`…and {n} more`) for the rest."""
+def join_limited(t: Texts, lines: list[str], limit: int, more: str, total: int | None = None) -> str:
+    """At most `limit` lines, then the `more` text (`…and {n} more`) for the rest: of `lines`, or
+    of `total` when `lines` are only the first of them."""
     shown = lines[:limit]
-    if len(lines) > limit:
-        shown.append(t(more, n=len(lines) - limit))
+    rest = (len(lines) if total is None else total) - len(shown)
+    if rest > 0:
+        shown.append(t(more, n=rest))
     return cut("\n".join(shown), SECTION_LIMIT)
 
 

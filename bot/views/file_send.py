@@ -19,14 +19,12 @@ from bot.domain.money import Estimate, money
 from bot.domain.mrkdwn import code, escape, quote
 from bot.domain.numbers import country_name, flag
 from bot.domain.send_request import SendRequest
-from bot.domain.spreadsheet import MAX_ROWS, PHONE_HEADERS, FileSendPlan
+from bot.domain.spreadsheet import PHONE_HEADERS, FileSendPlan
 from bot.i18n import Texts
 from bot.views.confirm import cost_blocks, form_line, join_limited, opted_out_blocks
 from bot.views.ids import ActionId, BlockId
 
-MAX_BAD_LINES = 20
 MAX_COUNTRY_LINES = 25
-SAMPLES = 2
 
 
 class FileInputElement(InputInteractiveElement):
@@ -50,12 +48,13 @@ class FileInputElement(InputInteractiveElement):
         self.max_files = max_files
 
 
-def build_file_block(t: Texts) -> InputBlock:
+def build_file_block(t: Texts, max_rows: int) -> InputBlock:
+    """The Send modal's file field; its hint says how many rows a file may have (`SMS_MAX_FILE_ROWS`)."""
     return InputBlock(
         block_id=BlockId.FILE,
         label=t("file_send.field.label"),
         optional=True,
-        hint=t("file_send.field.hint", rows=MAX_ROWS, headers=", ".join(PHONE_HEADERS)),
+        hint=t("file_send.field.hint", rows=max_rows, headers=", ".join(PHONE_HEADERS)),
         element=FileInputElement(action_id=ActionId.FILE, filetypes=["csv", "xlsx"], max_files=1),
     )
 
@@ -73,7 +72,7 @@ def build_file_confirmation_blocks(
     if plan.personalised:
         template = f"{t('file_send.confirm.template')}\n{quote(request.text, 1000)}"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=template)))
-    for i, row in enumerate(plan.rows[:SAMPLES]):
+    for i, row in enumerate(plan.samples):
         title = t("file_send.confirm.sample", i=i + 1, line=row.line, number=escape(row.number.display))
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{title}\n{quote(row.text, 1200)}")))
     info = request.text_info
@@ -107,8 +106,8 @@ def build_file_confirmation_blocks(
             )
             for line, raw, why in plan.bad
         ]
-        text = join_limited(t, bad, MAX_BAD_LINES, "file_send.confirm.more_rows")
-        title = t.count("file_send.confirm.bad", len(plan.bad))
+        text = join_limited(t, bad, len(bad), "file_send.confirm.more_rows", total=plan.bad_rows)
+        title = t.count("file_send.confirm.bad", plan.bad_rows)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{title}\n{text}")))
     if plan.duplicates:
         dropped = t("file_send.confirm.duplicates", n=plan.duplicates)

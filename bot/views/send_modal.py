@@ -33,8 +33,11 @@ def _lang_option(t: Texts, code: str) -> Option:
     return Option(value=code, text=t("send.modal.lang_option", name=t(f"codes.voice.{code}"), code=code))
 
 
-def build_send_modal(t: Texts, channel_id: str | None, recipients: str = "", message: str = "") -> View:
-    """The form. `channel_id` is where the command ran; without one the user picks a channel."""
+def build_send_modal(
+    t: Texts, channel_id: str | None, *, max_file_rows: int, recipients: str = "", message: str = ""
+) -> View:
+    """The form. `channel_id` is where the command ran; without one the user picks a channel.
+    `max_file_rows`: `SMS_MAX_FILE_ROWS`, said on the file field."""
     blocks = [
         text_area(
             BlockId.RECIPIENTS,
@@ -72,7 +75,7 @@ def build_send_modal(t: Texts, channel_id: str | None, recipients: str = "", mes
             hint=t("send.modal.sender_hint"),
             element=PlainTextInputElement(action_id=ActionId.SENDER, max_length=16),
         ),
-        build_file_block(t),
+        build_file_block(t, max_file_rows),
     ]
     blocks.append(
         InputBlock(

@@ -7,6 +7,8 @@ from collections import Counter
 
 from bot.dev.sandbox import SandboxConfig
 from bot.domain.states import NumberStatus, SendState
+from bot.sending.file_send import PAGE
+from bot.store.sends import ROWS_PER_INSERT
 from tests.e2e.conftest import MakeWorld, blocks_text
 from tests.e2e.test_file_send import numbers, send_it, sent, texts, with_file
 from tests.e2e.test_send_modal import open_modal, review
@@ -79,6 +81,40 @@ async def test_ten_thousand_rows_are_each_sent_once_and_every_row_is_accounted_f
     assert all(r.msgid for r in await world.recipients())
     home = world.standin.last_message(send.channel_id)
     assert home is not None and f"{10_000 - reported:,}" in blocks_text(home.blocks)
+
+
+async def test_twenty_thousand_rows_are_all_stored_in_file_order_with_their_texts(
+    make_world: MakeWorld,
+) -> None:
+    """A file past the rows one statement stores (`ROWS_PER_INSERT`) and a run reads back at a time
+    (`PAGE`): the confirmation counts every row, and the stored send has every number of the file,
+    in its order, each with its own text, each sent once."""
+    rows = 2 * max(ROWS_PER_INSERT, PAGE)
+    world = await make_world(
+        SandboxConfig(report_delay=3600, balance=100_000),
+        santo_concurrency="16",
+        santo_max_requests_per_second="2000",
+        sms_max_recipients=str(rows),
+    )
+    phones = numbers(rows)
+    csv = "phone,team\n" + "\n".join(f"{phone},T{i % 4}" for i, phone in enumerate(phones))
+    view = await open_modal(world)
+    confirmation = await review(world, view, with_file(world, csv, "Team {team}"), within=60)
+    assert f"personalised SMS to {rows:,} numbers" in blocks_text(confirmation.blocks)
+    await send_it(world, confirmation)
+    await world.standin.wait_for(
+        lambda: sum(sent(world).values()) == rows, timeout=60, what="every number at the platform"
+    )
+    await world.idle()
+
+    [send] = await world.sends()
+    assert send.state == SendState.ACCEPTED and send.recipients == rows
+    stored = await world.recipients()
+    assert [r.number for r in stored] == phones
+    assert [r.text for r in stored] == [f"Team T{i % 4}" for i in range(rows)]
+    assert {r.status for r in stored} == {NumberStatus.PENDING}
+    counts = sent(world)
+    assert set(counts.values()) == {1} and texts(world)[phones[-1]] == f"Team T{(rows - 1) % 4}"
 
 
 async def test_two_sends_at_once_share_the_process_rate_cap(make_world: MakeWorld) -> None:

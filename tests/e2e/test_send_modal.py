@@ -37,8 +37,10 @@ async def open_modal(world: World, user: str = "U0ALICE") -> ViewRecord:
     return view
 
 
-async def review(world: World, view: ViewRecord, values: dict[str, Any], user: str = "U0ALICE") -> ViewRecord:
-    """Submit the form; wait for the pushed confirmation to be filled in."""
+async def review(
+    world: World, view: ViewRecord, values: dict[str, Any], user: str = "U0ALICE", within: float = 5.0
+) -> ViewRecord:
+    """Submit the form; wait (up to `within` seconds) for the pushed confirmation to be filled in."""
     answer = await world.slack.submit_view(view, values, user=user)
     assert answer["response_action"] == "push", answer
     external_id = answer["view"]["external_id"]
@@ -47,6 +49,7 @@ async def review(world: World, view: ViewRecord, values: dict[str, Any], user: s
             v.external_id == external_id and v.callback_id == CallbackId.CONFIRM
             for v in world.standin.views.values()
         ),
+        timeout=within,
         what="the confirmation",
     )
     return next(v for v in world.standin.views.values() if v.external_id == external_id)

@@ -9,6 +9,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -19,11 +20,15 @@ from sqlalchemy import select
 from bot.dev.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
 from bot.dev.slack_requests import SlackRequests
 from bot.dev.slack_standin import Call, SlackStandIn
-from bot.domain.states import NumberStatus
+from bot.domain.numbers import parse_number
+from bot.domain.states import NumberStatus, SendKind, SendState
+from bot.reports.reconciler import Reconciler
 from bot.services import Services
 from bot.settings import load_settings
 from bot.store import workspaces
 from bot.store.db import now
+from bot.store.models import NewSend
+from bot.store.sends import create_send, get_send
 from bot.store.tables import Recipient, Send
 from bot.views.ids import ActionId, BlockId
 from bot.web import SERVICES, create_web_app
@@ -262,9 +267,26 @@ async def test_a_forged_or_reused_state_installs_nothing(deployment: Deployment)
 
 
 async def test_uninstalling_removes_the_tokens_and_the_santo_account_at_once(deployment: Deployment) -> None:
+    """…cancels its scheduled sends, and after SANTO_RETENTION_DAYS the reconciler deletes the rest."""
     d, a = deployment, deployment.a
     await install(d, a)
     assert "connected" in await connect(d, a)
+    later = NewSend(
+        team_id=a.team,
+        user_id=a.user,
+        channel_id=a.channel,
+        kind=SendKind.SMS,
+        text="tomorrow",
+        sender_id=None,
+        lang=None,
+        encoding="GSM-7",
+        parts=1,
+        estimated_cost=None,
+        numbers=(parse_number("+" + NUMBER),),
+        scheduled_at=now() + timedelta(days=1),
+        account=a.team,
+    )
+    scheduled = await create_send(d.services.db, later, None)
     status, _ = await a.slack.event({"type": "app_uninstalled"})
     assert status == 200
     installations = d.services.clients.installations  # type: ignore[union-attr]
@@ -280,3 +302,29 @@ async def test_uninstalling_removes_the_tokens_and_the_santo_account_at_once(dep
         await asyncio.sleep(0.05)
     assert await gone()
     assert not (await d.services.for_team(a.team)).connected
+    assert (await get_send(d.services.db, scheduled)).state == SendState.CANCELLED  # type: ignore[union-attr]
+
+    d.services.settings.santo_retention_days = 0
+    await Reconciler(d.services, every=3600).round()
+    assert await workspaces.get(d.services.db, a.team) is None
+    assert await get_send(d.services.db, scheduled) is None
+
+
+async def test_with_token_rotation_a_workspace_token_near_its_end_is_refreshed_and_kept(
+    deployment: Deployment,
+) -> None:
+    """Background work (the notifier, the inbox) asks for a workspace's client: a token that ends
+    within two hours is exchanged first, the new one stored, the old one no longer works."""
+    d, a = deployment, deployment.a
+    d.standin.token_lifetime = 600
+    await install(d, a)
+    clients = d.services.clients
+    assert clients is not None
+    first = await clients.installations.async_find_bot(enterprise_id=None, team_id=a.team)
+    assert first is not None and first.bot_token_expires_at is not None
+    client = await clients.slack(a.team)
+    assert client is not None and client.token != first.bot_token
+    assert (await client.auth_test())["team_id"] == a.team
+    stored = await clients.installations.async_find_bot(enterprise_id=None, team_id=a.team)
+    assert stored is not None and stored.bot_token == client.token
+    assert first.bot_token not in d.standin.team_tokens

@@ -89,6 +89,10 @@ class State:
         """OAuth code → (workspace, installer), until oauth.v2.access takes it."""
         self.calling_team: str = team_id
         """The workspace of the token of the call being answered."""
+        self.token_lifetime: int | None = None
+        """Seconds a token installed from now on lasts (token rotation on); None: forever."""
+        self.refresh_tokens: dict[str, tuple[str, str]] = {}
+        """Refresh token → (workspace, the token it replaces)."""
 
         # Recordings.
         self.calls: list[Call] = []

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.dev.console.blocks import mark
 from bot.dev.console.mrkdwn import Names, mrkdwn
+from bot.domain.spreadsheet import DEFAULT_MAX_ROWS
 from bot.i18n import TEXTS, Language
 from bot.views.ids import BlockId
 from bot.views.send_modal import build_send_modal
@@ -26,7 +27,7 @@ NAMES = Names(users={"U0ALICE": ("alice", "Alice Chen")}, channels={"C0GENERAL":
 def form_answers(**answers: str) -> list[str]:
     """One line per input of the Send modal as the app builds it, for an SMS: `answers` by block
     id, the other fields left empty (their defaults). The voice language is not asked."""
-    blocks = build_send_modal(TEXTS[Language.EN], "C0GENERAL").to_dict()["blocks"]
+    blocks = build_send_modal(TEXTS[Language.EN], "C0GENERAL", max_file_rows=DEFAULT_MAX_ROWS).to_dict()["blocks"]
     asked = [b for b in blocks if b["type"] == "input" and b["block_id"] != BlockId.LANG]
     return [answers.get(block["block_id"], "") for block in asked]
 

@@ -7,6 +7,7 @@ from slack_sdk.models.blocks import DateTimePickerElement, InputBlock
 
 from bot.dev.console.forms import Context, Field, FieldError, describe, fields_of, parse, prompt
 from bot.dev.console.mrkdwn import Names
+from bot.domain.spreadsheet import DEFAULT_MAX_ROWS
 from bot.i18n import TEXTS, Language
 from bot.views.ids import ActionId, BlockId
 from bot.views.send_modal import build_send_modal
@@ -22,7 +23,7 @@ CONTEXT = Context(
 def fields(channel: str | None = "C0GENERAL") -> dict[str, Field]:
     return {
         f.block_id: f
-        for f in fields_of(build_send_modal(TEXTS[Language.EN], channel).to_dict(), CONTEXT.names)
+        for f in fields_of(build_send_modal(TEXTS[Language.EN], channel, max_file_rows=DEFAULT_MAX_ROWS).to_dict(), CONTEXT.names)
     }
 
 
@@ -64,7 +65,7 @@ def test_what_slack_refuses_before_submitting_is_asked_again() -> None:
 
 def test_a_chinese_user_is_asked_in_chinese() -> None:
     chinese = Context(TEXTS[Language.ZH_HANS], CONTEXT.names, "C0GENERAL", "U0ALICE", "Asia/Shanghai")
-    form = {f.block_id: f for f in fields_of(build_send_modal(chinese.t, None).to_dict(), chinese.names)}
+    form = {f.block_id: f for f in fields_of(build_send_modal(chinese.t, None, max_file_rows=DEFAULT_MAX_ROWS).to_dict(), chinese.names)}
     assert prompt(form[BlockId.RECIPIENTS], chinese) == "收件人（可选）："
     assert prompt(form[BlockId.KIND], chinese) == "类型 [1]："
     assert describe(form[BlockId.MESSAGE], chinese) == ["（在一行内输入；需要换行时输入 \\n）"]

@@ -18,6 +18,7 @@ from bot.dev.console.mrkdwn import Names, mrkdwn
 from bot.dev.console.views import render_view
 from bot.dev.slack_standin import Message, ResponsePost, ViewRecord
 from bot.domain.mrkdwn import code, escape, quote
+from bot.domain.spreadsheet import DEFAULT_MAX_ROWS
 from bot.i18n import TEXTS, Language
 from bot.store.models import Failure
 from bot.views.failures import build_failures_reply
@@ -144,7 +145,7 @@ def test_ephemeral_answers_are_marked_only_visible_to_you() -> None:
 
 
 def test_a_modal_shows_title_inputs_errors_and_its_buttons() -> None:
-    payload = build_send_modal(EN, "C0GENERAL").to_dict()
+    payload = build_send_modal(EN, "C0GENERAL", max_file_rows=DEFAULT_MAX_ROWS).to_dict()
     view = ViewRecord(id="V1", type="modal", payload=payload, hash="h")
     lines = render_view(EN, view, NAMES, errors={"recipients": "No valid number. 12345: too short"}).lines
     assert lines[0] == "┌─ Send SMS"
@@ -167,7 +168,7 @@ def test_in_a_chinese_users_console_slacks_own_words_are_chinese() -> None:
     deleted = ResponsePost("R3", {"delete_original": True}, 0.0, "C0GENERAL")
     assert render_response(ZH, deleted, NAMES).lines == ["Santo（仅你可见）：（消息已删除）"]
 
-    payload = build_send_modal(ZH, "C0GENERAL").to_dict()
+    payload = build_send_modal(ZH, "C0GENERAL", max_file_rows=DEFAULT_MAX_ROWS).to_dict()
     lines = render_view(ZH, ViewRecord(id="V1", type="modal", payload=payload, hash="h"), NAMES).lines
     assert f"│ {ZH('send.modal.recipients')}（可选）：____" in lines
     assert f"│ {ZH('send.modal.schedule')}：____" in lines  # its label says 可选 already
