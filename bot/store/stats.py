@@ -23,12 +23,13 @@ NO_COUNTRY = "??"
 
 
 async def period_stats(db: Database, team_id: str, since: datetime, until: datetime) -> PeriodStats:
+    goes_out = func.coalesce(Send.scheduled_at, Send.created_at)  # a scheduled send: when it went
     sends = (
-        select(Send.id, Send.created_at)
+        select(Send.id, goes_out.label("sent_at"))
         .where(
             Send.team_id == team_id,
-            Send.created_at >= since,
-            Send.created_at < until,
+            goes_out >= since,
+            goes_out < until,
             Send.state.in_(WENT_OUT),
         )
         .subquery()
@@ -47,7 +48,7 @@ async def period_stats(db: Database, team_id: str, since: datetime, until: datet
             .group_by(Recipient.region, Recipient.status, Recipient.code)
         )
         delays = await session.execute(
-            select(Recipient.region, sends.c.created_at, Recipient.updated_at)
+            select(Recipient.region, sends.c.sent_at, Recipient.updated_at)
             .join(sends, sends.c.id == Recipient.send_id)
             .where(Recipient.status.in_([NumberStatus.DELIVERED, NumberStatus.FAILED]))
             .order_by(Recipient.id.desc())
