@@ -25,7 +25,7 @@ from sqlalchemy import text
 from bot.domain.states import SendState
 from bot.services import SERVICES
 from bot.store.db import Database
-from bot.store.stats import StoredState, stored_state
+from bot.store.gauges import StoredState, stored_state
 
 log = logging.getLogger(__name__)
 

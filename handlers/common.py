@@ -191,6 +191,7 @@ class Sub(StrEnum):
     HELP = "help"
     AUDIT = "audit"
     OPT_OUT = "optout"
+    STATS = "stats"
 
 
 Subcommand = Callable[[Interaction, str], Awaitable[None]]

@@ -59,6 +59,16 @@ async def lookup_refusal(services: Services, user_id: str) -> Msg | None:
     return Msg.of("guard.not_allowed", whom=whom_to_ask(services))
 
 
+async def may_see_send(services: Services, user_id: str, sender_id: str, channel_id: str) -> bool:
+    """Who may read a send's results: its sender, admins, and whoever may send in its channel."""
+    if user_id == sender_id or is_admin(services, user_id):
+        return True
+    allowed_channels = services.settings.sms_allowed_channels
+    if allowed_channels and channel_id not in allowed_channels:
+        return False
+    return await user_allowed(services, user_id)
+
+
 def start_of_day(at: datetime) -> datetime:
     return datetime.combine(at.date(), day_time(0), tzinfo=at.tzinfo)
 

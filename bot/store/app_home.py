@@ -69,14 +69,14 @@ async def health(db: Database, team_id: str, since: datetime, now: datetime, pol
         ).one()
     return Health(
         reports=int(reports),
-        last_report_at=_aware(last),
+        last_report_at=aware(last),
         bad_callbacks=int(bad or 0),
         pending=int(pending),
         overdue=int(overdue),
     )
 
 
-def _aware(at: datetime | None) -> datetime | None:
+def aware(at: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; they were stored in UTC."""
     if at is None or at.tzinfo is not None:
         return at

@@ -23,6 +23,7 @@ class Action:
     REJECTED = "rejected"
     EXPIRED = "expired"
     AUDIT_EXPORT = "audit_export"
+    RESULTS_EXPORT = "results_export"
     CANCELLED = "cancelled"
     OPT_OUT_ADDED = "opt_out_added"
     OPT_OUT_REMOVED = "opt_out_removed"

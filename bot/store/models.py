@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bot.domain.numbers import PhoneNumber
@@ -72,6 +72,7 @@ def detail_text(t: Texts, detail: str) -> str:
         return detail
     return t.render(msg) if t.has(msg.key) else detail
 
+
 @dataclass(frozen=True)
 class Failure:
     """A number to explain in the send's thread: failed (with its code), or never reported."""
@@ -81,10 +82,12 @@ class Failure:
     code: str | None
     status: str = NumberStatus.FAILED
 
+
 @dataclass(frozen=True)
 class Usage:
     recipients: int
     cost: Decimal
+
 
 @dataclass(frozen=True)
 class Health:
@@ -97,3 +100,48 @@ class Health:
     """The workspace's numbers still waiting for their report."""
     overdue: int
     """Of those, the ones waiting longer than the poll delay: the reconciler asks about them."""
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One number of a send as its results download shows it."""
+
+    id: int
+    number: str
+    region: str | None
+    status: str
+    code: str | None
+    reported_at: datetime | None
+    """When its delivery report came (Delivered or Failed only)."""
+    text: str | None
+    """Its own message (personalised sends); None: the send's text."""
+    reply: str | None = None
+    """The latest SMS the number sent back in answer to this send."""
+
+
+@dataclass
+class Tally:
+    """Numbers of one country (or all), by outcome."""
+
+    numbers: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    failure_codes: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class PeriodStats:
+    """A workspace's sending over a period (`bot.store.stats`)."""
+
+    sends: int
+    spend: Decimal
+    """Estimated, from each send's estimate."""
+    total: Tally = field(default_factory=Tally)
+    countries: dict[str, Tally] = field(default_factory=dict)
+    delays: dict[str, list[timedelta]] = field(default_factory=dict)
+    """Per country: from a send to its numbers' reports (a bounded sample, the newest)."""
+
+    def add(self, region: str, status: str, code: str | None, n: int) -> None:
+        for tally in (self.total, self.countries.setdefault(region, Tally())):
+            tally.numbers += n
+            tally.statuses[status] += n
+            if status == NumberStatus.FAILED:
+                tally.failure_codes[code or ""] += n

@@ -1,51 +1,63 @@
-"""What `/metrics` reads from the database when it is scraped, and never on a request's way."""
+"""A workspace's sending over a period, from the app's own tables: counts per country, status and
+code, and a bounded sample of report delays (medians are taken in Python, the same on SQLite and
+PostgreSQL)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from bot.domain.states import NumberStatus
+from bot.domain.states import NumberStatus, SendState
+from bot.store.app_home import aware
 from bot.store.db import Database
-from bot.store.tables import Inbound, Recipient, Send
+from bot.store.models import PeriodStats
+from bot.store.tables import Recipient, Send
+
+WENT_OUT = (SendState.ACCEPTED, SendState.PARTLY_ACCEPTED, SendState.UNKNOWN, SendState.SENDING)
+"""Sends that reached the platform (or are reaching it)."""
+DELAY_SAMPLE = 20_000
+"""Report delays read at most (the newest): enough for a median, small enough to read at once."""
+NO_COUNTRY = "??"
 
 
-@dataclass(frozen=True)
-class StoredState:
-    sends_by_state: dict[str, int]
-    numbers_awaiting_report: int
-    """Numbers sent (Pending) whose delivery report has not come yet."""
-    unshown_sends: int
-    """Sends whose message in Slack does not show their latest change yet (the notifier's)."""
-    oldest_unshown: datetime | None
-    unposted_inbound: int
-    """Phones' messages not posted to Slack yet (the notifier's too)."""
-
-
-async def stored_state(db: Database) -> StoredState:
-    """Counts that the indexes answer, but for the inbox's few rows. On a connection of their own:
-    with SQLite, the thread that writes reports does not wait for them."""
-    async with db.engine.connect() as connection:
-        by_state = (await connection.execute(select(Send.state, func.count()).group_by(Send.state))).all()
-        awaiting = await connection.scalar(
-            select(func.count()).select_from(Recipient).where(Recipient.status == NumberStatus.PENDING)
+async def period_stats(db: Database, team_id: str, since: datetime, until: datetime) -> PeriodStats:
+    goes_out = func.coalesce(Send.scheduled_at, Send.created_at)  # a scheduled send: when it went
+    sends = (
+        select(Send.id, goes_out.label("sent_at"))
+        .where(
+            Send.team_id == team_id,
+            goes_out >= since,
+            goes_out < until,
+            Send.state.in_(WENT_OUT),
         )
-        unshown, oldest = (
-            await connection.execute(
-                select(func.count(), func.min(Send.dirty_since)).where(Send.dirty_since.is_not(None))
+        .subquery()
+    )
+    async with db.session() as session:
+        count, spend = (
+            await session.execute(
+                select(func.count(), func.coalesce(func.sum(Send.estimated_cost), 0)).where(
+                    Send.id.in_(select(sends.c.id))
+                )
             )
         ).one()
-        unposted = await connection.scalar(
-            select(func.count()).select_from(Inbound).where(Inbound.posted_at.is_(None))
+        groups = await session.execute(
+            select(Recipient.region, Recipient.status, Recipient.code, func.count())
+            .join(sends, sends.c.id == Recipient.send_id)
+            .group_by(Recipient.region, Recipient.status, Recipient.code)
         )
-    if oldest is not None and oldest.tzinfo is None:  # SQLite gives it back without its zone
-        oldest = oldest.replace(tzinfo=UTC)
-    return StoredState(
-        sends_by_state={str(state): int(count) for state, count in by_state},
-        numbers_awaiting_report=int(awaiting or 0),
-        unshown_sends=int(unshown),
-        oldest_unshown=oldest,
-        unposted_inbound=int(unposted or 0),
-    )
+        delays = await session.execute(
+            select(Recipient.region, sends.c.sent_at, Recipient.updated_at)
+            .join(sends, sends.c.id == Recipient.send_id)
+            .where(Recipient.status.in_([NumberStatus.DELIVERED, NumberStatus.FAILED]))
+            .order_by(Recipient.id.desc())
+            .limit(DELAY_SAMPLE)
+        )
+        stats = PeriodStats(sends=int(count), spend=Decimal(str(spend)))
+        for region, status, code, n in groups.all():
+            stats.add(region or NO_COUNTRY, status, code, int(n))
+        for region, sent_at, reported_at in delays.all():
+            delay = aware(reported_at) - aware(sent_at)  # type: ignore[operator]
+            stats.delays.setdefault(region or NO_COUNTRY, []).append(max(delay, timedelta(0)))
+    return stats

@@ -185,16 +185,22 @@ def action_buttons(t: Texts, view: SendView) -> list[ButtonElement]:
                 style="danger",
             )
         ]
+    buttons = []
     failed = view.counts[NumberStatus.FAILED]
     if failed and send.retry_send_id is None:
-        return [
+        buttons.append(
             ButtonElement(
                 text=t("channel_message.buttons.retry", n=failed),
                 action_id=ActionId.RETRY_FAILED,
                 value=str(send.id),
             )
+        )
+    if send.state not in (SendState.CANCELLED, SendState.POSTING):
+        buttons += [
+            ButtonElement(text=t(f"channel_message.buttons.{kind}"), action_id=action, value=str(send.id))
+            for kind, action in (("csv", ActionId.EXPORT_CSV), ("xlsx", ActionId.EXPORT_XLSX))
         ]
-    return []
+    return buttons
 
 
 def section(text: str) -> SectionBlock:

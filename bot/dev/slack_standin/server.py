@@ -33,6 +33,10 @@ HANDLERS: dict[str, Handler] = {
 }
 """Web API method → its handler."""
 
+UPLOAD_MAX = 1024**3
+"""Bytes a request may carry: Slack takes files up to 1 GB at their upload URL (aiohttp's
+default, 1 MiB, would refuse a results file of 20,000 numbers)."""
+
 
 def _describe(call: Call) -> str:
     where = call.args.get("channel") or call.args.get("channel_id") or call.args.get("view_id")
@@ -62,7 +66,7 @@ class SlackStandIn(State):
     def app(self) -> web.Application:
         """The aiohttp application (built once)."""
         if self._app is None:
-            app = web.Application()
+            app = web.Application(client_max_size=UPLOAD_MAX)
             app.router.add_route("*", "/api/{method}", self._handle_api)
             app.router.add_post("/response/{url_id}", self._handle_response_url)
             app.router.add_post("/upload/{file_id}", self._handle_upload)

@@ -286,7 +286,7 @@ def test_home_tab_retry_and_a_cancelled_schedule_in_the_console(tmp_path: Path) 
                 "",  # no file
                 "+2m",
                 "y",
-                "click 5",  # Cancel
+                "click 9",  # Cancel
             ]
         )
         + "\n"
@@ -303,11 +303,11 @@ def test_home_tab_retry_and_a_cancelled_schedule_in_the_console(tmp_path: Path) 
     )
     assert "retry of an earlier send" in retry and "The failed numbers were sent again" in retry
     home = after(out, "alice> home")
-    assert "Santo · Home tab" in home and "Balance: ¥" in home and "[4 Send SMS]" in home
+    assert "Santo · Home tab" in home and "Balance: ¥" in home and "[8 Send SMS]" in home
     assert "Your last sends" in home and "SMS to 2 numbers in #general" in home
     scheduled = after(out, "Send later (optional): +2m")
-    assert "Scheduled for" in scheduled and "[5 Cancel]" in scheduled
-    assert "Cancelled by @alice — nothing was sent." in after(out, "click 5")
+    assert "Scheduled for" in scheduled and "[9 Cancel]" in scheduled
+    assert "Cancelled by @alice — nothing was sent." in after(out, "click 9")
 
 
 def test_sms_from_makes_a_phone_text_the_app(tmp_path: Path) -> None:

@@ -56,18 +56,18 @@ def test_back_from_the_confirmation_asks_the_form_again_with_what_was_typed(tmp_
 def test_a_quick_send_confirmation_takes_y_or_n_and_buttons_keep_their_numbers(tmp_path: Path) -> None:
     eleven = ",".join(f"+86139108256{n:02}" for n in range(11))  # above the confirmation threshold
     lines = [f"/sms send {eleven} 你好", "y", f"/sms send {eleven} 再见", "n"]
-    lines += [f"/sms send {eleven} 三", "click 5", "home", "home"]  # click: the buttons stay usable
+    lines += [f"/sms send {eleven} 三", "click 7", "home", "home"]  # click: the buttons stay usable
     out = run_script(tmp_path, lines, "--locale", "zh-CN")
     submit = ZH("console.form.submit", label=ZH("send.confirm.send"))
     sent = after(out, f"  {submit}y\n").split(PROMPT)[0]
     assert mrkdwn(ZH("channel_message.counts.delivered", n=11)) in sent
     cancelled = after(out, f"  {submit}n\n").split(PROMPT)[0]
     assert mrkdwn(ZH("quick.confirm.cancelled")) in cancelled
-    clicked = after(out, f"  {submit}click 5\n{PROMPT}click 5\n").split(PROMPT)[0]
+    clicked = after(out, f"  {submit}click 7\n{PROMPT}click 7\n").split(PROMPT)[0]
     assert mrkdwn(ZH("channel_message.counts.delivered", n=11)) in clicked
     first, second = after(out, PROMPT + "home\n").split(PROMPT + "home\n")
-    assert "[7 " in first and "[8 " in first  # the confirmations had 1 to 6
-    assert "[7 " in second and "[8 " in second and "[9 " not in second  # drawn again: the same numbers
+    assert "[11 " in first and "[12 " in first  # the confirmations and channel messages had 1 to 10
+    assert "[11 " in second and "[12 " in second and "[13 " not in second  # drawn again: the same numbers
 
 
 def test_a_send_from_a_file_with_placeholders_and_a_bad_row(tmp_path: Path) -> None:
