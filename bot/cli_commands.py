@@ -65,11 +65,10 @@ async def check(_args: argparse.Namespace) -> int:
         problems += 0 if ok else 1
         print(("ok   " if ok else "FAIL ") + text)
 
-    if settings.distributed:
-        try:
-            settings.check_mode()
-        except SettingsError as exc:
-            line(False, f"settings: {exc}")
+    try:
+        settings.check_mode()
+    except SettingsError as exc:
+        line(False, f"settings: {exc}")
 
     db = Database(settings.sqlalchemy_url)
     reachable = await db.ping()

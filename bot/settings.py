@@ -13,7 +13,7 @@ from bot.i18n import Language, parse_language
 from bot.store.sealed import SealError, SecretBox
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
-_TOKEN_PREFIXES = {"slack_bot_token": "xoxb-", "slack_app_token": "xapp-"}
+_TOKEN_PREFIXES = {"slack_bot_token": "xoxb-"}
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 
 
@@ -54,7 +54,6 @@ WordList = Annotated[list[str], NoDecode, BeforeValidator(_split_words)]
 _SHAPES = {
     "slack_bot_token": "a bot token starting with xoxb-",
     "slack_signing_secret": "the app's signing secret (Basic Information → App Credentials)",
-    "slack_app_token": "an app-level token starting with xapp-",
     "slack_api_url": "an http(s) URL ending with /, e.g. https://slack.com/api/",
     "santo_base_url": "an http(s) URL, e.g. https://api2.santo.cc",
     "database_url": "sqlite:///path/to/file.db or postgres://user:pass@host:5432/db",
@@ -81,6 +80,7 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    """Socket Mode's app-level token: no longer supported (`check_mode` refuses it)."""
     slack_api_url: str = "https://slack.com/api/"
     slack_client_id: str | None = None
     slack_client_secret: SecretStr | None = None
@@ -139,7 +139,7 @@ class Settings(BaseSettings):
     report_give_up_after: Duration = timedelta(hours=72)
     report_reconcile_every: Duration = timedelta(seconds=30)
 
-    @field_validator("slack_bot_token", "slack_app_token")
+    @field_validator("slack_bot_token")
     @classmethod
     def _token(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         prefix = _TOKEN_PREFIXES[str(info.field_name)]
@@ -205,7 +205,13 @@ class Settings(BaseSettings):
 
     def check_mode(self) -> None:
         """One workspace (SLACK_BOT_TOKEN) or many (SLACK_CLIENT_ID), never both; each with what
-        it needs."""
+        it needs. Slack's requests come over HTTP only: Socket Mode is gone, and a deploy that
+        still sets SLACK_APP_TOKEN is stopped rather than left without Slack's traffic."""
+        if self.slack_app_token is not None:
+            raise SettingsError(
+                "Invalid settings:\n  SLACK_APP_TOKEN: Socket Mode is not supported; remove it, set "
+                "SLACK_SIGNING_SECRET and point Slack at https://<your-app-host>/slack/events"
+            )
         if self.distributed:
             mixed = [n for n in ("slack_bot_token", "santo_cpid", "santo_cppwd") if getattr(self, n)]
             if mixed:
@@ -223,9 +229,7 @@ class Settings(BaseSettings):
                     f"Invalid settings:\n  SANTO_SECRETS_KEY: {exc} ({_SHAPES['santo_secrets_key']})"
                 ) from None
             return
-        self.require("slack_bot_token")
-        if not self.slack_app_token:
-            self.require("slack_signing_secret")
+        self.require("slack_bot_token", "slack_signing_secret")
 
     def require(self, *names: str) -> None:
         """Fail with one message listing every required setting that is missing."""

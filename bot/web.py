@@ -163,18 +163,6 @@ async def _start(app: web.Application) -> None:
         asyncio.create_task(Reconciler(services, every=every).run(), name="reconciler"),
         asyncio.create_task(Scheduler(services, every=min(5.0, every)).run(), name="scheduler"),
     ]
-    token = services.settings.slack_app_token
-    if token:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-        handler = AsyncSocketModeHandler(app[BOLT], token.get_secret_value())
-        await handler.connect_async()  # type: ignore[no-untyped-call]
-
-        async def disconnect(_app: web.Application) -> None:
-            await handler.close_async()  # type: ignore[no-untyped-call]
-
-        app.on_cleanup.insert(0, disconnect)
-        log.info("Slack traffic comes over Socket Mode")
 
 
 async def _stop_work(app: web.Application) -> None:

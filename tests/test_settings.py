@@ -122,3 +122,12 @@ def test_operations_settings_default_to_text_logs_no_metrics_and_90_days(
         load_settings()
     assert "LOG_FORMAT" in str(caught.value) and "text or json" in str(caught.value)
     assert "SANTO_KEEP_DAYS" in str(caught.value) and "1 or more" in str(caught.value)
+
+
+def test_socket_mode_is_gone_and_a_deploy_still_asking_for_it_is_stopped() -> None:
+    settings = load_settings(slack_bot_token="xoxb-1", slack_signing_secret="x", slack_app_token="xapp-1-A-2")
+    with pytest.raises(SettingsError, match="SLACK_APP_TOKEN: Socket Mode is not supported"):
+        settings.check_mode()
+    without = load_settings(slack_bot_token="xoxb-1")
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET"):
+        without.check_mode()
