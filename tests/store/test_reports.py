@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -14,7 +13,6 @@ from sqlalchemy import func, select, text
 from bot.dev.stored_sends import accept, store_sms
 from bot.domain.states import NumberStatus
 from bot.santo.reports import StatusReport
-from bot.settings import load_settings
 from bot.store.callbacks import Callback
 from bot.store.db import Database, now
 from bot.store.notify import Claim, claim_dirty, defer, settle
@@ -22,14 +20,6 @@ from bot.store.reports import store_callbacks
 from bot.store.tables import BadCallback, Inbound, Recipient, Report, Send
 
 NUMBERS = ("8613910825657", "8613910820402", "8613910820403")
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(load_settings(database_url=database_url).sqlalchemy_url)
-    await database.migrate()
-    yield database
-    await database.close()
 
 
 async def new_send(db: Database, msgid: str | None, numbers: tuple[str, ...] = NUMBERS) -> int:

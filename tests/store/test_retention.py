@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select, update
 
 from bot.dev.stored_sends import accept, store_sms
-from bot.settings import load_settings
 from bot.store.db import Database, now
 from bot.store.reports import store_callbacks
 from bot.store.retention import purge_by_date, purge_reports, purge_sends
 from bot.store.tables import Draft, Recipient, Report, Send, StepRun
 from tests.store.test_reports import report
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(load_settings(database_url=database_url).sqlalchemy_url)
-    await database.migrate()
-    yield database
-    await database.close()
 
 
 async def count(db: Database, what: object) -> int:
