@@ -286,3 +286,20 @@ class Workspace(Base):
     santo_base_url: Mapped[str | None] = mapped_column(String(200))
     connected_by: Mapped[str | None] = mapped_column(String(32))
     connected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Notice(Base):
+    """A notice the app posts on its own, once per account, kind and period: the weekly digest
+    (period: the ISO week, `2026-W48`) and the low-balance alert (period `""`; the row exists
+    while the alert stands, and is removed when the balance is back above the threshold)."""
+
+    __tablename__ = "notices"
+
+    account: Mapped[str] = mapped_column(String(ACCOUNT_LENGTH), primary_key=True, default=OWN_ACCOUNT)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    period: Mapped[str] = mapped_column(String(32), primary_key=True, default="")
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """A process is posting it until then; after that (it died) another may take it again."""
+    posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    detail: Mapped[str | None] = mapped_column(Text)
+    """What it said, for the record (for the alert: the balance it saw)."""
