@@ -213,3 +213,4 @@ async def test_two_serve_processes_post_one_alert_until_the_balance_went_back_up
             await r.close()
         await asyncio.gather(*(p.stop() for p in processes))
         await db.close()
+
