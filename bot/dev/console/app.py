@@ -30,6 +30,7 @@ from typing import Any
 from alembic.util.exc import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.dev.console.files import DEFAULT_FOLDER, SavedFiles, shown_path
 from bot.dev.console.seat import SETTLE_LIMIT
 from bot.dev.console.session import Console
 from bot.dev.console.terminal import Inbox, Screen, configure_logging, read_pipe, read_terminal
@@ -113,6 +114,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="run the lines of FILE (commands and answers to form prompts), then exit once the app is idle",
     )
+    parser.add_argument(
+        "--files",
+        metavar="FOLDER",
+        default=str(DEFAULT_FOLDER),
+        help="where files the app uploads to Slack (downloads, charts) are saved (%(default)s)",
+    )
     parser.add_argument("--port", type=_port, default=0, help="the app's port (default: any free one)")
     parser.add_argument("--slack-port", type=_port, default=0, help="the Slack stand-in's port (any)")
     parser.add_argument("--sandbox-port", type=_port, default=0, help="the sandbox platform's port (any)")
@@ -191,6 +198,9 @@ def _check_args(args: argparse.Namespace) -> str | None:
     """What is wrong with the arguments, in words (and names made canonical)."""
     if args.database and not _absolute(args.database).parent.is_dir():
         return f"--database {args.database}: its folder does not exist"
+    files = _absolute(args.files)
+    if files.exists() and not files.is_dir():
+        return f"--files {args.files}: not a folder"
     channel = str(args.channel).lstrip("#").lower()
     user = str(args.user).lstrip("@").lower()
     if not CHANNEL_NAME.match(channel):
@@ -249,6 +259,7 @@ async def main(args: argparse.Namespace) -> int:
                 print(f"console: cannot use the database {args.database}: {reason}", file=sys.stderr)
                 return 1
             standin = world.standin
+            files = SavedFiles(Path(args.files))
             console = Console(
                 world,
                 screen,
@@ -256,6 +267,7 @@ async def main(args: argparse.Namespace) -> int:
                 scripted=not terminal,
                 channel=find_channel(standin, args.channel),
                 user=world.user,
+                files=files,
             )
             standin.add_listener(console.feed.on_call)
             standin.add_listener(console.workflows.on_call)
@@ -263,7 +275,8 @@ async def main(args: argparse.Namespace) -> int:
                 f"Santo for Slack console: app {world.app_url} (Slack events at /slack/events), "
                 f"Slack stand-in {standin.base_url}, sandbox platform {world.sandbox_url} "
                 f"(account {world.services.settings.santo_cpid}, reports after {config.report_delay:g} s), "
-                f"database {world.database}"
+                f"database {world.database}; files the app uploads are saved in "
+                f"{shown_path(files.folder)}{os.sep}"
             )
             console.welcome()
             if script is not None:
