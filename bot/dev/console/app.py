@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,8 @@ DEFAULT_CHANNEL = "general"
 DEFAULT_USER = "alice"
 INBOX_CHANNEL = "ops"
 """Where texts from phones that answer no send are shown (SANTO_INBOX_CHANNEL)."""
+LOW_BALANCE = Decimal(10)
+"""Below this the app alerts `#ops` (SANTO_LOW_BALANCE, SANTO_ALERT_CHANNEL): try `--balance 5`."""
 RECONCILE_EVERY = timedelta(seconds=2)
 POLL_AFTER = timedelta(seconds=15)
 _USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
@@ -171,6 +174,8 @@ async def assemble(stack: AsyncExitStack, args: argparse.Namespace, config: Sand
         report_poll_after=POLL_AFTER,
         report_give_up_after=timedelta(seconds=args.give_up_after),
         santo_inbox_channel=find_channel(standin, INBOX_CHANNEL),
+        santo_low_balance=LOW_BALANCE,
+        santo_alert_channel=find_channel(standin, INBOX_CHANNEL),
         sms_admins=[user] if args.admin else [],
     )
     web_app = create_web_app(settings)
