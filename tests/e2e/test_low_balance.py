@@ -18,6 +18,7 @@ from bot.dev.local_server import free_port
 from bot.dev.sandbox import SANDBOX_STATE, SandboxConfig, create_sandbox_app
 from bot.dev.slack_requests import SlackRequests
 from bot.dev.slack_standin import Message, SlackStandIn
+from bot.monitoring import LOOPS
 from bot.santo.client import SantoClient
 from bot.sending.low_balance import BalanceWatch, check
 from bot.settings import load_settings
@@ -51,6 +52,7 @@ async def notices(world: World) -> list[Notice]:
 
 async def test_one_alert_while_low_and_another_only_after_it_went_back_up(make_world: MakeWorld) -> None:
     world = await make_world(santo_low_balance="50", santo_alert_channel="#ops")
+    assert "balance-watch" in [task.get_name() for task in world.app[LOOPS]]
     await balance_asked(world)
     assert alerts(world) == [] and await notices(world) == []
 
@@ -93,6 +95,7 @@ async def test_ten_checks_at_once_post_one_alert(make_world: MakeWorld) -> None:
 
 
 async def test_no_alert_without_the_setting(world: World) -> None:
+    assert "balance-watch" not in [task.get_name() for task in world.app[LOOPS]]
     world.sandbox.set_balance(CPID, Decimal("0.10"))
     await balance_asked(world)
     await open_home(world)
