@@ -75,10 +75,10 @@ async def check(_args: argparse.Namespace) -> int:
     db = Database(settings.sqlalchemy_url)
     reachable = await db.ping()
     line(reachable, f"database: {settings.database_url.split('@')[-1]}")
+    line(*alert_line(settings))
     line(True, "workflow steps (add them in Workflow Builder; paid Slack plans only):")
     for step in STEPS:
         print(f"     {step_line(step)}")
-    line(*alert_line(settings))
     if settings.distributed:
         line(
             True,
@@ -139,6 +139,16 @@ async def rotate_secrets(_args: argparse.Namespace) -> int:
     return 0
 
 
+def step_line(step: Step) -> str:
+    """`send_sms (Send an SMS): recipients, message, [sender_id], … → msgid, …`; [optional]."""
+
+    def names(parameters: tuple[Parameter, ...]) -> str:
+        return ", ".join(name.value if required else f"[{name.value}]" for name, _, required in parameters)
+
+    title = step.title(TEXTS[Language.EN])
+    return f"{step.id.value} ({title}): {names(step.inputs)} → {names(step.outputs)}"
+
+
 def alert_line(settings: Settings) -> tuple[bool, str]:
     """Whether the low-balance alert is on, below what, and where it goes."""
     threshold = settings.santo_low_balance
@@ -160,13 +170,3 @@ def alert_line(settings: Settings) -> tuple[bool, str]:
         f"low-balance alert: on below {money(threshold)}, posted {where}; "
         f"the balance is also checked every {every} min"
     )
-
-
-def step_line(step: Step) -> str:
-    """`send_sms (Send an SMS): recipients, message, [sender_id], … → msgid, …`; [optional]."""
-
-    def names(parameters: tuple[Parameter, ...]) -> str:
-        return ", ".join(name.value if required else f"[{name.value}]" for name, _, required in parameters)
-
-    title = step.title(TEXTS[Language.EN])
-    return f"{step.id.value} ({title}): {names(step.inputs)} → {names(step.outputs)}"

@@ -15,6 +15,8 @@ from bot.store.sealed import SealError, SecretBox
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
 _TOKEN_PREFIXES = {"slack_bot_token": "xoxb-"}
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+_CHANNEL_NAME = re.compile(r"^#?([a-z0-9][a-z0-9_-]{0,79})$")
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 
 
@@ -62,17 +64,15 @@ _SHAPES = {
     "santo_sandbox": "true or false",
     "santo_default_language": "en or zh-Hans",
     "sms_default_region": "a two-letter country code, e.g. CN",
+    "santo_low_balance": "an amount in the account's currency above 0, e.g. 50 or 12.50",
+    "santo_alert_channel": "a channel id (C0123ABCD) or name (#ops)",
     "slack_client_id": "the app's Client ID (Basic Information → App Credentials)",
     "slack_client_secret": "the app's Client Secret (Basic Information → App Credentials)",
     "santo_secrets_key": "one or more Fernet keys, comma separated, newest first "
     "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')",
     "log_format": "text or json",
     "santo_keep_days": "a whole number of days, 1 or more, e.g. 90",
-    "santo_low_balance": "an amount in the account's currency above 0, e.g. 50 or 12.50",
-    "santo_alert_channel": "a channel id (C0123ABCD) or name (#ops)",
 }
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
-_CHANNEL_NAME = re.compile(r"^#?([a-z0-9][a-z0-9_-]{0,79})$")
 
 
 class SettingsError(Exception):
@@ -110,13 +110,13 @@ class Settings(BaseSettings):
     santo_default_language: Language = Language.EN
     santo_secrets_key: SecretStr | None = None
     santo_retention_days: int = Field(default=30, ge=0)
-
-    santo_keep_days: int = Field(default=90, ge=1)
-    """Days a send's text and numbers, reports and replies are kept (`bot.reports.retention`)."""
     santo_low_balance: Decimal | None = Field(default=None, gt=0)
     """Below this balance the app posts one alert (`bot.sending.low_balance`); unset, none."""
     santo_alert_channel: str | None = None
     """Where the low-balance alert goes (`#name` or an id); unset, to each admin's DM."""
+
+    santo_keep_days: int = Field(default=90, ge=1)
+    """Days a send's text and numbers, reports and replies are kept (`bot.reports.retention`)."""
 
     database_url: str = "sqlite:///santo-slack.db"
     port: int = Field(default=3000, ge=1, le=65535)

@@ -35,11 +35,11 @@ async def test_check_reaches_slack_and_prints_the_callback_url(serve: Serve, dat
         "SLACK_SIGNING_SECRET": "check-signing-secret",
         "SLACK_API_URL": standin.api_url(),
         "SANTO_SANDBOX": "true",
+        "SANTO_LOW_BALANCE": "25",
+        "SMS_ADMINS": "U0BOB",
         "DATABASE_URL": database_url,
         "SANTO_REPORT_TOKEN": "tok-123",
         "PUBLIC_URL": "https://sms.example.com",
-        "SANTO_LOW_BALANCE": "25",
-        "SMS_ADMINS": "U0BOB",
     }
     code, out = await run("migrate", env=env)
     assert code == 0 and "up to date" in out
