@@ -55,7 +55,7 @@ async def check(services: Services, balance: Balance) -> None:
     db = services.db
     with log_context(workspace=services.team_id):
         if balance.amount >= threshold:
-            if await balance_alerts.standing(db, account):
+            if await balance_alerts.kept(db, account):
                 await balance_alerts.clear(db, account)
                 log.info(
                     "balance %s is back at or above %s: the low-balance alert is over",
@@ -63,7 +63,7 @@ async def check(services: Services, balance: Balance) -> None:
                     threshold,
                 )
             return
-        if await balance_alerts.standing(db, account):
+        if await balance_alerts.standing(db, account, now()):
             return
         if not await balance_alerts.claim(db, account, balance.amount, now(), LEASE):
             return  # another process has it

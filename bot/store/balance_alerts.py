@@ -22,10 +22,17 @@ def _key(account: str) -> Any:
     return (Notice.account == account) & (Notice.kind == KIND) & (Notice.period == "")
 
 
-async def standing(db: Database, account: str) -> bool:
-    """Whether the account's alert stands (posted, or being posted)."""
+async def kept(db: Database, account: str) -> bool:
+    """Whether the account's alert has a row (posted, being posted, or claimed by a process that died)."""
     async with db.session() as session:
         return await session.scalar(select(Notice.kind).where(_key(account))) is not None
+
+
+async def standing(db: Database, account: str, at: datetime) -> bool:
+    """Whether the account's alert stands: posted, or being posted by a process within its lease."""
+    live = Notice.posted_at.is_not(None) | (Notice.claimed_until >= at)
+    async with db.session() as session:
+        return await session.scalar(select(Notice.kind).where(_key(account), live)) is not None
 
 
 async def claim(db: Database, account: str, balance: Decimal, at: datetime, lease: timedelta) -> bool:

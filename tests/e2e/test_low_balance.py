@@ -8,6 +8,7 @@ import copy
 import logging
 import sys
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,8 +23,8 @@ from bot.monitoring import LOOPS
 from bot.santo.client import SantoClient
 from bot.sending.low_balance import BalanceWatch, check
 from bot.settings import load_settings
-from bot.store.balance_alerts import standing
-from bot.store.db import Database
+from bot.store.balance_alerts import claim, kept
+from bot.store.db import Database, now
 from bot.store.tables import OWN_ACCOUNT, Notice
 from bot.web import santo_config
 from tests.conftest import Serve
@@ -92,6 +93,28 @@ async def test_ten_checks_at_once_post_one_alert(make_world: MakeWorld) -> None:
     low = await world.services.santo.balance()
     await asyncio.gather(*(check(world.services, low) for _ in range(10)))
     assert len(alerts(world)) == 1
+
+
+async def test_an_alert_a_process_claimed_and_never_posted_is_posted_once_its_lease_is_over(
+    make_world: MakeWorld,
+) -> None:
+    world = await make_world(santo_low_balance="50", santo_alert_channel="#ops")
+    world.sandbox.set_balance(CPID, 5)
+    db, at = world.services.db, now()
+    assert await claim(db, OWN_ACCOUNT, Decimal(5), at - timedelta(minutes=10), timedelta(minutes=5))
+    await balance_asked(world)  # a process that died holds it no longer
+    assert len(alerts(world)) == 1
+    assert not await claim(db, OWN_ACCOUNT, Decimal(5), at, timedelta(minutes=5))  # posted: nobody takes it
+    await balance_asked(world)
+    assert len(alerts(world)) == 1
+
+
+async def test_an_alert_being_posted_is_left_to_its_process(make_world: MakeWorld) -> None:
+    world = await make_world(santo_low_balance="50", santo_alert_channel="#ops")
+    world.sandbox.set_balance(CPID, 5)
+    assert await claim(world.services.db, OWN_ACCOUNT, Decimal(5), now(), timedelta(minutes=5))
+    await balance_asked(world)
+    assert alerts(world) == []
 
 
 async def test_no_alert_without_the_setting(world: World) -> None:
@@ -200,10 +223,10 @@ async def test_two_serve_processes_post_one_alert_until_the_balance_went_back_up
         sandbox.set_balance(CPID, 45)
         await ask_each()
         for _ in range(100):  # the checks run after the answers
-            if not await standing(db, OWN_ACCOUNT):
+            if not await kept(db, OWN_ACCOUNT):
                 break
             await asyncio.sleep(0.1)
-        assert not await standing(db, OWN_ACCOUNT)
+        assert not await kept(db, OWN_ACCOUNT)
 
         sandbox.set_balance(CPID, 30)
         await ask_each()
