@@ -29,6 +29,7 @@ from bot.reports.reconciler import Reconciler
 from bot.santo.client import ClientConfig, SantoClient
 from bot.santo.prices import PriceBook
 from bot.santo.redact import guard_aiohttp_logs
+from bot.sending.low_balance import CHECK_EVERY, BalanceWatch
 from bot.sending.scheduler import Scheduler
 from bot.services import SERVICES, Services
 from bot.settings import Settings
@@ -163,6 +164,9 @@ async def _start(app: web.Application) -> None:
         asyncio.create_task(Reconciler(services, every=every).run(), name="reconciler"),
         asyncio.create_task(Scheduler(services, every=min(5.0, every)).run(), name="scheduler"),
     ]
+    if services.settings.santo_low_balance is not None:
+        watch = BalanceWatch(services, every=CHECK_EVERY)
+        app[LOOPS].append(asyncio.create_task(watch.run(), name="balance-watch"))
 
 
 async def _stop_work(app: web.Application) -> None:
