@@ -185,6 +185,7 @@ async def _close(app: web.Application) -> None:
         await asyncio.wait_for(app[NOTIFIER].pass_once(), timeout=LAST_PASS)
     except Exception:
         log.warning("could not show the last changes before stopping; they are shown at the next start")
+    await services.workers.close()
     await services.santo.close()
     if services.clients is not None:
         await services.clients.close()
