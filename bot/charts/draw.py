@@ -135,8 +135,14 @@ def draw_chart(data: ChartData) -> bytes:
         ticks = list(range(0, len(data.days), -(-len(data.days) // DAY_TICKS)))
         rates.set_xticks(ticks, [data.days[x].strftime("%m-%d") for x in ticks])
         rates.grid(True, color="#dddddd")
-        if labels.countries:
-            rates.legend(loc="lower left", fontsize=9)
+        if labels.countries:  # under the plot, where it hides no point
+            rates.legend(
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.1),
+                ncols=len(labels.countries),
+                fontsize=9,
+                frameon=False,
+            )
 
         reasons.set_title(labels.reasons_title)
         if data.failures:

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Connection, Table, delete, or_, select, up
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.store.app_home import aware
 from bot.store.db import Database
 from bot.store.tables import Notice
 
@@ -20,10 +21,10 @@ CHART = "chart"
 _notices = cast(Table, Notice.__table__)
 
 
-def _add(connection: Connection, account: str, kind: str, period: str, detail: str | None = None) -> None:
+def _add(connection: Connection, account: str, kind: str, period: str, **values: object) -> None:
     """The row, unless it exists."""
     dialect_insert = sqlite_insert if connection.dialect.name == "sqlite" else pg_insert
-    row = {"account": account, "kind": kind, "period": period, "detail": detail}
+    row = {"account": account, "kind": kind, "period": period, **values}
     connection.execute(dialect_insert(_notices).values(row).on_conflict_do_nothing())
 
 
@@ -84,12 +85,19 @@ def chart_period(day: str, language: str) -> str:
     return f"{day}/{language}"
 
 
-async def chart_file(db: Database, account: str, day: str, language: str) -> str | None:
-    """The file id of the chart kept for the day and language, if any."""
+async def chart_file(db: Database, account: str, day: str, language: str) -> tuple[str, datetime] | None:
+    """The file id of the chart kept for the day and language, and when it was kept; None if none."""
     period = chart_period(day, language)
     async with db.session() as session:
-        found = await session.scalar(select(Notice.detail).where(*_key(account, CHART, period)))
-    return found
+        found = (
+            await session.execute(
+                select(Notice.detail, Notice.posted_at).where(*_key(account, CHART, period))
+            )
+        ).first()
+    kept = aware(found.posted_at) if found is not None else None
+    if found is None or found.detail is None or kept is None:
+        return None
+    return str(found.detail), kept
 
 
 async def keep_chart_file(
@@ -104,12 +112,7 @@ async def keep_chart_file(
         connection.execute(
             delete(Notice).where(Notice.account == account, Notice.kind == CHART, Notice.period < day)
         )
-        _add(connection, account, CHART, period, file_id)
-        connection.execute(
-            update(Notice)
-            .where(*_key(account, CHART, period), Notice.detail.is_(None))
-            .values(detail=file_id, posted_at=at)
-        )
+        _add(connection, account, CHART, period, detail=file_id, posted_at=at)
         kept = connection.execute(select(Notice.detail).where(*_key(account, CHART, period))).scalar()
         return str(kept or file_id)
 
