@@ -20,6 +20,7 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bot.background import Background
+from bot.charts.digest import Digest
 from bot.distribution import add_routes
 from bot.i18n.user_languages import UserLanguages
 from bot.monitoring import LOOPS, add_metrics_route, healthz, readyz
@@ -163,6 +164,8 @@ async def _start(app: web.Application) -> None:
         asyncio.create_task(Reconciler(services, every=every).run(), name="reconciler"),
         asyncio.create_task(Scheduler(services, every=min(5.0, every)).run(), name="scheduler"),
     ]
+    if services.settings.santo_digest_channel:
+        app[LOOPS].append(asyncio.create_task(Digest(services).run(), name="digest"))
 
 
 async def _stop_work(app: web.Application) -> None:

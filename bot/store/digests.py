@@ -13,7 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.store.app_home import aware
 from bot.store.db import Database
-from bot.store.tables import Notice
+from bot.store.tables import Notice, Workspace
 
 DIGEST = "digest"
 CHART = "chart"
@@ -61,23 +61,21 @@ async def mark_posted(db: Database, account: str, kind: str, period: str, at: da
     await db.write(mark)
 
 
-async def release(db: Database, account: str, kind: str, period: str) -> None:
-    """Give a claim back (the post failed): the next round may try again at once."""
-
-    def give_back(connection: Connection) -> None:
-        connection.execute(
-            update(Notice)
-            .where(*_key(account, kind, period), Notice.posted_at.is_(None))
-            .values(claimed_until=None)
-        )
-
-    await db.write(give_back)
-
-
 async def posted_at(db: Database, account: str, kind: str, period: str) -> datetime | None:
     async with db.session() as session:
         found = await session.scalar(select(Notice.posted_at).where(*_key(account, kind, period)))
-    return found
+    return aware(found)
+
+
+async def connected_workspaces(db: Database) -> list[str]:
+    """Distribution mode: the workspaces that have the app installed and a Santo account."""
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(Workspace.team_id)
+            .where(Workspace.uninstalled_at.is_(None), Workspace.santo_secret.is_not(None))
+            .order_by(Workspace.team_id)
+        )
+    return list(rows)
 
 
 def chart_period(day: str, language: str) -> str:
