@@ -55,7 +55,10 @@ async def period_stats(db: Database, team_id: str, since: datetime, until: datet
         delays = await session.execute(
             select(Recipient.region, sends.c.sent_at, Recipient.updated_at)
             .join(sends, sends.c.id == Recipient.send_id)
-            .where(Recipient.status.in_([NumberStatus.DELIVERED, NumberStatus.FAILED]))
+            .where(
+                Recipient.status.in_([NumberStatus.DELIVERED, NumberStatus.FAILED]),
+                Recipient.updated_at.is_not(None),  # a number settled without a time has no delay
+            )
             .order_by(Recipient.id.desc())
             .limit(DELAY_SAMPLE)
         )
