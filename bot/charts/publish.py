@@ -24,25 +24,29 @@ READY_CHECKS = 8
 """files.info asked this many times at most (0.25 s, then doubling up to 2 s: about 10 s)."""
 
 
-async def until_ready(slack: AsyncWebClient, file_id: str) -> None:
-    """Slack finishes an upload after `files.completeUploadExternal` answers; an image block
-    naming the file before then is refused (`invalid slack file`). Its `mimetype` shows it done."""
+async def ready(slack: AsyncWebClient, file_id: str) -> bool:
+    """Whether Slack has finished the upload: it does so after `files.completeUploadExternal`
+    answers, and refuses an image block naming the file before then (`invalid slack file`). Its
+    `mimetype` shows it done."""
     delay = 0.25
     for _ in range(READY_CHECKS):
         info = await slack.files_info(file=file_id)
         if (info.get("file") or {}).get("mimetype"):
-            return
+            return True
         await asyncio.sleep(delay)
         delay = min(delay * 2, 2.0)
-    log.warning("file %s still not processed by Slack; showing it all the same", file_id)
+    return False
 
 
-async def upload_png(slack: AsyncWebClient, png: bytes, filename: str, title: str, alt: str) -> str:
-    """A private upload: the file's id, once Slack can show it."""
+async def upload_png(slack: AsyncWebClient, png: bytes, filename: str, title: str, alt: str) -> str | None:
+    """A private upload: the file's id once Slack can show it; None if it still cannot after
+    about 10 s (logged: what would show it goes without it)."""
     answer = await slack.files_upload_v2(content=png, filename=filename, title=title, alt_txt=alt)
     file_id = str(answer["files"][0]["id"])
-    await until_ready(slack, file_id)
-    return file_id
+    if await ready(slack, file_id):
+        return file_id
+    log.warning("uploaded file %s still not processed by Slack: shown without it", file_id)
+    return None
 
 
 async def period_chart(
