@@ -55,6 +55,8 @@ class Services:
     """Set at shutdown: loops finish their round and return (never cut mid-transaction)."""
     workers: WorkerPool = field(default_factory=WorkerPool)
     """The worker process that draws charts (the web process never loads the plotting library)."""
+    chart_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    """One per account: its Home tab's chart of the day is drawn once, however many open the tab."""
     submit_pacer: Pacer = field(init=False)
     """Paces the submit requests of sends from a file: SANTO_MAX_REQUESTS_PER_SECOND holds for the
     whole process, however many of those sends run at once."""

@@ -162,13 +162,18 @@ ChartDue = Callable[[], Awaitable[bool]]
 def chart_drawing(
     services: Services, t: Texts, team_id: str, figures: PeriodStats, period: Period
 ) -> ChartDue:
+    account, day = services.account_of(team_id), period[1].date().isoformat()
+
     async def draw() -> bool:
-        chart = await recent_chart(services, t, team_id, figures, period)
-        if chart is None:
-            return False
-        account, day = services.account_of(team_id), period[1].date().isoformat()
-        await keep_chart_file(services.db, account, day, t.language, chart.file_id, now())
-        return True
+        # Many opening the tab at once: one draws, the others find its chart kept.
+        async with services.chart_locks.setdefault(account, asyncio.Lock()):
+            if await chart_file(services.db, account, day, t.language) is not None:
+                return True
+            chart = await recent_chart(services, t, team_id, figures, period)
+            if chart is None:
+                return False
+            await keep_chart_file(services.db, account, day, t.language, chart.file_id, now())
+            return True
 
     return draw
 

@@ -4,6 +4,7 @@ privately to the Slack stand-in and shown by an image block that names the uploa
 
 from __future__ import annotations
 
+import asyncio
 import io
 import sys
 from typing import Any
@@ -13,7 +14,8 @@ from PIL import Image
 from bot.charts.draw import BAR_COLOUR, DPI, PALETTE, SIZE
 from bot.dev.slack_standin import Upload
 from tests.e2e.conftest import World
-from tests.e2e.test_app_home import ALICE, open_home, published, publishes
+from tests.e2e.test_app_home import ADMIN as BOB
+from tests.e2e.test_app_home import ALICE, WEI, open_home, published, publishes
 from tests.e2e.test_stats import seeded
 
 RGB = tuple[int, int, int]
@@ -95,3 +97,15 @@ async def test_home_tab_of_an_empty_workspace_has_no_chart(world: World) -> None
     assert "Nothing was sent in this period." in str(home.blocks)
     await world.idle()
     assert image_blocks(home.blocks) == [] and world.standin.uploads == []
+
+
+async def test_many_opening_the_home_tab_at_once_get_one_chart(world: World) -> None:
+    await seeded(world)
+    users = [ALICE, BOB, WEI]
+    answers = await asyncio.gather(*(world.slack.open_home(user) for user in users))
+    assert all(status == 200 for status, _ in answers)
+    homes = [await published(world, user, 1) for user in users]  # each published again, with the chart
+    english = {shown_file(world, home.blocks).file_id for home in homes[:2]}
+    chinese = shown_file(world, homes[2].blocks).file_id  # labels in another language: its own chart
+    assert len(english) == 1 and chinese not in english
+    assert len(world.standin.uploads) == 2
