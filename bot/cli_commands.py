@@ -10,10 +10,12 @@ import signal
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.money import money
 from bot.i18n import TEXTS, Language
 from bot.logs import configure_logging
 from bot.santo.client import SantoClient
 from bot.santo.errors import SantoError
+from bot.sending.low_balance import CHECK_EVERY
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import workspaces
 from bot.store.db import Database
@@ -73,6 +75,7 @@ async def check(_args: argparse.Namespace) -> int:
     db = Database(settings.sqlalchemy_url)
     reachable = await db.ping()
     line(reachable, f"database: {settings.database_url.split('@')[-1]}")
+    line(*alert_line(settings))
     line(True, "workflow steps (add them in Workflow Builder; paid Slack plans only):")
     for step in STEPS:
         print(f"     {step_line(step)}")
@@ -155,3 +158,26 @@ def step_line(step: Step) -> str:
 
     title = step.title(TEXTS[Language.EN])
     return f"{step.id.value} ({title}): {names(step.inputs)} → {names(step.outputs)}"
+
+
+def alert_line(settings: Settings) -> tuple[bool, str]:
+    """Whether the low-balance alert is on, below what, and where it goes."""
+    threshold = settings.santo_low_balance
+    if threshold is None:
+        return True, "low-balance alert: off (SANTO_LOW_BALANCE is not set)"
+    if settings.santo_alert_channel:
+        where = f"in {settings.santo_alert_channel} (SANTO_ALERT_CHANNEL)"
+    elif settings.sms_admins:
+        where = f"to the DMs of the admins {', '.join(settings.sms_admins)} (SMS_ADMINS)"
+    elif settings.distributed:
+        where = "to the DM of whoever connected each workspace's Santo account"
+    else:
+        return False, (
+            f"low-balance alert: on below {money(threshold)}, but it has nowhere to go: "
+            "set SANTO_ALERT_CHANNEL or SMS_ADMINS"
+        )
+    every = int(CHECK_EVERY // 60)
+    return True, (
+        f"low-balance alert: on below {money(threshold)}, posted {where}; "
+        f"the balance is also checked every {every} min"
+    )

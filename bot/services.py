@@ -44,6 +44,8 @@ class Services:
     """Distribution mode: which workspace a report URL's token belongs to."""
     clients: WorkspaceClients | None = None
     """Distribution mode: each workspace's Slack and Santo clients (see `for_team`)."""
+    team_id: str | None = None
+    """The workspace a `for_team` view is for (distribution mode); None for the deployment's own."""
     connected: bool = True
     """Whether `santo` is a Santo account: False for a workspace whose admin has not connected one
     (distribution mode) — then nothing may be asked of the platform."""
@@ -72,6 +74,7 @@ class Services:
         if self.clients is None or not team_id:
             return self
         view = copy.copy(self)
+        view.team_id = team_id
         slack = await self.clients.slack(team_id)
         if slack is not None:
             view.slack, view.languages = slack, self.languages.with_slack(slack)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,6 +16,8 @@ from bot.store.sealed import SealError, SecretBox
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
 _TOKEN_PREFIXES = {"slack_bot_token": "xoxb-"}
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+_CHANNEL_NAME = re.compile(r"^#?([a-z0-9][a-z0-9_-]{0,79})$")
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 
 
@@ -62,6 +65,8 @@ _SHAPES = {
     "santo_sandbox": "true or false",
     "santo_default_language": "en or zh-Hans",
     "sms_default_region": "a two-letter country code, e.g. CN",
+    "santo_low_balance": "an amount in the account's currency above 0, e.g. 50 or 12.50",
+    "santo_alert_channel": "a channel id (C0123ABCD) or name (#ops)",
     "slack_client_id": "the app's Client ID (Basic Information → App Credentials)",
     "slack_client_secret": "the app's Client Secret (Basic Information → App Credentials)",
     "santo_secrets_key": "one or more Fernet keys, comma separated, newest first "
@@ -108,6 +113,10 @@ class Settings(BaseSettings):
     santo_default_language: Language = Language.EN
     santo_secrets_key: SecretStr | None = None
     santo_retention_days: int = Field(default=30, ge=0)
+    santo_low_balance: Decimal | None = Field(default=None, gt=0)
+    """Below this balance the app posts one alert (`bot.sending.low_balance`); unset, none."""
+    santo_alert_channel: str | None = None
+    """Where the low-balance alert goes (`#name` or an id); unset, to each admin's DM."""
 
     santo_keep_days: int = Field(default=90, ge=1)
     """Days a send's text and numbers, reports and replies are kept (`bot.reports.retention`)."""
@@ -159,6 +168,26 @@ class Settings(BaseSettings):
     def _metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
         """An empty token is no token: the route stays away rather than open to anyone."""
         return value if value is not None and value.get_secret_value().strip() else None
+
+    @field_validator("santo_low_balance", "santo_alert_channel", mode="before")
+    @classmethod
+    def _blank(cls, value: Any) -> Any:
+        """`SANTO_LOW_BALANCE=` (set but empty) is unset, not a bad amount."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("santo_alert_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        """A channel id as it is; a name with its `#` (Slack takes either)."""
+        if value is None:
+            return None
+        value = value.strip()
+        if _CHANNEL_ID.match(value):
+            return value
+        name = _CHANNEL_NAME.match(value)
+        if name is None:
+            raise ValueError("must be a channel id or name")
+        return "#" + name.group(1)
 
     @field_validator("santo_default_language", mode="before")
     @classmethod

@@ -30,6 +30,7 @@ from bot.reports.reconciler import Reconciler
 from bot.santo.client import ClientConfig, SantoClient
 from bot.santo.prices import PriceBook
 from bot.santo.redact import guard_aiohttp_logs
+from bot.sending.low_balance import CHECK_EVERY, BalanceWatch
 from bot.sending.scheduler import Scheduler
 from bot.services import SERVICES, Services
 from bot.settings import Settings
@@ -166,6 +167,9 @@ async def _start(app: web.Application) -> None:
     ]
     if services.settings.santo_digest_channel:
         app[LOOPS].append(asyncio.create_task(Digest(services).run(), name="digest"))
+    if services.settings.santo_low_balance is not None:
+        watch = BalanceWatch(services, every=CHECK_EVERY)
+        app[LOOPS].append(asyncio.create_task(watch.run(), name="balance-watch"))
 
 
 async def _stop_work(app: web.Application) -> None:

@@ -26,6 +26,7 @@ from bot.santo.client import SantoClient
 from bot.santo.errors import SantoError, SantoRejected
 from bot.santo.models import Balance
 from bot.sending.guard import is_admin, lookup_refusal, start_of_day
+from bot.sending.low_balance import read_balance
 from bot.services import Services
 from bot.store import workspaces
 from bot.store.app_home import health, recent_sends
@@ -71,7 +72,7 @@ def _duration(t: Texts, delta: timedelta) -> str:
 
 async def _balance(services: Services, t: Texts) -> tuple[Balance | None, str | None]:
     try:
-        return await services.santo.balance(), None
+        return await read_balance(services), None
     except SantoError as exc:
         return None, explain(t, exc)  # what it quotes of the platform's answer is escaped
 

@@ -15,6 +15,7 @@ from bot.i18n import Texts
 from bot.santo.codes import report_meaning
 from bot.santo.errors import SantoError
 from bot.santo.models import ReportState
+from bot.sending.low_balance import read_balance
 from bot.services import Services
 from bot.store.sends import numbers_for_msgid
 from handlers.common import Interaction, Sub, answer, explain, subcommands
@@ -43,7 +44,7 @@ PLATFORM_STATES = {
 
 async def balance_text(services: Services, t: Texts) -> str:
     try:
-        balance = await services.santo.balance()
+        balance = await read_balance(services)
     except SantoError as exc:
         return explain(t, exc)
     return t("lookups.balance", amount=money(balance.amount), account=code(balance.cpid, CODE_SHOWN))

@@ -35,6 +35,8 @@ async def test_check_reaches_slack_and_prints_the_callback_url(serve: Serve, dat
         "SLACK_SIGNING_SECRET": "check-signing-secret",
         "SLACK_API_URL": standin.api_url(),
         "SANTO_SANDBOX": "true",
+        "SANTO_LOW_BALANCE": "25",
+        "SMS_ADMINS": "U0BOB",
         "DATABASE_URL": database_url,
         "SANTO_REPORT_TOKEN": "tok-123",
         "PUBLIC_URL": "https://sms.example.com",
@@ -46,6 +48,10 @@ async def test_check_reaches_slack_and_prints_the_callback_url(serve: Serve, dat
     code, out = await run("check", env=env)
     assert code == 0, out
     assert "slack: connected to" in out
+    assert (
+        "ok   low-balance alert: on below ¥25.00, posted to the DMs of the admins U0BOB (SMS_ADMINS); "
+        "the balance is also checked every 15 min" in out
+    )
     assert "https://sms.example.com/santo/reports/tok-123" in out
     assert "ok   workflow steps (add them in Workflow Builder; paid Slack plans only):" in out
     assert (
@@ -62,9 +68,14 @@ async def test_check_fails_clearly_when_things_are_missing(database_url: str) ->
         "SANTO_CPPWD": "pw-cli-77x",
         "SANTO_BASE_URL": "http://127.0.0.1:9",
         "DATABASE_URL": database_url,
+        "SANTO_LOW_BALANCE": "5",
     }
     code, out = await run("check", env=env)
     assert code == 1
+    assert (
+        "FAIL low-balance alert: on below ¥5.00, but it has nowhere to go: "
+        "set SANTO_ALERT_CHANNEL or SMS_ADMINS" in out
+    )
     assert "FAIL platform: the platform did not answer" in out
     assert "FAIL slack: SLACK_BOT_TOKEN is not set" in out
     assert "FAIL reports: SANTO_REPORT_TOKEN is not set" in out
@@ -110,6 +121,7 @@ async def test_check_says_many_workspaces_and_how_many_are_installed_and_connect
     code, out = await run("check", env=env)
     assert code == 0, out
     assert "mode: one deployment for many workspaces" in out
+    assert "ok   low-balance alert: off (SANTO_LOW_BALANCE is not set)" in out
     assert "workspaces: 2 installed, 1 with a Santo account connected" in out
     assert (
         "https://sms.example.com/slack/install" in out

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,38 @@ def test_socket_mode_is_gone_and_a_deploy_still_asking_for_it_is_stopped() -> No
     without = load_settings(slack_bot_token="xoxb-1")
     with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET"):
         without.check_mode()
+
+
+def test_the_low_balance_alert_takes_an_amount_and_a_channel_id_or_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = load_settings()
+    assert settings.santo_low_balance is None and settings.santo_alert_channel is None
+    monkeypatch.setenv("SANTO_LOW_BALANCE", "12.50")
+    monkeypatch.setenv("SANTO_ALERT_CHANNEL", "ops-alerts")
+    settings = load_settings()
+    assert settings.santo_low_balance == Decimal("12.50")
+    assert settings.santo_alert_channel == "#ops-alerts"
+    for typed in ("#ops-alerts", "C0123ABCD"):
+        monkeypatch.setenv("SANTO_ALERT_CHANNEL", typed)
+        assert load_settings().santo_alert_channel == typed
+    monkeypatch.setenv("SANTO_LOW_BALANCE", "")
+    monkeypatch.setenv("SANTO_ALERT_CHANNEL", " ")
+    settings = load_settings()
+    assert settings.santo_low_balance is None and settings.santo_alert_channel is None
+
+
+@pytest.mark.parametrize("typed", ["fifty", "-5", "0", "nan", "¥50"])
+def test_a_bad_low_balance_is_a_clear_settings_error(monkeypatch: pytest.MonkeyPatch, typed: str) -> None:
+    monkeypatch.setenv("SANTO_LOW_BALANCE", typed)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "SANTO_LOW_BALANCE" in str(caught.value)
+    assert "an amount in the account's currency above 0" in str(caught.value)
+
+
+def test_a_bad_alert_channel_is_a_clear_settings_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SANTO_ALERT_CHANNEL", "Ops Alerts!")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "SANTO_ALERT_CHANNEL" in str(caught.value) and "#ops" in str(caught.value)

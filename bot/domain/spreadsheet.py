@@ -20,8 +20,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-import openpyxl
-
 from bot.domain.numbers import NumberError, PhoneNumber, parse_number
 from bot.i18n import Msg, Problem
 
@@ -92,6 +90,8 @@ def read_csv(data: bytes, max_rows: int) -> Sheet:
 def read_xlsx(data: bytes) -> Sheet:
     """The first worksheet of an Excel workbook, read as `read_csv` reads a CSV (read-only
     mode: its rows come from the zip as they are read). Its rows are counted as they are read."""
+    import openpyxl  # here, not at the top: 25 MiB a web process without workbooks never needs
+
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # zipfile, XML and openpyxl errors alike: the file is not a workbook

@@ -14,8 +14,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Protocol
 
-from openpyxl import Workbook
-
 from bot.domain.numbers import country_name
 from bot.domain.sms_text import analyse
 from bot.domain.states import NumberStatus
@@ -63,6 +61,8 @@ class XlsxSink:
     """openpyxl's write-only workbook: rows go to a temporary file as they are appended."""
 
     def __init__(self, path: Path) -> None:
+        from openpyxl import Workbook  # here: 25 MiB a web process needs only for an XLSX
+
         self.path = path
         self.book = Workbook(write_only=True)
         self.sheet = self.book.create_sheet()

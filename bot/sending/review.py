@@ -13,6 +13,7 @@ from bot.domain.send_request import SendRequest
 from bot.domain.spreadsheet import FileSendPlan
 from bot.i18n import Texts
 from bot.santo.errors import SantoError
+from bot.sending.low_balance import read_balance
 from bot.sending.opt_outs import without_opted_out
 from bot.sending.send import estimate_for
 from bot.services import Services
@@ -23,7 +24,7 @@ from bot.views.file_send import build_file_confirmation_blocks
 async def known_balance(services: Services) -> Decimal | None:
     """The balance, or None when the platform cannot say (the confirmation goes without it)."""
     try:
-        return (await services.santo.balance()).amount
+        return (await read_balance(services)).amount
     except SantoError:
         return None
 

@@ -12,6 +12,7 @@ from bot.logs import log_context
 from bot.santo.errors import SantoError
 from bot.sending.caps import checked
 from bot.sending.file_send import resume
+from bot.sending.low_balance import read_balance
 from bot.sending.send import estimate_for, stored_request, submit
 from bot.services import Periodic, Services
 from bot.store.audit import Action, record_request
@@ -69,7 +70,7 @@ async def balance_short(services: Services, send_id: int, estimate: Estimate) ->
     if estimate.total is None:
         return None
     try:
-        balance = (await services.santo.balance()).amount
+        balance = (await read_balance(services)).amount
     except SantoError as exc:
         log.info("balance unknown at scheduled time of send %d: %s", send_id, exc)
         return None

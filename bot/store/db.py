@@ -9,10 +9,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -23,6 +21,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import StaticPool
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 def now() -> datetime:
@@ -49,6 +50,8 @@ def unavailable(exc: BaseException) -> bool:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config  # here, as in `migrate`: Alembic is for the release step
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -76,6 +79,9 @@ class Database:
 
     async def migrate(self) -> None:
         """Bring the schema to the newest revision (Alembic runs its own loop: use a thread)."""
+        from alembic import command  # 10 MiB that a PostgreSQL web process (migrated by the
+        # release step) never needs
+
         await asyncio.to_thread(command.upgrade, alembic_config(self.url), "head")
 
     async def ping(self) -> bool:

@@ -18,6 +18,7 @@ from bot.store.tables import (
     Conversation,
     Draft,
     Inbound,
+    Notice,
     OptOut,
     Recipient,
     Report,
@@ -109,6 +110,17 @@ async def counts(db: Database) -> tuple[int, int]:
         return int(total or 0), int(connected or 0)
 
 
+async def connected_teams(db: Database) -> list[str]:
+    """Installed workspaces with a Santo account connected."""
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(Workspace.team_id)
+            .where(Workspace.uninstalled_at.is_(None), Workspace.santo_secret.is_not(None))
+            .order_by(Workspace.team_id)
+        )
+        return list(rows)
+
+
 async def gone_before(db: Database, before: datetime) -> list[str]:
     """Workspaces uninstalled before `before`: their data is to be deleted."""
     async with db.session() as session:
@@ -120,7 +132,7 @@ async def forget(db: Database, team_id: str) -> None:
     """Delete everything kept of a workspace that left, one table at a time (each a short
     transaction: report intake never waits long for it), the workspace itself last."""
     keyed = [
-        *(delete(t).where(t.account == team_id) for t in (Inbound, Report, Conversation, OptOut)),
+        *(delete(t).where(t.account == team_id) for t in (Inbound, Report, Conversation, OptOut, Notice)),
         *(delete(t).where(t.team_id == team_id) for t in (Approval, Draft, AuditEntry)),
     ]
     for statement in keyed:

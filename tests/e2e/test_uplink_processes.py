@@ -1,6 +1,7 @@
 """Inbound SMS in every uplink shape against real `serve` processes: SIGKILLed mid-burst and
 restarted, or two of them on one PostgreSQL database. Every message answered 200 is stored once
-and shown once in the thread it answers."""
+and shown in the thread it answers: once, but for what a killed process had posted to Slack and not
+yet marked posted (shown again, never lost)."""
 
 from __future__ import annotations
 
@@ -119,12 +120,17 @@ def shown_texts(standin: SlackStandIn, sends: list[StoredSend]) -> Counter[str]:
     return shown
 
 
+async def unmarked_texts(db: Database) -> set[str]:
+    async with db.session() as session:
+        return set(await session.scalars(select(Inbound.text).where(Inbound.posted_at.is_(None))))
+
+
 async def stored_messages(db: Database) -> int:
     async with db.session() as session:
         return int(await session.scalar(select(func.count()).select_from(Inbound)) or 0)
 
 
-async def test_sigkill_mid_burst_then_restart_shows_every_acknowledged_reply_once(
+async def test_sigkill_mid_burst_then_restart_shows_every_acknowledged_reply(
     serve: Serve, database_url: str, tmp_path: Path
 ) -> None:
     async with AsyncExitStack() as stack:
@@ -155,6 +161,9 @@ async def test_sigkill_mid_burst_then_restart_shows_every_acknowledged_reply_onc
         acked_reports = {msgid for post in acked if post[0].endswith("RT") for msgid in post[2]}
         assert acked_reports <= await delivered_msgids(db), "an acknowledged report not applied"
 
+        # What the killed process had posted but not yet marked posted: the only replies that may
+        # show twice (the notifier posts, then marks; a crash in between repeats, never loses).
+        in_flight = set(shown_texts(standin, sends)) & await unmarked_texts(db)
         await let_leases_run_out(db)
         second = ServeProcess(env, tmp_path / "serve-2.log")
         stack.push_async_callback(second.stop)
@@ -164,7 +173,9 @@ async def test_sigkill_mid_burst_then_restart_shows_every_acknowledged_reply_onc
         )
         await asyncio.sleep(2)  # more passes: nothing may be shown again
         shown = shown_texts(standin, sends)
-        assert set(shown) == stored and set(shown.values()) == {1}, "a reply shown twice"
+        assert set(shown) == stored
+        assert {text for text, times in shown.items() if times > 1} <= in_flight, "a reply shown twice"
+        assert max(shown.values()) <= 2
         assert await stored_messages(db) == len(stored)
         delivered = await delivered_msgids(db)
 

@@ -1,15 +1,17 @@
 """One deployment for many workspaces: two workspaces installed through Slack's OAuth flow, each
 connecting its own Santo account (two sandbox platforms that hand out the same msgids); sends,
-reports, replies and the Home tab never cross; forged and reused OAuth states are refused; a
-workspace that leaves loses its tokens and credentials at once."""
+reports, replies, the Home tab and the low-balance alert never cross; forged and reused OAuth
+states are refused; a workspace that leaves loses its tokens and credentials at once."""
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, timedelta
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -25,6 +27,7 @@ from bot.dev.stored_sends import store_sms
 from bot.domain.numbers import parse_number
 from bot.domain.states import NumberStatus, SendKind, SendState
 from bot.reports.reconciler import Reconciler
+from bot.sending.low_balance import BalanceWatch
 from bot.services import Services
 from bot.settings import load_settings
 from bot.store import workspaces
@@ -348,8 +351,9 @@ async def test_each_connected_workspace_gets_its_own_weekly_digest(deployment: D
         await session.execute(
             update(Recipient).where(Recipient.send_id == send_id).values(status=NumberStatus.DELIVERED)
         )
-    d.services.settings.santo_digest_channel = "#general"
-    digest = Digest(d.services)
+    services = copy.copy(d.services)
+    services.settings = d.services.settings.model_copy(update={"santo_digest_channel": "#general"})
+    digest = Digest(services)
 
     def digests() -> dict[str, Call]:
         posted = [c for c in d.standin.calls_to("chat.postMessage") if week.label in str(c.args.get("text"))]
@@ -368,3 +372,33 @@ async def test_each_connected_workspace_gets_its_own_weekly_digest(deployment: D
 
     await digest.round()
     assert len([c for c in d.standin.calls_to("chat.postMessage") if week.label in str(c.args.get("text"))]) == 2
+
+
+async def test_many_workspaces_each_checked_with_its_own_account_and_told_in_its_own_slack(
+    deployment: Deployment,
+) -> None:
+    """Distribution mode: the background check reads each connected workspace's balance with its
+    own account; the alert goes, with that workspace's token, to whoever connected the account."""
+    d, a, b = deployment, deployment.a, deployment.b
+    for w in (a, b):
+        await install(d, w)
+        assert "connected" in await connect(d, w)
+    services = copy.copy(d.services)
+    services.settings = d.services.settings.model_copy(update={"santo_low_balance": Decimal(50)})
+    watch = BalanceWatch(services, every=60)
+
+    def told(w: Workspace) -> list[Call]:
+        return [c for c in d.calls("chat.postMessage", w.team) if "Low balance" in str(c.args.get("text"))]
+
+    a.sandbox.set_balance(a.cpid, 5)
+    await watch.round()
+    await watch.round()
+    [alert] = told(a)
+    assert alert.args["channel"] == a.user and "`AcmeA` has *¥5.00* left" in alert.args["text"]
+    assert told(b) == []
+
+    b.sandbox.set_balance(b.cpid, 8)
+    await watch.round()
+    assert len(told(a)) == 1
+    [alert] = told(b)
+    assert alert.args["channel"] == b.user and "`AcmeB` has *¥8.00* left" in alert.args["text"]

@@ -24,12 +24,14 @@ import tempfile
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from alembic.util.exc import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.dev.console.files import DEFAULT_FOLDER, SavedFiles, shown_path
 from bot.dev.console.seat import SETTLE_LIMIT
 from bot.dev.console.session import Console
 from bot.dev.console.terminal import Inbox, Screen, configure_logging, read_pipe, read_terminal
@@ -51,6 +53,8 @@ DEFAULT_CHANNEL = "general"
 DEFAULT_USER = "alice"
 INBOX_CHANNEL = "ops"
 """Where texts from phones that answer no send are shown (SANTO_INBOX_CHANNEL)."""
+LOW_BALANCE = Decimal(10)
+"""Below this the app alerts `#ops` (SANTO_LOW_BALANCE, SANTO_ALERT_CHANNEL): try `--balance 5`."""
 RECONCILE_EVERY = timedelta(seconds=2)
 POLL_AFTER = timedelta(seconds=15)
 _USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
@@ -113,6 +117,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="run the lines of FILE (commands and answers to form prompts), then exit once the app is idle",
     )
+    parser.add_argument(
+        "--files",
+        metavar="FOLDER",
+        default=str(DEFAULT_FOLDER),
+        help="where files the app uploads to Slack (downloads, charts) are saved (%(default)s)",
+    )
     parser.add_argument("--port", type=_port, default=0, help="the app's port (default: any free one)")
     parser.add_argument("--slack-port", type=_port, default=0, help="the Slack stand-in's port (any)")
     parser.add_argument("--sandbox-port", type=_port, default=0, help="the sandbox platform's port (any)")
@@ -164,6 +174,8 @@ async def assemble(stack: AsyncExitStack, args: argparse.Namespace, config: Sand
         report_poll_after=POLL_AFTER,
         report_give_up_after=timedelta(seconds=args.give_up_after),
         santo_inbox_channel=find_channel(standin, INBOX_CHANNEL),
+        santo_low_balance=LOW_BALANCE,
+        santo_alert_channel=find_channel(standin, INBOX_CHANNEL),
         sms_admins=[user] if args.admin else [],
     )
     web_app = create_web_app(settings)
@@ -191,6 +203,9 @@ def _check_args(args: argparse.Namespace) -> str | None:
     """What is wrong with the arguments, in words (and names made canonical)."""
     if args.database and not _absolute(args.database).parent.is_dir():
         return f"--database {args.database}: its folder does not exist"
+    files = _absolute(args.files)
+    if files.exists() and not files.is_dir():
+        return f"--files {args.files}: not a folder"
     channel = str(args.channel).lstrip("#").lower()
     user = str(args.user).lstrip("@").lower()
     if not CHANNEL_NAME.match(channel):
@@ -249,6 +264,7 @@ async def main(args: argparse.Namespace) -> int:
                 print(f"console: cannot use the database {args.database}: {reason}", file=sys.stderr)
                 return 1
             standin = world.standin
+            files = SavedFiles(Path(args.files))
             console = Console(
                 world,
                 screen,
@@ -256,6 +272,7 @@ async def main(args: argparse.Namespace) -> int:
                 scripted=not terminal,
                 channel=find_channel(standin, args.channel),
                 user=world.user,
+                files=files,
             )
             standin.add_listener(console.feed.on_call)
             standin.add_listener(console.workflows.on_call)
@@ -263,7 +280,8 @@ async def main(args: argparse.Namespace) -> int:
                 f"Santo for Slack console: app {world.app_url} (Slack events at /slack/events), "
                 f"Slack stand-in {standin.base_url}, sandbox platform {world.sandbox_url} "
                 f"(account {world.services.settings.santo_cpid}, reports after {config.report_delay:g} s), "
-                f"database {world.database}"
+                f"database {world.database}; files the app uploads are saved in "
+                f"{shown_path(files.folder)}{os.sep}"
             )
             console.welcome()
             if script is not None:

@@ -68,7 +68,7 @@ def _element(t: Texts, element: Any, names: Names, numbering: _Numbering | None)
     if kind in ("plain_text", "mrkdwn"):
         return text_of(element, names)
     if kind == "image":
-        return t("console.element.image", alt=element.get("alt_text", ""))
+        return image(t, element, names)
     if kind == "button":
         if numbering is None:
             return f"[{text_of(element.get('text'), names)}]"
@@ -81,6 +81,17 @@ def _element(t: Texts, element: Any, names: Names, numbering: _Numbering | None)
         return f"[{shown} ▾ {choices}]"
     placeholder = text_of(element.get("placeholder"), names)
     return f"[{placeholder or str(kind).replace('_', ' ')}]"
+
+
+def image(t: Texts, shown: dict[str, Any], names: Names) -> str:
+    """An image block or element; one showing a file the app uploaded (`slack_file: {"id": …}`)
+    says where the console saved it."""
+    alt = shown.get("alt_text", "")
+    slack_file = shown.get("slack_file")
+    path = names.files.get(str(slack_file.get("id"))) if isinstance(slack_file, dict) else None
+    if path:
+        return t("console.element.image_saved", alt=alt, path=path)
+    return t("console.element.image", alt=alt)
 
 
 def _rich_text(element: Any, names: Names) -> str:
@@ -168,7 +179,7 @@ def render_blocks(
             parts = [_element(t, e, names, counted) for e in block.get("elements") or []]
             lines.append(" ".join(p for p in parts if p))
         elif kind == "image":
-            lines.append(t("console.element.image", alt=block.get("alt_text", "")))
+            lines.append(image(t, block, names))
         elif kind == "rich_text":
             lines += _rich_text(block, names).splitlines()
         elif kind == "input":

@@ -10,7 +10,7 @@ import json
 import logging
 from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.dev.console.blocks import Button, Rendered
 from bot.dev.console.messages import (
@@ -87,10 +87,23 @@ class Feed:
             if method == "views.open":
                 seat.modal_key = str(call.args.get("trigger_id") or call.args.get("interactivity_pointer"))
             seat.screen.show(render_view(t, view, names, updated=method == "views.update").text)
+        elif method == "files.completeUploadExternal":
+            self._show_upload(response)
         elif method == "views.publish" and call.args.get("user_id") == seat.user_id:
             view = standin.views.get(str(response.get("view", {}).get("id", "")))
             if view is not None:
                 self.show(partial(render_home, t, view, names), ("home",), seat.channel_id, None)
+
+    def _show_upload(self, response: dict[str, Any]) -> None:
+        """Files the app uploaded: saved, and the messages that share them shown with where."""
+        standin = self.seat.standin
+        ids = {str(f.get("id")) for f in response.get("files") or [] if isinstance(f, dict)}
+        for upload in standin.uploads:
+            if upload.file_id in ids:
+                self.seat.files.save(upload)
+        for message in list(standin.messages.values()):
+            if any(f.get("id") in ids for f in message.files):
+                self.show_message(message, updated=False)
 
     def new_owner(self) -> tuple[str, ...]:
         """An owner for buttons that nothing shown later replaces (an ephemeral answer)."""

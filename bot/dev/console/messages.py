@@ -20,10 +20,28 @@ REPLY_INDENT = "      "
 PARENT_SUMMARY_MAX = 60
 
 
-def _body(t: Texts, text: str, blocks: list[dict[str, Any]], names: Names, first_button: int) -> Rendered:
+def _body(
+    t: Texts,
+    text: str,
+    blocks: list[dict[str, Any]],
+    names: Names,
+    first_button: int,
+    files: list[dict[str, Any]] | None = None,
+) -> Rendered:
     if blocks:
-        return render_blocks(t, blocks, names, first_button=first_button)
-    return Rendered(mrkdwn(text, names).splitlines() or [""])
+        body = render_blocks(t, blocks, names, first_button=first_button)
+    else:
+        body = Rendered(mrkdwn(text, names).splitlines() if text or not files else [])
+    if files:
+        body = Rendered([*body.lines, *(file_line(t, f, names) for f in files)], body.buttons)
+    return body if body.lines else Rendered([""], body.buttons)
+
+
+def file_line(t: Texts, shared: dict[str, Any], names: Names) -> str:
+    """A file shared in a message: its name, and where the console saved it."""
+    name = str(shared.get("name") or shared.get("title") or shared.get("id") or "")
+    path = names.files.get(str(shared.get("id")))
+    return t("console.file.saved", name=name, path=path) if path else t("console.file.shared", name=name)
 
 
 def _indented(head: str, body: Rendered, indent: str) -> Rendered:
@@ -32,7 +50,7 @@ def _indented(head: str, body: Rendered, indent: str) -> Rendered:
 
 def summary(t: Texts, message: Message, names: Names) -> str:
     """A message's first line, shortened: how a thread's parent is named."""
-    body = _body(t, message.text, message.blocks, names, 1)
+    body = _body(t, message.text, message.blocks, names, 1, message.files)
     first = next((line.strip() for line in body.lines if line.strip()), "")
     if len(first) > PARENT_SUMMARY_MAX:
         first = first[: PARENT_SUMMARY_MAX - 1].rstrip() + "…"
@@ -54,7 +72,7 @@ def render_message(
     if message.deleted:
         head = t("console.head.channel", author=author, channel=channel, marks="")
         return Rendered([t("console.head.deleted", head=head)])
-    body = _body(t, message.text, message.blocks, names, first_button)
+    body = _body(t, message.text, message.blocks, names, first_button, message.files)
     marks = mark(t, "updated" if updated else None)
     if message.is_reply:
         if parent is not None:

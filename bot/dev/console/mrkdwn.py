@@ -39,18 +39,20 @@ EMOJI = {
 
 @dataclass(frozen=True)
 class Names:
-    """Who and what ids stand for: user id → (handle, display name), channel id → name."""
+    """Who and what ids stand for: user id → (handle, display name), channel id → name, file id →
+    where the console saved it (`bot.dev.console.files`)."""
 
     users: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     channels: Mapping[str, str] = field(default_factory=dict)
+    files: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, standin: SlackStandIn) -> Names:
+    def of(cls, standin: SlackStandIn, files: Mapping[str, str] | None = None) -> Names:
         users = {
             uid: (str(u.get("name") or uid), str(u.get("real_name") or u.get("name") or uid))
             for uid, u in standin.users.items()
         }
-        return cls(users=users, channels=dict(standin.channel_names))
+        return cls(users=users, channels=dict(standin.channel_names), files=dict(files or {}))
 
     def handle(self, user_id: str) -> str:
         return self.users.get(user_id, (user_id, user_id))[0]

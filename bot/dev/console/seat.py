@@ -13,6 +13,7 @@ import time
 
 from sqlalchemy import func, select
 
+from bot.dev.console.files import SavedFiles
 from bot.dev.console.mrkdwn import Names
 from bot.dev.console.terminal import Inbox, Interrupted, Screen
 from bot.dev.console.world import World
@@ -31,9 +32,19 @@ class Seat:
     """One user at Slack's client, and the modal they have open (`modal_key`, its trigger)."""
 
     def __init__(
-        self, world: World, screen: Screen, inbox: Inbox, *, scripted: bool, channel: str, user: str
+        self,
+        world: World,
+        screen: Screen,
+        inbox: Inbox,
+        *,
+        scripted: bool,
+        channel: str,
+        user: str,
+        files: SavedFiles,
     ) -> None:
         self.world = world
+        self.files = files
+        """Where the files the app uploads are saved."""
         self.standin = world.standin
         self.screen = screen
         self.inbox = inbox
@@ -44,7 +55,7 @@ class Seat:
 
     @property
     def names(self) -> Names:
-        return Names.of(self.standin)
+        return Names.of(self.standin, self.files.shown)
 
     @property
     def t(self) -> Texts:

@@ -15,6 +15,7 @@ import logging
 import re
 
 from bot.dev.console.feed import Feed, Target
+from bot.dev.console.files import SavedFiles
 from bot.dev.console.modals import YES, Modals, answer_of
 from bot.dev.console.seat import Seat
 from bot.dev.console.terminal import Inbox, Interrupted, Screen
@@ -33,9 +34,17 @@ class Console:
     """One user's session, as Slack's client would run it."""
 
     def __init__(
-        self, world: World, screen: Screen, inbox: Inbox, *, scripted: bool, channel: str, user: str
+        self,
+        world: World,
+        screen: Screen,
+        inbox: Inbox,
+        *,
+        scripted: bool,
+        channel: str,
+        user: str,
+        files: SavedFiles,
     ) -> None:
-        self.seat = Seat(world, screen, inbox, scripted=scripted, channel=channel, user=user)
+        self.seat = Seat(world, screen, inbox, scripted=scripted, channel=channel, user=user, files=files)
         self.feed = Feed(self.seat)
         self.modals = Modals(self.seat)
         self.workflows = Workflows(self.seat)

@@ -91,3 +91,9 @@ def test_the_file_field_speaks_chinese(tmp_path: Path) -> None:
     out = run_script(tmp_path, ["/sms", "", "你好", "", "", "./notes.txt"], "--locale", "zh-CN")
     assert ZH("console.input.hint", text=ZH("console.input.file")) in out
     assert ZH("console.field.file_type", types=".csv、.xlsx") in out
+
+
+def test_a_low_balance_is_alerted_once_in_ops(tmp_path: Path) -> None:
+    out = run_script(tmp_path, ["/sms balance", "/sms balance"], "--balance", "5")
+    assert out.count("Santo in #ops:\n  ⚠️ Low balance: the Santo account Test101 has ¥5.00 left") == 1
+    assert "below the alert threshold of ¥10.00" in out
