@@ -15,6 +15,8 @@ from typing import Any
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd")
 """One colour per country line, in order (as many as `TOP_COUNTRIES` in `bot.charts.data`)."""
 BAR_COLOUR = "#8c564b"
+BAR_SLOTS = 4
+"""Room for this many bars at least, so that one or two reasons keep bars of a usual height."""
 SIZE = (10.0, 4.5)
 DPI = 100
 """1000 × 450 pixels: sharp in a Slack message, a few tens of kilobytes."""
@@ -147,9 +149,10 @@ def draw_chart(data: ChartData) -> bytes:
         reasons.set_title(labels.reasons_title)
         if data.failures:
             positions = list(range(len(data.failures)))
-            reasons.barh(positions, data.failures, color=BAR_COLOUR)
+            reasons.barh(positions, data.failures, height=0.6, color=BAR_COLOUR)
             reasons.set_yticks(positions, [_label(r) for r in labels.reasons])
-            reasons.invert_yaxis()
+            reasons.set_ylim(max(len(positions), BAR_SLOTS) - 0.5, -0.5)  # most first, never one fat bar
+            reasons.set_xlim(0, max(data.failures) * 1.15)  # room for the counts at the bars' ends
             reasons.set_xlabel(labels.reasons_axis)
             reasons.xaxis.get_major_locator().set_params(integer=True)
             for position, count in zip(positions, data.failures, strict=True):
