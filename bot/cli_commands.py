@@ -79,6 +79,7 @@ async def check(_args: argparse.Namespace) -> int:
     line(True, "workflow steps (add them in Workflow Builder; paid Slack plans only):")
     for step in STEPS:
         print(f"     {step_line(step)}")
+    line(True, digest_line(settings))
     if settings.distributed:
         line(
             True,
@@ -137,6 +138,16 @@ async def rotate_secrets(_args: argparse.Namespace) -> int:
         await db.close()
     print(f"{done} workspace passwords sealed with the newest key; the older keys may now be removed")
     return 0
+
+
+def digest_line(settings: Settings) -> str:
+    """Whether the weekly digest is on, and where and when it goes."""
+    if not settings.santo_digest_channel:
+        return "digest: off (set SANTO_DIGEST_CHANNEL to post last week's figures and chart every Monday)"
+    return (
+        f"digest: last week's figures and chart to {settings.santo_digest_channel}, "
+        f"Mondays 09:00 {settings.santo_digest_timezone}"
+    )
 
 
 def step_line(step: Step) -> str:

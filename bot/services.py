@@ -22,6 +22,7 @@ from bot.slack_cache import Groups, Permalinks, UserNames
 from bot.store.db import Database
 from bot.store.tables import OWN_ACCOUNT
 from bot.store.workspaces import ReportTokens
+from bot.worker_pool import WorkerPool
 from bot.workspace_clients import WorkspaceClients
 
 CONTEXT_KEY = "services"
@@ -54,6 +55,10 @@ class Services:
     """One per workspace: its sends check daily caps in turn (`bot.sending.caps`)."""
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     """Set at shutdown: loops finish their round and return (never cut mid-transaction)."""
+    workers: WorkerPool = field(default_factory=WorkerPool)
+    """The worker process that draws charts (the web process never loads the plotting library)."""
+    chart_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    """One per account: its Home tab's chart of the day is drawn once, however many open the tab."""
     submit_pacer: Pacer = field(init=False)
     """Paces the submit requests of sends from a file: SANTO_MAX_REQUESTS_PER_SECOND holds for the
     whole process, however many of those sends run at once."""

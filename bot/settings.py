@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -72,6 +73,8 @@ _SHAPES = {
     "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')",
     "log_format": "text or json",
     "santo_keep_days": "a whole number of days, 1 or more, e.g. 90",
+    "santo_digest_channel": "a channel id (C0123456789) or name (#sms-stats)",
+    "santo_digest_timezone": "an IANA timezone name, e.g. UTC, Europe/London or Asia/Shanghai",
 }
 
 
@@ -117,6 +120,10 @@ class Settings(BaseSettings):
 
     santo_keep_days: int = Field(default=90, ge=1)
     """Days a send's text and numbers, reports and replies are kept (`bot.reports.retention`)."""
+    santo_digest_channel: str | None = None
+    """Where the weekly digest goes (`bot.charts.digest`); unset, there is none."""
+    santo_digest_timezone: str = "UTC"
+    """Whose Monday 09:00 the digest is posted at, and whose days it counts."""
 
     database_url: str = "sqlite:///santo-slack.db"
     port: int = Field(default=3000, ge=1, le=65535)
@@ -193,6 +200,29 @@ class Settings(BaseSettings):
         if value is not None and not re.fullmatch(r"[A-Za-z]{2}", value.strip()):
             raise ValueError("must be a two-letter country code")
         return value.strip().upper() if value else None
+
+    @field_validator("santo_digest_channel")
+    @classmethod
+    def _digest_channel(cls, value: str | None) -> str | None:
+        """A channel id as it is; a name with its `#` (as chat.postMessage takes names)."""
+        value = (value or "").strip()
+        if not value:
+            return None
+        if re.fullmatch(r"[CG][A-Z0-9]{2,}", value):  # ids are upper case, names lower case
+            return value
+        name = value.removeprefix("#")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_\-]{0,79}", name):
+            raise ValueError("not a channel id or name")
+        return f"#{name}"
+
+    @field_validator("santo_digest_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown timezone") from None
+        return value.strip()
 
     @field_validator("slack_api_url")
     @classmethod

@@ -20,6 +20,7 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bot.background import Background
+from bot.charts.digest import Digest
 from bot.distribution import add_routes
 from bot.i18n.user_languages import UserLanguages
 from bot.monitoring import LOOPS, add_metrics_route, healthz, readyz
@@ -164,6 +165,8 @@ async def _start(app: web.Application) -> None:
         asyncio.create_task(Reconciler(services, every=every).run(), name="reconciler"),
         asyncio.create_task(Scheduler(services, every=min(5.0, every)).run(), name="scheduler"),
     ]
+    if services.settings.santo_digest_channel:
+        app[LOOPS].append(asyncio.create_task(Digest(services).run(), name="digest"))
     if services.settings.santo_low_balance is not None:
         watch = BalanceWatch(services, every=CHECK_EVERY)
         app[LOOPS].append(asyncio.create_task(watch.run(), name="balance-watch"))
@@ -189,6 +192,7 @@ async def _close(app: web.Application) -> None:
         await asyncio.wait_for(app[NOTIFIER].pass_once(), timeout=LAST_PASS)
     except Exception:
         log.warning("could not show the last changes before stopping; they are shown at the next start")
+    await services.workers.close()
     await services.santo.close()
     if services.clients is not None:
         await services.clients.close()

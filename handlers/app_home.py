@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -16,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.charts.publish import recent_chart, recent_image
 from bot.domain.actor import Actor
 from bot.domain.money import money
 from bot.domain.mrkdwn import code
@@ -30,6 +32,9 @@ from bot.store import workspaces
 from bot.store.app_home import health, recent_sends
 from bot.store.audit import usage_on
 from bot.store.db import now
+from bot.store.digests import chart_file, keep_chart_file
+from bot.store.models import PeriodStats
+from bot.store.stats import period_stats
 from bot.views.app_home import (
     Allowance,
     HomeFacts,
@@ -41,12 +46,16 @@ from bot.views.app_home import (
 from bot.views.ids import ActionId, CallbackId
 from bot.views.santo_account import AccountForm, account_blocks, build_account_modal, build_connect_home
 from bot.views.send_modal import build_notice_view
+from bot.views.stats import build_stats_text
 from handlers.common import Interaction, explain, in_background, listener, open_send_modal, update_view
 
 log = logging.getLogger(__name__)
 
 LAST_SENDS = 10
+STATS_DAYS = 7
+"""The Home tab shows the workspace's last 7 days (as `/sms stats 7d`)."""
 REPORTS_WINDOW = timedelta(hours=24)
+Period = tuple[datetime, datetime]
 
 
 def _cap(value: float | None) -> Decimal | None:
@@ -147,18 +156,48 @@ async def account_blocks_of(services: Services, t: Texts, team_id: str) -> list[
     return account_blocks(t, found.santo_cpid, found.santo_base_url or "", found.connected_by or "")
 
 
-async def home_view(services: Services, t: Texts, team_id: str, user_id: str) -> View:
-    """The user's Home tab, in their language, from the platform's balance and the stored state."""
+ChartDue = Callable[[], Awaitable[bool]]
+"""Draws and keeps the Home tab's chart of the day: True once there is one to show."""
+
+
+def chart_drawing(
+    services: Services, t: Texts, team_id: str, figures: PeriodStats, period: Period
+) -> ChartDue:
+    account, day = services.account_of(team_id), period[1].date().isoformat()
+
+    async def draw() -> bool:
+        # Many opening the tab at once: one draws, the others find its chart kept.
+        async with services.chart_locks.setdefault(account, asyncio.Lock()):
+            if await chart_file(services.db, account, day, t.language) is not None:
+                return True
+            chart = await recent_chart(services, t, team_id, figures, period)
+            if chart is None:
+                return False
+            await keep_chart_file(services.db, account, day, t.language, chart.file_id, now())
+            return True
+
+    return draw
+
+
+async def home_view(services: Services, t: Texts, team_id: str, user_id: str) -> tuple[View, ChartDue | None]:
+    """The user's Home tab, in their language, from the platform's balance and the stored state;
+    and, when the day's chart of the workspace's last days is not drawn yet, what draws it (the
+    tab is shown first without it: opening it stays quick)."""
     if not services.connected:  # distribution mode: the workspace has no Santo account yet
-        return build_connect_home(t, await may_manage(services, team_id, user_id))
+        return build_connect_home(t, await may_manage(services, team_id, user_id)), None
     refusal = await lookup_refusal(services, user_id)
     if refusal:
-        return build_notice_home(t, t.render(refusal), refresh=False)
-    (balance, problem), today, views = await asyncio.gather(
+        return build_notice_home(t, t.render(refusal), refresh=False), None
+    until = now()
+    period = (until - timedelta(days=STATS_DAYS), until)
+    (balance, problem), today, views, figures = await asyncio.gather(
         _balance(services, t),
         allowances(services, t, team_id, user_id),
         recent_sends(services.db, team_id, user_id, LAST_SENDS),
+        period_stats(services.db, team_id, *period),
     )
+    account, day = services.account_of(team_id), until.date().isoformat()
+    kept = await chart_file(services.db, account, day, t.language) if figures.sends else None
     links = await asyncio.gather(
         *(services.permalinks.get(services.slack, v.send.channel_id, v.send.message_ts) for v in views)
     )
@@ -172,13 +211,20 @@ async def home_view(services: Services, t: Texts, team_id: str, user_id: str) ->
         sends=[SendLine(view, link) for view, link in zip(views, links, strict=True)],
         health=admin_health,
         account=await account_blocks_of(services, t, team_id) if manager else [],
+        stats=build_stats_text(t, figures, STATS_DAYS),
+        chart=recent_image(t, kept[0], STATS_DAYS) if kept else None,
+        chart_drawn_at=kept[1] if kept else None,
     )
-    return build_home_view(t, facts)
+    due = figures.sends > 0 and kept is None
+    return build_home_view(t, facts), chart_drawing(services, t, team_id, figures, period) if due else None
 
 
 async def publish_home(services: Services, t: Texts, team_id: str, user_id: str) -> None:
-    view = await home_view(services, t, team_id, user_id)
+    view, chart_due = await home_view(services, t, team_id, user_id)
     await services.slack.views_publish(user_id=user_id, view=view)
+    if chart_due is not None and await chart_due():
+        view, _ = await home_view(services, t, team_id, user_id)
+        await services.slack.views_publish(user_id=user_id, view=view)
 
 
 async def refresh(interaction: Interaction) -> None:

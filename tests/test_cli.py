@@ -40,6 +40,8 @@ async def test_check_reaches_slack_and_prints_the_callback_url(serve: Serve, dat
         "DATABASE_URL": database_url,
         "SANTO_REPORT_TOKEN": "tok-123",
         "PUBLIC_URL": "https://sms.example.com",
+        "SANTO_DIGEST_CHANNEL": "sms-stats",
+        "SANTO_DIGEST_TIMEZONE": "Asia/Shanghai",
     }
     code, out = await run("migrate", env=env)
     assert code == 0 and "up to date" in out
@@ -57,6 +59,7 @@ async def test_check_reaches_slack_and_prints_the_callback_url(serve: Serve, dat
         " → msgid, numbers_sent, numbers_refused" in out
     )
     assert "delivery_status (Get SMS delivery status): msgid → delivered, failed, pending" in out
+    assert "ok   digest: last week's figures and chart to #sms-stats, Mondays 09:00 Asia/Shanghai" in out
 
 
 async def test_check_fails_clearly_when_things_are_missing(database_url: str) -> None:
@@ -76,6 +79,7 @@ async def test_check_fails_clearly_when_things_are_missing(database_url: str) ->
     assert "FAIL platform: the platform did not answer" in out
     assert "FAIL slack: SLACK_BOT_TOKEN is not set" in out
     assert "FAIL reports: SANTO_REPORT_TOKEN is not set" in out
+    assert "ok   digest: off (set SANTO_DIGEST_CHANNEL" in out
     assert "pw-cli-77x" not in out
 
 
@@ -85,6 +89,14 @@ async def test_malformed_settings_exit_2_with_one_clear_message() -> None:
     )
     assert code == 2
     assert "PORT" in out and "whole number" in out
+    assert "Traceback" not in out
+
+
+async def test_an_unknown_digest_timezone_is_a_clear_settings_error() -> None:
+    env = {"SANTO_DIGEST_CHANNEL": "#sms-stats", "SANTO_DIGEST_TIMEZONE": "Europe/Atlantis"}
+    code, out = await run("check", env=env)
+    assert code == 2
+    assert "SANTO_DIGEST_TIMEZONE: unknown timezone (should be an IANA timezone name" in out
     assert "Traceback" not in out
 
 

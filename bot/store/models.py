@@ -145,3 +145,13 @@ class PeriodStats:
             tally.statuses[status] += n
             if status == NumberStatus.FAILED:
                 tally.failure_codes[code or ""] += n
+
+
+@dataclass(frozen=True)
+class SentOutcome:
+    """Numbers of one send in one country that ended in one status (`bot.store.stats`)."""
+
+    sent_at: datetime
+    region: str
+    status: str
+    numbers: int

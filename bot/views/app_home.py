@@ -27,6 +27,7 @@ from bot.santo.models import Balance
 from bot.store.models import Health, SendView, Usage
 from bot.views.channel_message import counts_line, kind_key, outcome_line, recipients_text
 from bot.views.ids import ActionId
+from bot.views.stats import ChartImage, chart_block
 
 HOME_BLOCKS_MAX = 100
 """Slack's limit for a Home tab."""
@@ -80,6 +81,10 @@ class HomeFacts:
     health: SetupHealth | None = None
     account: list[Block] = field(default_factory=list)
     """Distribution mode, for admins: the workspace's Santo account and how to change it."""
+    stats: str | None = None
+    """The workspace's last days, as `/sms stats` shows them."""
+    chart: ChartImage | None = None
+    chart_drawn_at: datetime | None = None
 
 
 def when(at: datetime) -> str:
@@ -195,6 +200,19 @@ def health_blocks(t: Texts, health: SetupHealth) -> list[Block]:
     ]
 
 
+def stats_blocks(t: Texts, facts: HomeFacts) -> list[Block]:
+    """The workspace's last days, and their chart once drawn (it is drawn once a day)."""
+    if facts.stats is None:
+        return []
+    blocks: list[Block] = [DividerBlock(), _section(facts.stats)]
+    if facts.chart is not None:
+        blocks.append(chart_block(facts.chart))
+        if facts.chart_drawn_at is not None:
+            drawn = t("stats.chart.drawn", when=when(facts.chart_drawn_at))
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=drawn)]))
+    return blocks
+
+
 def build_home_view(t: Texts, facts: HomeFacts) -> View:
     """The Home tab in the viewing user's language."""
     blocks: list[Block] = [
@@ -213,6 +231,7 @@ def build_home_view(t: Texts, facts: HomeFacts) -> View:
     if facts.allowances:
         blocks += [today_block(t, facts.allowances), DividerBlock()]
     blocks += sends_blocks(t, facts.sends)
+    blocks += stats_blocks(t, facts)
     if facts.health is not None:
         blocks += health_blocks(t, facts.health) + facts.account
     return View(type="home", blocks=blocks[:HOME_BLOCKS_MAX])

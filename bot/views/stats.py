@@ -3,9 +3,13 @@ builders: the handler gathers the facts (`bot.store.stats`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
+from slack_sdk.models.blocks import Block, ImageBlock, MarkdownTextObject, SectionBlock
+
 from bot.domain.money import money
+from bot.domain.mrkdwn import SECTION_LIMIT, cut
 from bot.domain.numbers import country_name
 from bot.domain.states import NumberStatus
 from bot.i18n import Texts
@@ -67,13 +71,15 @@ def country_line(t: Texts, region: str, tally: Tally, delays: list[timedelta]) -
     return t("stats.country", country=name, numbers=numbers, rates=rates(t, tally, delays))
 
 
-def build_stats_text(t: Texts, stats: PeriodStats, days: int) -> str:
-    """The period's figures in the reader's language, as mrkdwn."""
+def build_stats_text(t: Texts, stats: PeriodStats, days: int, title: str | None = None) -> str:
+    """The period's figures in the reader's language, as mrkdwn, under `title` (by default
+    "last `days` days")."""
+    title = title or t("stats.title", days=days)
     if not stats.sends:
-        return "\n".join([t("stats.title", days=days), t("stats.none")])
+        return "\n".join([title, t("stats.none")])
     every_delay = [d for delays in stats.delays.values() for d in delays]
     lines = [
-        t("stats.title", days=days),
+        title,
         t(
             "stats.totals",
             sends=t.count("stats.sends", stats.sends),
@@ -92,3 +98,23 @@ def build_stats_text(t: Texts, stats: PeriodStats, days: int) -> str:
         for region, tally in ranked[:TOP_COUNTRIES]
     ]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """An uploaded chart and what the image block says of it."""
+
+    file_id: str
+    title: str
+    alt: str
+
+
+def chart_block(chart: ChartImage) -> ImageBlock:
+    """The chart, by its uploaded file (never a public URL)."""
+    return ImageBlock(slack_file={"id": chart.file_id}, alt_text=chart.alt, title=chart.title)
+
+
+def build_stats_blocks(text: str, chart: ChartImage | None) -> list[Block]:
+    """The figures, and the chart under them when there is one."""
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=cut(text, SECTION_LIMIT)))]
+    return blocks + ([chart_block(chart)] if chart is not None else [])

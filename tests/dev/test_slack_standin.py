@@ -377,6 +377,41 @@ async def test_upload_to_channel_bot_cannot_post_in(standin: SlackStandIn, clien
     assert not standin.uploads[0].completed
 
 
+def image(file_id: str) -> list[dict[str, Any]]:
+    return [{"type": "image", "slack_file": {"id": file_id}, "alt_text": "a chart"}]
+
+
+async def test_an_image_block_shows_only_a_file_uploaded_here_and_processed(
+    standin: SlackStandIn, client: AsyncWebClient
+) -> None:
+    standin.file_processing = 0.3  # Slack takes a moment over an upload
+    answer = await client.files_upload_v2(content=b"\x89PNG...", filename="chart.png")  # no channel: private
+    file_id = answer["files"][0]["id"]
+    assert standin.uploads[0].channels == [] and standin.channel_messages(GENERAL) == []
+    assert (await client.files_info(file=file_id))["file"]["mimetype"] == ""  # still processing
+    error = await api_error(client.chat_postMessage(channel=GENERAL, text="chart", blocks=image(file_id)))
+    assert error.response["error"] == "invalid_blocks"
+    assert error.response["response_metadata"]["messages"] == [
+        "[ERROR] invalid slack file [json-pointer:/blocks/0/slack_file]"
+    ]
+
+    await asyncio.sleep(0.3)
+    assert (await client.files_info(file=file_id))["file"]["mimetype"] == "image/png"
+    await client.chat_postMessage(channel=GENERAL, text="chart", blocks=image(file_id))
+    for unknown in ("F99999999", "not-a-file"):
+        error = await api_error(client.chat_postMessage(channel=GENERAL, text="x", blocks=image(unknown)))
+        assert error.response["error"] == "invalid_blocks"
+    standin.team_tokens["xoxb-other"] = "T0OTHER"
+    other = AsyncWebClient(token="xoxb-other", base_url=standin.api_url())
+    error = await api_error(other.chat_postMessage(channel=GENERAL, text="x", blocks=image(file_id)))
+    assert error.response["error"] == "invalid_blocks"  # another workspace's file
+    error = await api_error(
+        client.views_publish(user_id="U0ALICE", view={"type": "home", "blocks": image("F99999999")})
+    )
+    assert error.response["error"] == "invalid_arguments"
+    await client.views_publish(user_id="U0ALICE", view={"type": "home", "blocks": image(file_id)})
+
+
 # --------------------------------------------------------------------------- faults
 
 

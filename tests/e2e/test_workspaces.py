@@ -10,18 +10,20 @@ import copy
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 from typing import Any
 
 import aiohttp
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from bot.charts.digest import Digest, due_week
 from bot.dev.sandbox import SANDBOX_STATE, SandboxConfig, SandboxState, create_sandbox_app
 from bot.dev.slack_requests import SlackRequests
 from bot.dev.slack_standin import Call, SlackStandIn
+from bot.dev.stored_sends import store_sms
 from bot.domain.numbers import parse_number
 from bot.domain.states import NumberStatus, SendKind, SendState
 from bot.reports.reconciler import Reconciler
@@ -331,6 +333,45 @@ async def test_with_token_rotation_a_workspace_token_near_its_end_is_refreshed_a
     stored = await clients.installations.async_find_bot(enterprise_id=None, team_id=a.team)
     assert stored is not None and stored.bot_token == client.token
     assert first.bot_token not in d.standin.team_tokens
+
+
+async def test_each_connected_workspace_gets_its_own_weekly_digest(deployment: Deployment) -> None:
+    d = deployment
+    for w in (d.a, d.b):
+        await install(d, w)
+        assert "connected" in (await connect(d, w)).lower()
+    week = due_week(now(), UTC)
+    numbers = (NUMBER, "8613910825658")
+    send_id = await store_sms(d.services.db, numbers, "1700000000.000100", team_id=d.a.team, account=d.a.team)
+    async with d.services.db.session.begin() as session:
+        went = week.start + timedelta(days=1)
+        await session.execute(
+            update(Send).where(Send.id == send_id).values(created_at=went, state=SendState.ACCEPTED)
+        )
+        await session.execute(
+            update(Recipient).where(Recipient.send_id == send_id).values(status=NumberStatus.DELIVERED)
+        )
+    services = copy.copy(d.services)
+    services.settings = d.services.settings.model_copy(update={"santo_digest_channel": "#general"})
+    digest = Digest(services)
+
+    def digests() -> dict[str, Call]:
+        posted = [c for c in d.standin.calls_to("chat.postMessage") if week.label in str(c.args.get("text"))]
+        assert all(c.ok for c in posted), posted
+        return {c.team_id: c for c in posted}
+
+    await digest.round()
+    posts = digests()
+    assert set(posts) == {d.a.team, d.b.team}  # each in its own workspace, with its own token
+    assert "1 send to 2 numbers" in str(posts[d.a.team].args["text"])
+    assert "Nothing was sent in this period." in str(posts[d.b.team].args["text"])
+    [image] = [b for b in posts[d.a.team].args["blocks"] if b["type"] == "image"]
+    [upload] = [u for u in d.standin.uploads if u.file_id == image["slack_file"]["id"]]
+    assert upload.team == d.a.team and upload.channels == []
+    assert all(b["type"] != "image" for b in posts[d.b.team].args["blocks"])
+
+    await digest.round()
+    assert len([c for c in d.standin.calls_to("chat.postMessage") if week.label in str(c.args.get("text"))]) == 2
 
 
 async def test_many_workspaces_each_checked_with_its_own_account_and_told_in_its_own_slack(

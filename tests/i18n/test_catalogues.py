@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # banner and errors, for whoever runs it; the console's Slack-like chrome is user-facing).
 NOT_USER_FACING = {
     "bot/background.py",
+    "bot/charts/draw.py",  # matplotlib's own names (fonts, placements); its words come in ChartLabels
     "bot/cli.py",
     "bot/cli_commands.py",
     "bot/dev/console/app.py",

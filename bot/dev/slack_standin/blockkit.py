@@ -3,7 +3,12 @@ Slack's own problem strings (`[ERROR] ... [json-pointer:...]`)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
+
+FileCheck = Callable[[str], bool]
+"""Whether a file id names a file this workspace's app may show (uploaded and processed)."""
 
 MESSAGE_BLOCKS_MAX = 50
 VIEW_BLOCKS_MAX = 100
@@ -13,6 +18,8 @@ FIELD_TEXT_MAX = 2000
 HEADER_TEXT_MAX = 150
 VIEW_TITLE_MAX = 24
 PRIVATE_METADATA_MAX = 3000
+IMAGE_TEXT_MAX = 2000
+FILE_ID = re.compile(r"^[F][A-Z0-9]{8,}$")
 
 
 def _text_problems(obj: Any, limit: int, pointer: str, *, plain_only: bool = False) -> list[str]:
@@ -38,8 +45,36 @@ def _elements_problems(block: dict[str, Any], limit: int, pointer: str) -> list[
     return []
 
 
-def block_problems(blocks: Any, limit: int, pointer: str = "/blocks") -> list[str]:
-    """The Block Kit rules Slack enforces that an app is most likely to break."""
+def _image_problems(block: dict[str, Any], where: str, files: FileCheck | None) -> list[str]:
+    """An image block: alt text, and a public URL or a file uploaded to this workspace (Slack
+    refuses a `slack_file` it cannot show: unknown, another workspace's, not processed yet)."""
+    alt = block.get("alt_text")
+    problems: list[str] = []
+    if not isinstance(alt, str) or not alt or len(alt) > IMAGE_TEXT_MAX:
+        problems.append(f"[ERROR] must be 1 to {IMAGE_TEXT_MAX} characters [json-pointer:{where}/alt_text]")
+    if block.get("title") is not None:
+        problems += _text_problems(block["title"], IMAGE_TEXT_MAX, f"{where}/title", plain_only=True)
+    url, slack_file = block.get("image_url"), block.get("slack_file")
+    if (url is None) == (slack_file is None):
+        return [*problems, f"[ERROR] must provide either image_url or slack_file [json-pointer:{where}]"]
+    if slack_file is None:
+        return problems
+    file_id = slack_file.get("id") if isinstance(slack_file, dict) else None
+    if not isinstance(file_id, str):
+        return [*problems, f"[ERROR] invalid slack file [json-pointer:{where}/slack_file]"]
+    if not FILE_ID.match(file_id):
+        pattern = f"input must match regex pattern: {FILE_ID.pattern}"
+        return [*problems, f"[ERROR] {pattern} [json-pointer:{where}/slack_file/id]"]
+    if files is not None and not files(file_id):
+        problems.append(f"[ERROR] invalid slack file [json-pointer:{where}/slack_file]")
+    return problems
+
+
+def block_problems(
+    blocks: Any, limit: int, pointer: str = "/blocks", files: FileCheck | None = None
+) -> list[str]:
+    """The Block Kit rules Slack enforces that an app is most likely to break. `files` tells
+    which uploaded files image blocks may show (None: any well-formed file id)."""
     if not isinstance(blocks, list):
         return [f"[ERROR] must be an array [json-pointer:{pointer}]"]
     problems: list[str] = []
@@ -83,6 +118,8 @@ def block_problems(blocks: Any, limit: int, pointer: str = "/blocks") -> list[st
             problems += _elements_problems(block, 10, where)
         elif kind == "actions":
             problems += _elements_problems(block, 25, where)
+        elif kind == "image":
+            problems += _image_problems(block, where, files)
         elif kind == "input":
             problems += _text_problems(block.get("label"), 2000, f"{where}/label", plain_only=True)
             element = block.get("element")
@@ -97,7 +134,7 @@ def block_problems(blocks: Any, limit: int, pointer: str = "/blocks") -> list[st
     return problems
 
 
-def view_problems(view: Any, kinds: tuple[str, ...]) -> list[str]:
+def view_problems(view: Any, kinds: tuple[str, ...], files: FileCheck | None = None) -> list[str]:
     """A view's problems: its type among `kinds`, its blocks, a modal's title and buttons."""
     if not isinstance(view, dict):
         return ["[ERROR] missing required field: view"]
@@ -109,7 +146,7 @@ def view_problems(view: Any, kinds: tuple[str, ...]) -> list[str]:
     if blocks is None:
         problems.append("[ERROR] missing required field: blocks [json-pointer:/view]")
     else:
-        problems += block_problems(blocks, VIEW_BLOCKS_MAX, "/view/blocks")
+        problems += block_problems(blocks, VIEW_BLOCKS_MAX, "/view/blocks", files)
     if kind == "modal":
         if view.get("title") is None:
             problems.append("[ERROR] missing required field: title [json-pointer:/view]")

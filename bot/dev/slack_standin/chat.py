@@ -14,7 +14,7 @@ MESSAGE_TEXT_MAX = 40_000
 ATTACHMENTS_MAX = 100
 
 
-def content(args: dict[str, Any], *, required: bool) -> dict[str, Any]:
+def content(state: State, args: dict[str, Any], *, required: bool) -> dict[str, Any]:
     """Validated text/blocks/attachments/metadata present in `args`."""
     out: dict[str, Any] = {}
     text = args.get("text")
@@ -23,7 +23,7 @@ def content(args: dict[str, Any], *, required: bool) -> dict[str, Any]:
         if len(out["text"]) > MESSAGE_TEXT_MAX:
             raise ApiError("msg_too_long")
     if "blocks" in args:
-        problems = block_problems(args["blocks"], MESSAGE_BLOCKS_MAX)
+        problems = block_problems(args["blocks"], MESSAGE_BLOCKS_MAX, files=state.showable_file)
         if problems:
             raise ApiError("invalid_blocks", problems)
         out["blocks"] = args["blocks"]
@@ -46,7 +46,7 @@ def content(args: dict[str, Any], *, required: bool) -> dict[str, Any]:
 
 def post_message(state: State, args: dict[str, Any], origin: str) -> dict[str, Any]:
     channel = state.postable(args.get("channel"))
-    posted = content(args, required=True)
+    posted = content(state, args, required=True)
     message = state.store_message(
         channel,
         posted.get("text", ""),
@@ -68,7 +68,7 @@ def update(state: State, args: dict[str, Any], origin: str) -> dict[str, Any]:
     message = state.own_message(args)
     if message.user != state.bot_user_id:
         raise ApiError("cant_update_message")
-    changed = content(args, required=False)
+    changed = content(state, args, required=False)
     if not (set(changed) & {"text", "blocks", "attachments"}):
         raise ApiError("no_text")
     state.update_message(message, changed, time.time())
@@ -86,7 +86,7 @@ def post_ephemeral(state: State, args: dict[str, Any], origin: str) -> dict[str,
     user = str_arg(args, "user")
     if user is None:
         raise ApiError("user_not_found")
-    posted = content(args, required=True)
+    posted = content(state, args, required=True)
     ts = state.next_ts()
     state.ephemerals.append(
         Ephemeral(

@@ -76,6 +76,7 @@ def get_upload_url(state: State, args: dict[str, Any], origin: str) -> dict[str,
             alt_txt=str_arg(args, "alt_txt"),
             snippet_type=str_arg(args, "snippet_type"),
             at=time.time(),
+            team=state.calling_team,
         )
     )
     upload_url = f"{origin.rstrip('/')}/upload/{file_id}"
@@ -127,6 +128,7 @@ def complete_upload(state: State, args: dict[str, Any], origin: str) -> dict[str
         upload.initial_comment = comment
         upload.thread_ts = thread_ts
         upload.completed = True
+        upload.ready_at = now + state.file_processing
         files.append(_file_object(state, upload, now))
     for channel in channels:
         state.store_message(channel, comment or "", [], thread_ts, {}, now, files=files)
@@ -138,6 +140,8 @@ def info(state: State, args: dict[str, Any], origin: str) -> dict[str, Any]:
     if upload is None or not upload.completed:
         raise ApiError("file_not_found")
     out = _file_object(state, upload, upload.at)
+    if time.time() < upload.ready_at:
+        out["mimetype"] = ""  # still being processed
     out["user"] = state.file_owners.get(upload.file_id, state.bot_user_id)
     out["url_private_download"] = f"{origin.rstrip('/')}/download/{upload.file_id}/{upload.filename}"
     return {"ok": True, "file": out}

@@ -237,6 +237,10 @@ class Upload:
     thread_ts: str | None = None
     completed: bool = False
     at: float = 0.0
+    team: str = ""
+    """The workspace whose token asked for its upload URL ("": a user's own file)."""
+    ready_at: float = 0.0
+    """When Slack has processed it (`State.file_processing` after it was completed)."""
 
     @property
     def text(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 from bot.dev.slack_standin.blockkit import MESSAGE_BLOCKS_MAX, block_problems
@@ -35,7 +36,8 @@ def post(state: State, url_id: str, body: Any) -> tuple[int, dict[str, Any]]:
         return 404, {"ok": False, "error": "used_url"}
     if not isinstance(body, dict):
         return 400, {"ok": False, "error": "invalid_payload"}
-    if "blocks" in body and block_problems(body["blocks"], MESSAGE_BLOCKS_MAX):
+    showable = partial(state.showable_file, any_team=True)  # a response_url names no workspace
+    if "blocks" in body and block_problems(body["blocks"], MESSAGE_BLOCKS_MAX, files=showable):
         return 400, {"ok": False, "error": "invalid_blocks"}
     if not (body.get("text") or body.get("blocks") or flag(body.get("delete_original"))):
         return 400, {"ok": False, "error": "no_text"}

@@ -109,6 +109,9 @@ class State:
         """File id → the user who uploaded it (`add_user_file`)."""
         self.downloads: list[str] = []
         """File ids asked for at the download route, in order."""
+        self.file_processing: float = 0.0
+        """Seconds Slack takes over an upload after files.completeUploadExternal answers: until
+        then files.info shows no mimetype, and an image block naming the file is refused."""
 
         # The workspace.
         self.channel_names: dict[str, str] = {
@@ -154,6 +157,18 @@ class State:
     def next_n(self) -> int:
         """The next number of the one sequence behind ids, trigger ids and view hashes."""
         return next(self._id_seq)
+
+    def showable_file(self, file_id: str, *, any_team: bool = False) -> bool:
+        """Whether an image block may show the file (`slack_file`): uploaded and completed in
+        the calling workspace (or any, for a response_url post), and processed."""
+        upload = next((u for u in self.uploads if u.file_id == file_id), None)
+        return (
+            upload is not None
+            and upload.completed
+            and upload.content is not None
+            and (any_team or upload.team in ("", self.calling_team))
+            and time.time() >= upload.ready_at
+        )
 
     def next_id(self, prefix: str) -> str:
         return f"{prefix}{self.next_n():08d}"

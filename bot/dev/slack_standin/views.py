@@ -57,7 +57,7 @@ def _checked_view(
     state: State, args: dict[str, Any], kinds: tuple[str, ...], *, replacing: str | None = None
 ) -> dict[str, Any]:
     view = args.get("view")
-    problems = view_problems(view, kinds)
+    problems = view_problems(view, kinds, state.showable_file)
     if problems:
         raise ApiError("invalid_arguments", problems)
     assert isinstance(view, dict)
