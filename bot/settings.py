@@ -169,16 +169,16 @@ class Settings(BaseSettings):
         """An empty token is no token: the route stays away rather than open to anyone."""
         return value if value is not None and value.get_secret_value().strip() else None
 
-    @field_validator("santo_low_balance", "santo_alert_channel", mode="before")
+    @field_validator("santo_low_balance", "santo_alert_channel", "santo_digest_channel", mode="before")
     @classmethod
     def _blank(cls, value: Any) -> Any:
         """`SANTO_LOW_BALANCE=` (set but empty) is unset, not a bad amount."""
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("santo_alert_channel")
+    @field_validator("santo_alert_channel", "santo_digest_channel")
     @classmethod
     def _channel(cls, value: str | None) -> str | None:
-        """A channel id as it is; a name with its `#` (Slack takes either)."""
+        """A channel id as it is; a name with its `#` (chat.postMessage takes either)."""
         if value is None:
             return None
         value = value.strip()
@@ -200,20 +200,6 @@ class Settings(BaseSettings):
         if value is not None and not re.fullmatch(r"[A-Za-z]{2}", value.strip()):
             raise ValueError("must be a two-letter country code")
         return value.strip().upper() if value else None
-
-    @field_validator("santo_digest_channel")
-    @classmethod
-    def _digest_channel(cls, value: str | None) -> str | None:
-        """A channel id as it is; a name with its `#` (as chat.postMessage takes names)."""
-        value = (value or "").strip()
-        if not value:
-            return None
-        if re.fullmatch(r"[CG][A-Z0-9]{2,}", value):  # ids are upper case, names lower case
-            return value
-        name = value.removeprefix("#")
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_\-]{0,79}", name):
-            raise ValueError("not a channel id or name")
-        return f"#{name}"
 
     @field_validator("santo_digest_timezone")
     @classmethod

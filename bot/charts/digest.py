@@ -20,8 +20,9 @@ from slack_sdk.models.blocks import Block
 
 from bot.charts.publish import period_chart
 from bot.services import Periodic, Services
+from bot.store import workspaces
 from bot.store.db import now
-from bot.store.digests import DIGEST, claim, connected_workspaces, mark_posted, posted_at
+from bot.store.digests import DIGEST, claim, mark_posted, posted_at
 from bot.store.stats import period_stats
 from bot.views.stats import ChartImage, build_stats_blocks, build_stats_text
 
@@ -88,7 +89,7 @@ class Digest(Periodic):
         """Every connected workspace (distribution mode), or the deployment's own (asked of
         Slack once: sends are stored under its team id)."""
         if self.services.settings.distributed:
-            return await connected_workspaces(self.services.db)
+            return await workspaces.connected_teams(self.services.db)
         if self._team_id is None:
             self._team_id = str((await self.services.slack.auth_test())["team_id"])
         return [self._team_id]

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.store.app_home import aware
 from bot.store.db import Database
-from bot.store.tables import Notice, Workspace
+from bot.store.tables import Notice
 
 DIGEST = "digest"
 CHART = "chart"
@@ -65,17 +65,6 @@ async def posted_at(db: Database, account: str, kind: str, period: str) -> datet
     async with db.session() as session:
         found = await session.scalar(select(Notice.posted_at).where(*_key(account, kind, period)))
     return aware(found)
-
-
-async def connected_workspaces(db: Database) -> list[str]:
-    """Distribution mode: the workspaces that have the app installed and a Santo account."""
-    async with db.session() as session:
-        rows = await session.scalars(
-            select(Workspace.team_id)
-            .where(Workspace.uninstalled_at.is_(None), Workspace.santo_secret.is_not(None))
-            .order_by(Workspace.team_id)
-        )
-    return list(rows)
 
 
 def chart_period(day: str, language: str) -> str:
