@@ -16,7 +16,7 @@ from bot.dev.slack_standin.records import Upload
 from bot.domain.numbers import country_name
 from bot.domain.states import NumberStatus
 from bot.i18n import TEXTS, Language, Texts
-from bot.santo.codes import report_meaning
+from bot.santo.codes import DELIVERED_CODE, report_meaning
 from bot.store.tables import Inbound, Recipient, Send
 from bot.views.ids import ActionId
 from tests.e2e.conftest import CHANNEL, MakeWorld, World
@@ -32,7 +32,13 @@ PRICE = Decimal("0.08")
 """The sandbox's price of a part to China."""
 BILLED = {NumberStatus.PENDING, NumberStatus.DELIVERED, NumberStatus.FAILED}
 MIXED = SandboxConfig(
-    report_delay=0.05, fail_rate=0.3, balance=100_000, reply_delay=0.05, forced={SILENT: "none"}
+    report_delay=0.05,
+    fail_rate=0.3,
+    balance=100_000,
+    reply_delay=0.05,
+    # The phones that write back (…0777 YES, …0778 STOP) do so only when delivered: the draws
+    # follow the order the batches reach the platform, so their outcomes are set.
+    forced={SILENT: "none", "8613900000777": DELIVERED_CODE, "8613900000778": DELIVERED_CODE},
 )
 
 
