@@ -22,7 +22,8 @@ from bot.charts.publish import period_chart
 from bot.services import Periodic, Services
 from bot.store import workspaces
 from bot.store.db import now
-from bot.store.digests import DIGEST, claim, mark_posted, posted_at
+from bot.store.digests import DIGEST
+from bot.store.notices import claim, mark_posted, posted_at
 from bot.store.stats import period_stats
 from bot.views.stats import ChartImage, build_stats_blocks, build_stats_text
 

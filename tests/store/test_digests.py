@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.store.db import Database, now
-from bot.store.digests import DIGEST, chart_file, claim, keep_chart_file, mark_posted, posted_at
+from bot.store.digests import DIGEST, chart_file, keep_chart_file
+from bot.store.notices import claim, mark_posted, posted_at
 
 LEASE = timedelta(minutes=10)
 
