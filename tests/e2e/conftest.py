@@ -117,10 +117,12 @@ class World:
             await asyncio.sleep(0.05)
         raise AssertionError("sends still have changes to show after 10 s")
 
-    async def idle(self) -> None:
-        """Wait until the app's background work is done."""
+    async def idle(self, within: float = 15) -> None:
+        """Wait until the app's background work is done (`within` seconds for big sends)."""
         await self.standin.wait_for(
-            lambda: self.services.background.pending == 0, what="background work to finish"
+            lambda: self.services.background.pending == 0,
+            timeout=within,
+            what="background work to finish",
         )
 
 
