@@ -11,7 +11,6 @@ import asyncio
 import hmac
 import logging
 import time
-from collections.abc import Callable
 
 from aiohttp import web
 from pydantic import SecretStr
@@ -55,8 +54,6 @@ class ReportWriter:
         self.pending: list[tuple[Callback, asyncio.Future[None]]] = []
         """Callbacks waiting for the next commit, in arrival order."""
         self._ready = asyncio.Event()
-        self._running: set[asyncio.Task[None]] = set()
-        """Batches started and not answered yet: at most one still writing, one committing."""
         self.batches = 0
         self._token: tuple[SecretStr | None, bytes | None] = (None, None)
         settings = services.settings
@@ -75,8 +72,8 @@ class ReportWriter:
     async def run(self) -> None:
         """Commit batches until shutdown; then commit what is queued and return.
 
-        Under load a batch is waiting whenever the previous one is written: the writer goes
-        straight on with it, without waiting for a wake-up, while the previous one commits."""
+        Under load a batch is waiting whenever the previous commit ends: the writer goes
+        straight on with it, without waiting for a wake-up."""
         stopping = self.services.stopping
         watch = asyncio.ensure_future(stopping.wait())
         watch.add_done_callback(lambda _: self._ready.set())
@@ -90,31 +87,17 @@ class ReportWriter:
                     continue
                 batch = self.pending[:MAX_BATCH]
                 del self.pending[:MAX_BATCH]
-                await self._start(batch)
+                await self._commit(batch)
         finally:
             watch.cancel()
-            if self._running:
-                await asyncio.wait(self._running)
         await self.flush()
 
-    async def _start(self, batch: list[tuple[Callback, asyncio.Future[None]]]) -> None:
-        """Start committing `batch`; return once the next batch may start: when this one has
-        only its COMMIT left (`store_callbacks`), or is done."""
-        written = asyncio.Event()
-        task = asyncio.create_task(self._commit(batch, written.set))
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
-        task.add_done_callback(lambda _: written.set())
-        await written.wait()
-
-    async def _commit(
-        self, batch: list[tuple[Callback, asyncio.Future[None]]], written: Callable[[], object] | None = None
-    ) -> None:
+    async def _commit(self, batch: list[tuple[Callback, asyncio.Future[None]]]) -> None:
         """Commit `batch` and answer its requests. If it fails for what one of its callbacks
         holds, the others must not fail with it (the platform would send them all again, to
         fail together again): each is then committed on its own, and only those failing alone
         are answered with the error. A database that is away fails the whole batch at once."""
-        failed = await self._store(batch, written)
+        failed = await self._store(batch)
         if failed is None or len(batch) == 1 or unavailable(failed):
             self._answer(batch, failed)
             return
@@ -128,14 +111,11 @@ class ReportWriter:
                 return
             self._answer([item], failed)
 
-    async def _store(
-        self, batch: list[tuple[Callback, asyncio.Future[None]]], written: Callable[[], object] | None = None
-    ) -> Exception | None:
+    async def _store(self, batch: list[tuple[Callback, asyncio.Future[None]]]) -> Exception | None:
         """Commit the batch's callbacks in one transaction; the error if that failed."""
         started = time.perf_counter()
         try:
-            callbacks = [callback for callback, _ in batch]
-            await store_callbacks(self.services.db, callbacks, now(), self.words, written)
+            await store_callbacks(self.services.db, [callback for callback, _ in batch], now(), self.words)
         except Exception as exc:
             return exc
         REPORT_COMMIT_SECONDS.observe(time.perf_counter() - started)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,14 +36,6 @@ SQLITE_TIMEOUT = 10.0
 """Seconds a SQLite connection waits for another one's write lock."""
 
 T = TypeVar("T")
-
-
-def _nothing(_result: object) -> None:
-    pass
-
-
-REPORT_CONNECTIONS = 2
-"""Connections kept for the report batches: one committing, one running the next batch."""
 
 
 def unavailable(exc: BaseException) -> bool:
@@ -82,7 +74,8 @@ class Database:
         else:
             self.engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.session = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._kept = KeptConnections(self.engine, REPORT_CONNECTIONS)
+        self._own: AsyncConnection | None = None
+        self._own_lock = asyncio.Lock()
 
     async def migrate(self) -> None:
         """Bring the schema to the newest revision (Alembic runs its own loop: use a thread)."""
@@ -102,7 +95,9 @@ class Database:
     async def close(self) -> None:
         if self.sqlite_writer is not None:
             await self.sqlite_writer.close()
-        await self._kept.close()
+        if self._own is not None:
+            await self._own.close()
+            self._own = None
         await self.engine.dispose()
 
     async def write(self, work: Callable[[Connection], T], durable: bool = True) -> T:
@@ -116,6 +111,7 @@ class Database:
         async with self.engine.begin() as connection:
             return await connection.run_sync(work)
 
+
     async def read(self, work: Callable[[Connection], T]) -> T:
         """`work` reading only: for SQLite in a file on the writer thread in one hop, without its
         write lock (aiosqlite would make a hop per statement, fetch and cursor); otherwise on a
@@ -125,56 +121,24 @@ class Database:
         async with self.engine.connect() as connection:
             return await connection.run_sync(work)
 
-    async def write_kept(
-        self, work: Callable[[Connection], T], committing: Callable[[T], object] = _nothing
-    ) -> T:
-        """`write` for the report batches. On PostgreSQL on one of the connections kept for them
-        (`REPORT_CONNECTIONS`): a batch pays no pool checkout or liveness ping, and one batch's
-        statements may run while the previous one's COMMIT waits for its WAL flush, the longest
-        part of a batch and one that takes no CPU here. `committing(result)` is called once
-        `work` has run, before the COMMIT (on SQLite, whose writer thread does one thing at a
-        time, after it): from then on the caller may let the next batch start (`ReportWriter`).
-        A connection that fails for the database's sake is dropped; the next batch opens another."""
+    async def write_in_turn(self, work: Callable[[Connection], T]) -> T:
+        """`write`, one at a time on a connection kept for it: the report batches, which come one
+        after another as fast as they commit, pay no pool checkout or liveness ping each. A
+        connection that fails for the database's sake is dropped; the next batch opens another."""
         if self.sqlite_writer is not None:
-            result = await self.sqlite_writer.run(work)
-            committing(result)
-            return result
-        async with self._kept.connection() as connection, connection.begin():
-            result = await connection.run_sync(work)
-            committing(result)
-        return result
-
-
-class KeptConnections:
-    """Up to `size` connections of `engine`, kept open between uses and handed out one per user."""
-
-    def __init__(self, engine: AsyncEngine, size: int) -> None:
-        self._engine = engine
-        self._idle: list[AsyncConnection] = []
-        self._free = asyncio.Semaphore(size)
-
-    @contextlib.asynccontextmanager
-    async def connection(self) -> AsyncIterator[AsyncConnection]:
-        """A kept connection for the block; dropped if the block failed for the database's sake
-        (or was cancelled: its state is then unknown)."""
-        async with self._free:
-            connection = self._idle.pop() if self._idle else await self._engine.connect()
+            return await self.sqlite_writer.run(work)
+        async with self._own_lock:
+            if self._own is None:
+                self._own = await self.engine.connect()
             try:
-                yield connection
+                async with self._own.begin():
+                    return await self._own.run_sync(work)
             except BaseException as exc:
                 if unavailable(exc) or not isinstance(exc, Exception):
+                    own, self._own = self._own, None
                     with contextlib.suppress(Exception):
-                        await connection.close()
-                else:
-                    self._idle.append(connection)
+                        await own.close()
                 raise
-            self._idle.append(connection)
-
-    async def close(self) -> None:
-        idle, self._idle = self._idle, []
-        for connection in idle:
-            with contextlib.suppress(Exception):
-                await connection.close()
 
 
 class SqliteThread:

@@ -14,7 +14,7 @@ batch's rows reach them as a few parameters, `RowParams`):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import cache, partial
@@ -130,33 +130,19 @@ def _apply(dialect: str) -> Update:
 
 
 async def store_callbacks(
-    db: Database,
-    callbacks: Sequence[Callback],
-    now: datetime,
-    words: OptWords = NO_WORDS,
-    written: Callable[[], object] | None = None,
+    db: Database, callbacks: Sequence[Callback], now: datetime, words: OptWords = NO_WORDS
 ) -> None:
     """Write a batch of callbacks (the report route's group commit): the reports in one
     transaction; then, when there are any, the inbound messages in another, with the opt-outs
     they ask for (`words`); then the reports that named no number are applied where their msgid
-    has only one. All of it before anyone is told it is stored.
-
-    `written()` is called when all that is left is the reports' COMMIT (a batch with nothing
-    more to do after it): the next batch may then run its statements (`Database.write_kept`).
-    Order holds: a row this batch changed stays locked until it commits, and the next batch's
-    statements wait for that."""
+    has only one. All of it before anyone is told it is stored."""
     batch = CallbackBatch.of(callbacks)
-    numberless = {msgid for _account, msgid, number, _value, _code in batch.reports if not number}
-
-    def committing(unsettled: set[str]) -> None:
-        if written is not None and not (unsettled or numberless or batch.messages):
-            written()
-
-    unsettled = await db.write_kept(partial(write_batch, batch, now), committing)
+    unsettled = await db.write_in_turn(partial(write_batch, batch, now))
     if batch.messages:
-        await db.write_kept(partial(write_messages, list(batch.messages.values()), now, words))
+        await db.write_in_turn(partial(write_messages, list(batch.messages.values()), now, words))
+    numberless = {msgid for _account, msgid, number, _value, _code in batch.reports if not number}
     if unsettled or numberless:
-        await db.write_kept(partial(apply_stored, unsettled | numberless, now))
+        await db.write_in_turn(partial(apply_stored, unsettled | numberless, now))
 
 
 def write_batch(batch: CallbackBatch, now: datetime, connection: Connection) -> set[str]:

@@ -101,46 +101,6 @@ async def test_first_final_status_wins_within_a_batch_and_across_batches(
     assert await count(db, Report) == 4  # every report is kept, raw and parsed
 
 
-HOLD_COMMIT = (
-    """CREATE FUNCTION hold_commit() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN PERFORM pg_advisory_xact_lock(815); RETURN NULL; END $$""",
-    """CREATE CONSTRAINT TRIGGER hold_commit AFTER INSERT ON reports DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW WHEN (NEW.msgid = 'm-held') EXECUTE FUNCTION hold_commit()""",
-)
-"""PostgreSQL: a transaction that inserted a report for `m-held` waits at its COMMIT for the
-advisory lock 815, for as long as the test holds it."""
-
-
-async def test_a_batch_written_while_the_previous_one_commits_keeps_the_first_final_status(
-    db: Database, caplog: pytest.LogCaptureFixture
-) -> None:
-    """The report writer starts the next batch once the previous one has only its COMMIT left.
-    Forced here: the first batch's COMMIT is held, the next one runs meanwhile, reaches the number
-    the first one moved and waits for it; the first one's status is the one kept."""
-    send_id = await new_send(db, "m-held")
-    first_written = asyncio.Event()
-    async with db.engine.connect() as blocker:
-        if not db.is_sqlite:
-            for statement in HOLD_COMMIT:
-                await blocker.exec_driver_sql(statement)
-            await blocker.commit()
-            await blocker.execute(text("SELECT pg_advisory_lock(815)"))
-        with caplog.at_level(logging.WARNING):
-            first = asyncio.create_task(
-                store_callbacks(db, [report("m-held", NUMBERS[0])], now(), written=first_written.set)
-            )
-            await asyncio.wait_for(first_written.wait(), 10)
-            second = asyncio.create_task(store_callbacks(db, [report("m-held", NUMBERS[0], "402")], now()))
-            if not db.is_sqlite:
-                await waiting_for_lock(db, None)  # the second batch, on the row the first one moved
-                assert not first.done()
-                await blocker.execute(text("SELECT pg_advisory_unlock(815)"))
-            await asyncio.wait_for(asyncio.gather(first, second), 10)
-    assert (await statuses(db, send_id))[NUMBERS[0]] == (NumberStatus.DELIVERED, "DELIVRD")
-    assert await count(db, Report) == 2
-    assert any("ignored: 400 402, kept delivered DELIVRD" in r.getMessage() for r in caplog.records)
-
-
 async def test_a_report_before_its_msgid_is_kept_then_applied(db: Database) -> None:
     send_id = await new_send(db, None)
     await store_callbacks(db, [report("m-late", NUMBERS[2], "403"), report("m-late", NUMBERS[2])], now())
@@ -270,16 +230,12 @@ async def test_a_report_whose_transaction_spans_its_submits_answer_is_applied_wh
     assert (await statuses(db, send_id))[NUMBERS[0]] == (NumberStatus.DELIVERED, "DELIVRD")
 
 
-async def waiting_for_lock(db: Database, table: str | None) -> None:
-    """Until a transaction waits for a lock on `table`, or (None) for another transaction's rows
-    (PostgreSQL)."""
-    waiting = text(
-        "SELECT count(*) FROM pg_locks WHERE NOT granted AND "
-        + ("relation = CAST(:t AS regclass)" if table else "locktype = 'transactionid'")
-    )
+async def waiting_for_lock(db: Database, table: str) -> None:
+    """Until a transaction waits for a lock on `table` (PostgreSQL)."""
+    waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = CAST(:t AS regclass)")
     for _ in range(200):
         async with db.engine.connect() as connection:
-            if await connection.scalar(waiting, {"t": table} if table else {}):
+            if await connection.scalar(waiting, {"t": table}):
                 return
         await asyncio.sleep(0.05)
-    raise AssertionError(f"nothing waited for a lock on {table or 'rows'}")
+    raise AssertionError(f"nothing waited for a lock on {table}")
