@@ -207,7 +207,10 @@ async def test_a_chinese_senders_approval_request_and_its_expiry_are_in_chinese(
         lambda: any(m.text == expired for m in world.standin.messages.values()),
         what="the expiry, told to Wei",
     )
-    assert ZH("approvals.decided.expired") in blocks_text(request.blocks)
+    await world.standin.wait_for(  # the request is shown decided after Wei is told
+        lambda: ZH("approvals.decided.expired") in blocks_text(request.blocks),
+        what="the request shown expired",
+    )
     await world.idle()
     assert not world.sandbox.messages
 

@@ -191,8 +191,9 @@ async def test_numbers_without_a_report_are_polled_then_given_up(make_world: Mak
         report_reconcile_every="0.3",
     )
     await world.send("send 8613910825657,8613910825658 hello")
-    await world.shows("*Delivered* 1 · *Failed* 0 · *Pending* 1", within=10)  # learnt by polling
+    # The delivery is learnt by polling; a loaded machine may show it only with the give-up.
     message = await world.shows("*No report* 1", within=10)
+    assert "*Delivered* 1 · *Failed* 0" in blocks_text(message.blocks)
     statuses = sorted(r.status for r in await world.recipients())
     assert statuses == [NumberStatus.DELIVERED, NumberStatus.NO_REPORT]
 
