@@ -111,7 +111,6 @@ class Database:
         async with self.engine.begin() as connection:
             return await connection.run_sync(work)
 
-
     async def read(self, work: Callable[[Connection], T]) -> T:
         """`work` reading only: for SQLite in a file on the writer thread in one hop, without its
         write lock (aiosqlite would make a hop per statement, fetch and cursor); otherwise on a
@@ -121,18 +120,37 @@ class Database:
         async with self.engine.connect() as connection:
             return await connection.run_sync(work)
 
+    async def write_at_once(self, work: Callable[[Connection], T]) -> T:
+        """`write_in_turn` for `work` that writes in one statement, atomic by itself: on
+        PostgreSQL it runs without BEGIN and COMMIT (autocommit), one round trip instead of three."""
+        if self.sqlite_writer is not None:
+            return await self.sqlite_writer.run(work)
+        return await self._in_turn(work, autocommit=True)
+
     async def write_in_turn(self, work: Callable[[Connection], T]) -> T:
         """`write`, one at a time on a connection kept for it: the report batches, which come one
         after another as fast as they commit, pay no pool checkout or liveness ping each. A
         connection that fails for the database's sake is dropped; the next batch opens another."""
         if self.sqlite_writer is not None:
             return await self.sqlite_writer.run(work)
+        return await self._in_turn(work, autocommit=False)
+
+    async def _in_turn(self, work: Callable[[Connection], T], autocommit: bool) -> T:
         async with self._own_lock:
             if self._own is None:
                 self._own = await self.engine.connect()
             try:
-                async with self._own.begin():
-                    return await self._own.run_sync(work)
+                if not autocommit:
+                    async with self._own.begin():
+                        return await self._own.run_sync(work)
+                # Set on the driver's connection and back (no round trip): no BEGIN or COMMIT is
+                # sent, and the next batch may need a transaction again.
+                await self._own.execution_options(isolation_level="AUTOCOMMIT")
+                try:
+                    async with self._own.begin():
+                        return await self._own.run_sync(work)
+                finally:
+                    await self._own.execution_options(isolation_level=self._own.default_isolation_level)
             except BaseException as exc:
                 if unavailable(exc) or not isinstance(exc, Exception):
                     own, self._own = self._own, None

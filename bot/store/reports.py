@@ -18,15 +18,19 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import cache, partial
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     DateTime,
+    FromClause,
     Insert,
     Integer,
+    Select,
     Table,
     Update,
+    and_,
     bindparam,
     func,
     insert,
@@ -53,9 +57,10 @@ _recipients = cast(Table, Recipient.__table__)
 _sends = cast(Table, Send.__table__)
 _reports = cast(Table, Report.__table__)
 
-_NEW_REPORTS = RowParams("account", "msgid", "number", "value", "code", "raw")
-_OUTCOMES = RowParams("account", "msgid", "number", "status", "code")
+_NEW_REPORTS = RowParams("account", "msgid", "number", "value", "code", "raw", "status")
+_OUTCOMES = RowParams("account", "msgid", "number", "value", "code", "status")
 _NOW = bindparam("now", type_=DateTime(timezone=True))
+_KEY = ("account", "msgid", "number")
 _NUMBER_OF_REPORT = (
     (_recipients.c.account == _reports.c.account)
     & (_recipients.c.msgid == _reports.c.msgid)
@@ -67,28 +72,35 @@ _WAITING = or_(*(_recipients.c.status == status.value for status in REPORTABLE))
 """A number still waiting for a report (not `IN`: its list would be expanded at every run)."""
 
 
-@cache
-def _mark_dirty(dialect: str) -> Update:
-    """Bump the sends' change count: the notifier shows them again."""
-    ids = _SEND_IDS.source(dialect)
+def _same(left: FromClause, right: FromClause, names: Iterable[str]) -> ColumnElement[bool]:
+    return and_(*(left.c[name] == right.c[name] for name in names))
+
+
+def _mark(send_ids: Select[tuple[int]]) -> Update:
+    """Bump the sends' change count: the notifier shows them again. On PostgreSQL the sends are
+    locked in key order first: two batches marking the same sends never deadlock."""
+    locked = select(_sends.c.id).where(_sends.c.id.in_(send_ids)).order_by(_sends.c.id).with_for_update()
     return (
         update(_sends)
-        .where(_sends.c.id.in_(select(ids.c.id)))
+        .where(_sends.c.id.in_(locked))
         .values(change_seq=_sends.c.change_seq + 1, dirty_since=func.coalesce(_sends.c.dirty_since, _NOW))
     )
 
 
+@cache
+def _mark_dirty(dialect: str) -> Update:
+    return _mark(select(_SEND_IDS.source(dialect).c.id))
+
+
 def mark_changed(connection: Connection, send_ids: Iterable[int], now: datetime) -> None:
-    """Tell the notifier these sends' messages must be shown again (in key order: no deadlock)."""
+    """Tell the notifier these sends' messages must be shown again."""
     dialect = connection.dialect.name
-    params = _SEND_IDS.params(dialect, [(send_id,) for send_id in sorted(set(send_ids))])
+    params = _SEND_IDS.params(dialect, [(send_id,) for send_id in set(send_ids)])
     connection.execute(_mark_dirty(dialect), {**params, "now": now})
 
 
-@cache
-def _insert_reports(dialect: str) -> Insert:
-    """Insert the rows not stored yet; return those it inserted."""
-    src = _NEW_REPORTS.source(dialect)
+def _insert(dialect: str, src: FromClause) -> Insert:
+    """Insert the rows of `src` not stored yet; return the key of each one it inserted."""
     rows = select(src.c.account, src.c.msgid, src.c.number, src.c.value, src.c.code, src.c.raw, _NOW).where(
         true()  # SQLite reads `ON CONFLICT` after a SELECT without WHERE as a join's ON
     )
@@ -100,24 +112,23 @@ def _insert_reports(dialect: str) -> Insert:
     )
 
 
-@cache
-def _apply(dialect: str) -> Update:
-    """Move the numbers the outcomes name that are still waiting for a report; return the send,
-    msgid and number of each one moved. On PostgreSQL the rows are locked in key order first, so
-    two processes applying reports for the same numbers never deadlock; a row another transaction
-    moved meanwhile is read again and left alone (the first final status wins)."""
-    src = _OUTCOMES.source(dialect)
+def _apply(outcomes: FromClause) -> Update:
+    """Move the numbers `outcomes` name that are still waiting for a report, each by its first
+    outcome (`position`: arrival order); return the send, msgid and number of each one moved.
+    On PostgreSQL the rows are locked in key order first, so two processes applying reports for
+    the same numbers never deadlock; a row another transaction moved meanwhile is read again and
+    left alone (the first final status wins)."""
+    ranked = select(
+        *(outcomes.c[name] for name in (*_KEY, "status", "code")),
+        func.row_number()
+        .over(partition_by=[outcomes.c[name] for name in _KEY], order_by=outcomes.c.position)
+        .label("rank"),
+    ).subquery("ranked")
     target = (
-        select(_recipients.c.id, src.c.status, src.c.code)
-        .join_from(
-            src,
-            _recipients,
-            (_recipients.c.account == src.c.account)
-            & (_recipients.c.msgid == src.c.msgid)
-            & (_recipients.c.number == src.c.number),
-        )
-        .where(_WAITING)
-        .order_by(_recipients.c.account, _recipients.c.msgid, _recipients.c.number)
+        select(_recipients.c.id, ranked.c.status, ranked.c.code)
+        .join_from(ranked, _recipients, _same(_recipients, ranked, _KEY))
+        .where(ranked.c.rank == 1, _WAITING)
+        .order_by(*(_recipients.c[name] for name in _KEY))
         .with_for_update(of=_recipients)  # SQLite: one writer at a time, no row locks to take
         .subquery("target")
     )
@@ -129,20 +140,65 @@ def _apply(dialect: str) -> Update:
     )
 
 
+@cache
+def _insert_reports(dialect: str) -> Insert:
+    return _insert(dialect, _NEW_REPORTS.source(dialect))
+
+
+@cache
+def _apply_outcomes(dialect: str) -> Update:
+    return _apply(_OUTCOMES.source(dialect))
+
+
+@cache
+def _write_at_once() -> Select[Any]:
+    """PostgreSQL: `write_batch`'s reports as one statement (one round trip, atomic by itself):
+    the same insert, apply and mark, chained; returns the reports inserted, in arrival order,
+    each with the send of its number if that moved."""
+    src = _NEW_REPORTS.rows("postgresql").cte("src")
+    new = _insert("postgresql", src).cte("new")
+    arrived = (
+        select(*(src.c[name] for name in (*_KEY, "value", "code", "status", "position")))
+        .join_from(src, new, _same(src, new, (*_KEY, "value", "code")))
+        .cte("arrived")
+    )
+    moved = _apply(arrived).cte("moved")
+    return (
+        select(*(arrived.c[name] for name in (*_KEY, "value", "code")), moved.c.send_id)
+        .select_from(arrived.outerjoin(moved, _same(arrived, moved, _KEY)))
+        .order_by(arrived.c.position)
+        .add_cte(_mark(select(moved.c.send_id)).cte("marked"))
+    )
+
+
 async def store_callbacks(
     db: Database, callbacks: Sequence[Callback], now: datetime, words: OptWords = NO_WORDS
 ) -> None:
     """Write a batch of callbacks (the report route's group commit): the reports in one
-    transaction; then, when there are any, the inbound messages in another, with the opt-outs
-    they ask for (`words`); then the reports that named no number are applied where their msgid
-    has only one. All of it before anyone is told it is stored."""
+    transaction (on PostgreSQL, a batch of reports that all name their number: in one statement);
+    then, when there are any, the inbound messages in another, with the opt-outs they ask for
+    (`words`); then the reports that named no number are applied where their msgid has only one.
+    All of it before anyone is told it is stored."""
     batch = CallbackBatch.of(callbacks)
-    unsettled = await db.write_in_turn(partial(write_batch, batch, now))
+    numberless = {msgid for _account, msgid, number, _value, _code in batch.reports if not number}
+    if not (db.is_sqlite or numberless or batch.bad or batch.inbound or not batch.reports):
+        unsettled = await db.write_at_once(partial(write_at_once, batch, now))
+    else:
+        unsettled = await db.write_in_turn(partial(write_batch, batch, now))
     if batch.messages:
         await db.write_in_turn(partial(write_messages, list(batch.messages.values()), now, words))
-    numberless = {msgid for _account, msgid, number, _value, _code in batch.reports if not number}
     if unsettled or numberless:
         await db.write_in_turn(partial(apply_stored, unsettled | numberless, now))
+
+
+def write_at_once(batch: CallbackBatch, now: datetime, connection: Connection) -> set[str]:
+    """`write_batch` for a batch of reports alone, all naming their number (PostgreSQL)."""
+    rows = [(*key, raw, Outcome(*key).status.value) for key, raw in batch.keyed()]
+    params = _NEW_REPORTS.params(connection.dialect.name, rows)
+    written = connection.execute(_write_at_once(), {**params, "now": now}).all()
+    outcomes = [Outcome(*row[:5]) for row in written]
+    moved = {outcome.key for outcome, row in zip(outcomes, written, strict=True) if row[5] is not None}
+    return _settled(connection, outcomes, moved)
 
 
 def write_batch(batch: CallbackBatch, now: datetime, connection: Connection) -> set[str]:
@@ -170,7 +226,7 @@ def insert_reports(connection: Connection, batch: CallbackBatch, now: datetime) 
     """Store the batch's reports not seen before; return those, in arrival order per number."""
     dialect = connection.dialect.name
     rows = batch.keyed()  # key order: two processes inserting the same reports cannot deadlock
-    params = _NEW_REPORTS.params(dialect, [(*key, raw) for key, raw in rows])
+    params = _NEW_REPORTS.params(dialect, [(*key, raw, Outcome(*key).status.value) for key, raw in rows])
     inserted = {tuple(row) for row in connection.execute(_insert_reports(dialect), {**params, "now": now})}
     return [Outcome(*key) for key, _raw in rows if key in inserted]
 
@@ -182,16 +238,24 @@ def apply_outcomes(connection: Connection, outcomes: Sequence[Outcome], now: dat
     outcomes = _numbered(connection, outcomes)
     if not outcomes:
         return set()
+    dialect = connection.dialect.name
+    rows = [(o.account, o.msgid, o.number, o.value, o.code, o.status.value) for o in outcomes]
+    params = {**_OUTCOMES.params(dialect, rows), "now": now}
+    moved = connection.execute(_apply_outcomes(dialect), params).all()
+    if moved:
+        mark_changed(connection, (send_id for send_id, *_key in moved), now)
+    return _settled(connection, outcomes, {tuple(key) for _send_id, *key in moved})
+
+
+def _settled(
+    connection: Connection, outcomes: Sequence[Outcome], moved: Collection[tuple[str, ...]]
+) -> set[str]:
+    """After the apply: the outcomes that moved no number (or were not their number's first) are
+    looked at (`_unapplied`); the msgids of those that found no number waiting."""
     first: dict[tuple[str, str, str], Outcome] = {}
     for outcome in outcomes:
         first.setdefault(outcome.key, outcome)
-    dialect = connection.dialect.name
-    rows = [(o.account, o.msgid, o.number, o.status.value, o.code) for o in first.values()]
-    moved = connection.execute(_apply(dialect), {**_OUTCOMES.params(dialect, rows), "now": now}).all()
-    if moved:
-        mark_changed(connection, (send_id for send_id, *_key in moved), now)
-    applied = {tuple(key) for _send_id, *key in moved}
-    rest = [o for o in outcomes if o.key not in applied or first[o.key] is not o]
+    rest = [o for o in outcomes if o.key not in moved or first[o.key] is not o]
     return _unapplied(connection, rest) if rest else set()
 
 

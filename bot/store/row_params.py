@@ -9,7 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, Subquery, bindparam, func, select
+from sqlalchemy import Select, String, Subquery, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import TypeEngine
 
@@ -24,17 +24,22 @@ class RowParams:
         self.names = names
         self.type = type_
 
-    def source(self, dialect: str, name: str = "src") -> Subquery:
-        """The rows as a subquery with one column per name, in the order they were given."""
+    def rows(self, dialect: str) -> Select[Any]:
+        """The rows, one column per name and their `position` (1, 2, … in the order given)."""
         if dialect == "postgresql":
             # A parameter is named for its column's values: an INSERT or UPDATE keeps the column's
             # own name. `unnest` of several arrays reads them side by side, row by row.
             arrays = [bindparam(f"{n}_list", type_=ARRAY(self.type)) for n in self.names]
             rows = func.unnest(*arrays).table_valued(*self.names, with_ordinality="position").render_derived()
-            return select(*(rows.c[n] for n in self.names)).order_by(rows.c.position).subquery(name)
+            return select(*(rows.c[n] for n in self.names), rows.c.position).order_by(rows.c.position)
         each = func.json_each(bindparam(_JSON_ROWS, type_=String)).table_valued("value", "key")
         columns = [func.json_extract(each.c.value, f"$[{i}]").label(n) for i, n in enumerate(self.names)]
-        return select(*columns).select_from(each).order_by(each.c.key).subquery(name)
+        position = (each.c.key + 1).label("position")
+        return select(*columns, position).select_from(each).order_by(each.c.key)
+
+    def source(self, dialect: str, name: str = "src") -> Subquery:
+        """`rows` as a subquery, to read from in a statement."""
+        return self.rows(dialect).subquery(name)
 
     def params(self, dialect: str, rows: Sequence[Sequence[object]]) -> dict[str, Any]:
         """The parameters that fill `source` with `rows` (each a value per name, in order)."""

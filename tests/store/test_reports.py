@@ -154,6 +154,36 @@ async def test_a_failed_batch_leaves_nothing_and_the_next_one_lands(db: Database
     assert (await statuses(db, send_id))[NUMBERS[0]] == (NumberStatus.DELIVERED, "DELIVRD")
 
 
+async def test_a_batch_of_reports_written_at_once_is_all_or_nothing(db: Database) -> None:
+    """PostgreSQL writes a batch of plain reports as one statement without BEGIN: it still keeps
+    all of them or none, and the writer's connection serves the next batch (in a transaction or
+    not)."""
+    if db.is_sqlite:
+        pytest.skip("SQLite does not hold a column to its length; its batches are one transaction")
+    send_id = await new_send(db, "m-once")
+    too_long = report("m-once", "8" * 30)  # longer than any stored number: the statement fails
+    with pytest.raises(Exception, match="too long"):
+        await store_callbacks(db, [report("m-once", NUMBERS[0]), too_long], now())
+    assert await count(db, Report) == 0
+    assert (await statuses(db, send_id))[NUMBERS[0]] == (NumberStatus.PENDING, None)
+    await store_callbacks(db, [report("m-once", NUMBERS[0])], now())
+    await store_callbacks(
+        db, [report("m-once", NUMBERS[1], "402"), Callback(raw="?", bad_reason="bad")], now()
+    )
+    assert await statuses(db, send_id) == {
+        NUMBERS[0]: (NumberStatus.DELIVERED, "DELIVRD"),
+        NUMBERS[1]: (NumberStatus.FAILED, "402"),
+        NUMBERS[2]: (NumberStatus.PENDING, None),
+    }
+    assert await count(db, BadCallback) == 1
+    # Back in a transaction after a batch written at once: a batch failing half way leaves nothing.
+    with pytest.raises(Exception, match="surrogates not allowed"):
+        await store_callbacks(
+            db, [report("m-once", NUMBERS[2]), Callback(raw="\ud800", bad_reason="x")], now()
+        )
+    assert (await statuses(db, send_id))[NUMBERS[2]] == (NumberStatus.PENDING, None)
+
+
 async def test_free_text_is_kept_whatever_it_holds(db: Database) -> None:
     """A callback's raw text, reason and command may hold anything the platform (or anyone with
     the URL) sent: NUL characters (PostgreSQL refuses them in text) are kept as U+FFFD, and the
