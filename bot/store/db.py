@@ -121,36 +121,20 @@ class Database:
             return await connection.run_sync(work)
 
     async def write_at_once(self, work: Callable[[Connection], T]) -> T:
-        """`write_in_turn` for `work` that writes in one statement, atomic by itself: on
-        PostgreSQL it runs without BEGIN and COMMIT (autocommit), one round trip instead of three."""
+        """`work` that writes in one statement, atomic by itself: the report batches. On
+        PostgreSQL on a connection kept for them in autocommit: no BEGIN or COMMIT is sent (one
+        round trip, not three), and no pool checkout or liveness ping is paid per batch. A
+        connection that fails for the database's sake is dropped; the next batch opens another.
+        On SQLite on the writer thread, as `write`."""
         if self.sqlite_writer is not None:
             return await self.sqlite_writer.run(work)
-        return await self._in_turn(work, autocommit=True)
-
-    async def write_in_turn(self, work: Callable[[Connection], T]) -> T:
-        """`write`, one at a time on a connection kept for it: the report batches, which come one
-        after another as fast as they commit, pay no pool checkout or liveness ping each. A
-        connection that fails for the database's sake is dropped; the next batch opens another."""
-        if self.sqlite_writer is not None:
-            return await self.sqlite_writer.run(work)
-        return await self._in_turn(work, autocommit=False)
-
-    async def _in_turn(self, work: Callable[[Connection], T], autocommit: bool) -> T:
         async with self._own_lock:
             if self._own is None:
-                self._own = await self.engine.connect()
+                connection = await self.engine.connect()
+                self._own = await connection.execution_options(isolation_level="AUTOCOMMIT")
             try:
-                if not autocommit:
-                    async with self._own.begin():
-                        return await self._own.run_sync(work)
-                # Set on the driver's connection and back (no round trip): no BEGIN or COMMIT is
-                # sent, and the next batch may need a transaction again.
-                await self._own.execution_options(isolation_level="AUTOCOMMIT")
-                try:
-                    async with self._own.begin():
-                        return await self._own.run_sync(work)
-                finally:
-                    await self._own.execution_options(isolation_level=self._own.default_isolation_level)
+                async with self._own.begin():  # in autocommit, nothing is sent for it
+                    return await self._own.run_sync(work)
             except BaseException as exc:
                 if unavailable(exc) or not isinstance(exc, Exception):
                     own, self._own = self._own, None

@@ -184,11 +184,11 @@ async def store_callbacks(
     if not (db.is_sqlite or numberless or batch.bad or batch.inbound or not batch.reports):
         unsettled = await db.write_at_once(partial(write_at_once, batch, now))
     else:
-        unsettled = await db.write_in_turn(partial(write_batch, batch, now))
+        unsettled = await db.write(partial(write_batch, batch, now))
     if batch.messages:
-        await db.write_in_turn(partial(write_messages, list(batch.messages.values()), now, words))
+        await db.write(partial(write_messages, list(batch.messages.values()), now, words))
     if unsettled or numberless:
-        await db.write_in_turn(partial(apply_stored, unsettled | numberless, now))
+        await db.write(partial(apply_stored, unsettled | numberless, now))
 
 
 def write_at_once(batch: CallbackBatch, now: datetime, connection: Connection) -> set[str]:
