@@ -181,7 +181,8 @@ async def store_callbacks(
     All of it before anyone is told it is stored."""
     batch = CallbackBatch.of(callbacks)
     numberless = {msgid for _account, msgid, number, _value, _code in batch.reports if not number}
-    if not (db.is_sqlite or numberless or batch.bad or batch.inbound or not batch.reports):
+    only_numbered_reports = bool(batch.reports) and not (numberless or batch.bad or batch.inbound)
+    if only_numbered_reports and not db.is_sqlite:
         unsettled = await db.write_at_once(partial(write_at_once, batch, now))
     else:
         unsettled = await db.write(partial(write_batch, batch, now))
@@ -193,8 +194,7 @@ async def store_callbacks(
 
 def write_at_once(batch: CallbackBatch, now: datetime, connection: Connection) -> set[str]:
     """`write_batch` for a batch of reports alone, all naming their number (PostgreSQL)."""
-    rows = [(*key, raw, Outcome(*key).status.value) for key, raw in batch.keyed()]
-    params = _NEW_REPORTS.params(connection.dialect.name, rows)
+    params = _NEW_REPORTS.params(connection.dialect.name, _report_rows(batch.keyed()))
     written = connection.execute(_write_at_once(), {**params, "now": now}).all()
     outcomes = [Outcome(*row[:5]) for row in written]
     moved = {outcome.key for outcome, row in zip(outcomes, written, strict=True) if row[5] is not None}
@@ -226,9 +226,15 @@ def insert_reports(connection: Connection, batch: CallbackBatch, now: datetime) 
     """Store the batch's reports not seen before; return those, in arrival order per number."""
     dialect = connection.dialect.name
     rows = batch.keyed()  # key order: two processes inserting the same reports cannot deadlock
-    params = _NEW_REPORTS.params(dialect, [(*key, raw, Outcome(*key).status.value) for key, raw in rows])
+    params = _NEW_REPORTS.params(dialect, _report_rows(rows))
     inserted = {tuple(row) for row in connection.execute(_insert_reports(dialect), {**params, "now": now})}
     return [Outcome(*key) for key, _raw in rows if key in inserted]
+
+
+def _report_rows(keyed: list[tuple[tuple[str, str, str, str, str], str]]) -> list[tuple[str, ...]]:
+    """`_NEW_REPORTS` rows of `CallbackBatch.keyed()`: each report, its raw text and the status it
+    gives its number."""
+    return [(*key, raw, Outcome(*key).status.value) for key, raw in keyed]
 
 
 def apply_outcomes(connection: Connection, outcomes: Sequence[Outcome], now: datetime) -> set[str]:
