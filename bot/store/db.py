@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.compiler import SQLCompiler
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -44,8 +46,19 @@ def unavailable(exc: BaseException) -> bool:
     at once, whatever it holds."""
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    return isinstance(
+    if isinstance(
         exc, OperationalError | InterfaceError | sqlite3.OperationalError | sqlite3.InterfaceError | OSError
+    ):
+        return True
+    asyncpg = sys.modules.get("asyncpg")  # the driver's own errors (`Database.run_at_once`)
+    return asyncpg is not None and isinstance(
+        exc,
+        asyncpg.PostgresConnectionError
+        | asyncpg.OperatorInterventionError
+        | asyncpg.InsufficientResourcesError
+        | asyncpg.PostgresSystemError
+        | asyncpg.InterfaceError  # the connection is closed
+        | asyncpg.InternalClientError,  # it was, as a statement began: its state is lost
     )
 
 
@@ -76,6 +89,7 @@ class Database:
         self.session = async_sessionmaker(self.engine, expire_on_commit=False)
         self._own: AsyncConnection | None = None
         self._own_lock = asyncio.Lock()
+        self._compiled: dict[ClauseElement, SQLCompiler] = {}
 
     async def migrate(self) -> None:
         """Bring the schema to the newest revision (Alembic runs its own loop: use a thread)."""
@@ -120,26 +134,32 @@ class Database:
         async with self.engine.connect() as connection:
             return await connection.run_sync(work)
 
-    async def write_at_once(self, work: Callable[[Connection], T]) -> T:
-        """`work` that writes in one statement, atomic by itself: the report batches. On
-        PostgreSQL on a connection kept for them in autocommit: no BEGIN or COMMIT is sent (one
-        round trip, not three), and no pool checkout or liveness ping is paid per batch. A
-        connection that fails for the database's sake is dropped; the next batch opens another.
-        On SQLite on the writer thread, as `write`."""
-        if self.sqlite_writer is not None:
-            return await self.sqlite_writer.run(work)
+    async def run_at_once(self, statement: ClauseElement, params: Mapping[str, Any]) -> list[Sequence[Any]]:
+        """PostgreSQL: `statement`, atomic by itself (the report batches); its rows. It goes to
+        the driver on a connection kept for it, compiled once: one round trip, no BEGIN or
+        COMMIT (outside a transaction each statement commits by itself), and no pool checkout,
+        liveness ping or result processing per batch, which cost the web process as much CPU as
+        the statement's own work. Its parameters must be values the driver takes as they are
+        (text, numbers, timestamps, lists of them). A connection that fails for the database's
+        sake is dropped; the next call opens another."""
+        compiled = self._compiled.get(statement)
+        if compiled is None:
+            compiled = cast(SQLCompiler, statement.compile(dialect=self.engine.dialect))
+            self._compiled[statement] = compiled
+        values = compiled.construct_params(params)
+        args = [values[name] for name in compiled.positiontup or ()]
         async with self._own_lock:
             if self._own is None:
-                connection = await self.engine.connect()
-                self._own = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                self._own = await self.engine.connect()
+            own = self._own
             try:
-                async with self._own.begin():  # in autocommit, nothing is sent for it
-                    return await self._own.run_sync(work)
+                driver: Any = (await own.get_raw_connection()).driver_connection
+                return list(await driver.fetch(compiled.string, *args))
             except BaseException as exc:
                 if unavailable(exc) or not isinstance(exc, Exception):
-                    own, self._own = self._own, None
+                    self._own = None
                     with contextlib.suppress(Exception):
-                        await own.close()
+                        await own.invalidate()
                 raise
 
 

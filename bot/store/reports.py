@@ -183,7 +183,7 @@ async def store_callbacks(
     numberless = {msgid for _account, msgid, number, _value, _code in batch.reports if not number}
     only_numbered_reports = bool(batch.reports) and not (numberless or batch.bad or batch.inbound)
     if only_numbered_reports and not db.is_sqlite:
-        unsettled = await db.write_at_once(partial(write_at_once, batch, now))
+        unsettled = await write_at_once(db, batch, now)
     else:
         unsettled = await db.write(partial(write_batch, batch, now))
     if batch.messages:
@@ -192,13 +192,15 @@ async def store_callbacks(
         await db.write(partial(apply_stored, unsettled | numberless, now))
 
 
-def write_at_once(batch: CallbackBatch, now: datetime, connection: Connection) -> set[str]:
-    """`write_batch` for a batch of reports alone, all naming their number (PostgreSQL)."""
-    params = _NEW_REPORTS.params(connection.dialect.name, _report_rows(batch.keyed()))
-    written = connection.execute(_write_at_once(), {**params, "now": now}).all()
+async def write_at_once(db: Database, batch: CallbackBatch, now: datetime) -> set[str]:
+    """`write_batch` for a batch of reports alone, all naming their number (PostgreSQL), in one
+    statement; then the look at those that moved no number, as `apply_outcomes` does."""
+    params = _NEW_REPORTS.params("postgresql", _report_rows(batch.keyed()))
+    written = await db.run_at_once(_write_at_once(), {**params, "now": now})
     outcomes = [Outcome(*row[:5]) for row in written]
     moved = {outcome.key for outcome, row in zip(outcomes, written, strict=True) if row[5] is not None}
-    return _settled(connection, outcomes, moved)
+    rest = _not_applied(outcomes, moved)
+    return await db.read(partial(_unapplied, outcomes=rest)) if rest else set()
 
 
 def write_batch(batch: CallbackBatch, now: datetime, connection: Connection) -> set[str]:
@@ -250,19 +252,17 @@ def apply_outcomes(connection: Connection, outcomes: Sequence[Outcome], now: dat
     moved = connection.execute(_apply_outcomes(dialect), params).all()
     if moved:
         mark_changed(connection, (send_id for send_id, *_key in moved), now)
-    return _settled(connection, outcomes, {tuple(key) for _send_id, *key in moved})
+    rest = _not_applied(outcomes, {tuple(key) for _send_id, *key in moved})
+    return _unapplied(connection, rest) if rest else set()
 
 
-def _settled(
-    connection: Connection, outcomes: Sequence[Outcome], moved: Collection[tuple[str, ...]]
-) -> set[str]:
-    """After the apply: the outcomes that moved no number (or were not their number's first) are
-    looked at (`_unapplied`); the msgids of those that found no number waiting."""
+def _not_applied(outcomes: Sequence[Outcome], moved: Collection[tuple[str, ...]]) -> list[Outcome]:
+    """After the apply: the outcomes that moved no number, or were not their number's first; to
+    be looked at (`_unapplied`)."""
     first: dict[tuple[str, str, str], Outcome] = {}
     for outcome in outcomes:
         first.setdefault(outcome.key, outcome)
-    rest = [o for o in outcomes if o.key not in moved or first[o.key] is not o]
-    return _unapplied(connection, rest) if rest else set()
+    return [o for o in outcomes if o.key not in moved or first[o.key] is not o]
 
 
 def _numbered(connection: Connection, outcomes: Sequence[Outcome]) -> Sequence[Outcome]:

@@ -14,7 +14,7 @@ from bot.dev.stored_sends import accept, store_sms
 from bot.domain.states import NumberStatus
 from bot.santo.reports import StatusReport
 from bot.store.callbacks import Callback
-from bot.store.db import Database, now
+from bot.store.db import Database, now, unavailable
 from bot.store.notify import Claim, claim_dirty, defer, settle
 from bot.store.reports import store_callbacks
 from bot.store.tables import BadCallback, Inbound, Recipient, Report, Send
@@ -182,6 +182,29 @@ async def test_a_batch_of_reports_written_at_once_is_all_or_nothing(db: Database
             db, [report("m-once", NUMBERS[2]), Callback(raw="\ud800", bad_reason="x")], now()
         )
     assert (await statuses(db, send_id))[NUMBERS[2]] == (NumberStatus.PENDING, None)
+
+
+async def test_a_batch_on_a_lost_connection_fails_as_unavailable_and_the_next_one_lands(db: Database) -> None:
+    """The connection kept for one-statement batches is gone (the database restarted, a proxy
+    dropped it): the batch on it fails as the database's fault (the writer answers 503 for all
+    of it, the platform sends again), and the next batch opens another connection and lands."""
+    if db.is_sqlite:
+        pytest.skip("SQLite writes its batches on a connection of its own thread, in a file")
+    send_id = await new_send(db, "m-lost")
+    await store_callbacks(db, [report("m-lost", NUMBERS[0])], now())
+    async with db.session() as session:
+        await session.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    with pytest.raises(Exception) as lost:
+        await store_callbacks(db, [report("m-lost", NUMBERS[1])], now())
+    assert unavailable(lost.value), repr(lost.value)
+    assert (await statuses(db, send_id))[NUMBERS[1]] == (NumberStatus.PENDING, None)
+    await store_callbacks(db, [report("m-lost", NUMBERS[1])], now())
+    assert (await statuses(db, send_id))[NUMBERS[1]] == (NumberStatus.DELIVERED, "DELIVRD")
 
 
 async def test_free_text_is_kept_whatever_it_holds(db: Database) -> None:
