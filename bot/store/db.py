@@ -149,18 +149,30 @@ class Database:
         values = compiled.construct_params(params)
         args = [values[name] for name in compiled.positiontup or ()]
         async with self._own_lock:
-            if self._own is None:
-                self._own = await self.engine.connect()
-            own = self._own
+            driver = await self._own_driver()
             try:
-                driver: Any = (await own.get_raw_connection()).driver_connection
                 return list(await driver.fetch(compiled.string, *args))
             except BaseException as exc:
                 if unavailable(exc) or not isinstance(exc, Exception):
-                    self._own = None
-                    with contextlib.suppress(Exception):
-                        await own.invalidate()
+                    await self._drop_own()
                 raise
+
+    async def _own_driver(self) -> Any:
+        """The driver's side of the kept connection, open (one the database closed since the
+        last batch is replaced, without failing a batch for it)."""
+        if self._own is not None:
+            driver = (await self._own.get_raw_connection()).driver_connection
+            if driver is not None and not driver.is_closed():
+                return driver
+            await self._drop_own()
+        self._own = await self.engine.connect()
+        return (await self._own.get_raw_connection()).driver_connection
+
+    async def _drop_own(self) -> None:
+        own, self._own = self._own, None
+        if own is not None:
+            with contextlib.suppress(Exception):
+                await own.invalidate()
 
 
 class SqliteThread:

@@ -8,7 +8,7 @@ import logging
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 
 from bot.dev.stored_sends import accept, store_sms
 from bot.domain.states import NumberStatus
@@ -184,27 +184,65 @@ async def test_a_batch_of_reports_written_at_once_is_all_or_nothing(db: Database
     assert (await statuses(db, send_id))[NUMBERS[2]] == (NumberStatus.PENDING, None)
 
 
-async def test_a_batch_on_a_lost_connection_fails_as_unavailable_and_the_next_one_lands(db: Database) -> None:
-    """The connection kept for one-statement batches is gone (the database restarted, a proxy
-    dropped it): the batch on it fails as the database's fault (the writer answers 503 for all
-    of it, the platform sends again), and the next batch opens another connection and lands."""
+async def test_a_batch_whose_connection_is_lost_fails_as_unavailable_and_the_next_one_lands(
+    db: Database,
+) -> None:
+    """The connection kept for one-statement batches is lost while a batch runs on it (the
+    database restarted, a proxy dropped it): that batch fails as the database's fault (the
+    writer answers 503 for all of it, the platform sends again), and the next batch opens
+    another connection and lands. A connection the database closed between batches is replaced
+    before the next one: no batch fails for it."""
     if db.is_sqlite:
         pytest.skip("SQLite writes its batches on a connection of its own thread, in a file")
     send_id = await new_send(db, "m-lost")
     await store_callbacks(db, [report("m-lost", NUMBERS[0])], now())
+    blocker = await db.engine.connect()  # holds the same report, not committed: the batch waits on it
+    await blocker.execute(
+        insert(Report).values(
+            account="", msgid="m-lost", number=NUMBERS[1], value="0", code="DELIVRD", raw="", received_at=now()
+        )
+    )
+    waiting = asyncio.create_task(store_callbacks(db, [report("m-lost", NUMBERS[1])], now()))
     async with db.session() as session:
+        for _ in range(200):
+            killed = await session.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database() AND query LIKE 'WITH src AS%'"
+                )
+            )
+            if killed:
+                break
+            await asyncio.sleep(0.02)
+    assert killed == 1
+    with pytest.raises(Exception) as lost:
+        await waiting
+    assert unavailable(lost.value), repr(lost.value)
+    await blocker.rollback()
+    await blocker.close()
+    assert (await statuses(db, send_id))[NUMBERS[1]] == (NumberStatus.PENDING, None)
+    await store_callbacks(db, [report("m-lost", NUMBERS[1])], now())
+    assert (await statuses(db, send_id))[NUMBERS[1]] == (NumberStatus.DELIVERED, "DELIVRD")
+    async with db.session() as session:  # the kept connection closed by the database, between batches
         await session.execute(
             text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
         )
-    with pytest.raises(Exception) as lost:
-        await store_callbacks(db, [report("m-lost", NUMBERS[1])], now())
-    assert unavailable(lost.value), repr(lost.value)
-    assert (await statuses(db, send_id))[NUMBERS[1]] == (NumberStatus.PENDING, None)
-    await store_callbacks(db, [report("m-lost", NUMBERS[1])], now())
-    assert (await statuses(db, send_id))[NUMBERS[1]] == (NumberStatus.DELIVERED, "DELIVRD")
+        for _ in range(100):  # until the database has closed them
+            others = await session.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            if not others:
+                break
+            await asyncio.sleep(0.05)
+    await asyncio.sleep(0.1)  # the driver reads the database's goodbye
+    await store_callbacks(db, [report("m-lost", NUMBERS[2], "402")], now())
+    assert (await statuses(db, send_id))[NUMBERS[2]] == (NumberStatus.FAILED, "402")
 
 
 async def test_free_text_is_kept_whatever_it_holds(db: Database) -> None:
