@@ -136,10 +136,10 @@ class Database:
 
     async def run_at_once(self, statement: ClauseElement, params: Mapping[str, Any]) -> list[Sequence[Any]]:
         """PostgreSQL: `statement`, atomic by itself (the report batches); its rows. It goes to
-        the driver on a connection kept for it, compiled once: one round trip, no BEGIN or
-        COMMIT (outside a transaction each statement commits by itself), and no pool checkout,
-        liveness ping or result processing per batch, which cost the web process as much CPU as
-        the statement's own work. Its parameters must be values the driver takes as they are
+        the driver on the one connection kept for such statements, compiled once: one round
+        trip, no BEGIN or COMMIT (outside a transaction each statement commits by itself), and no
+        pool checkout, liveness ping or result processing per batch, which cost the web process
+        as much CPU as the statement's own work. Its parameters must be values the driver takes as they are
         (text, numbers, timestamps, lists of them). A connection that fails for the database's
         sake is dropped; the next call opens another."""
         compiled = self._compiled.get(statement)
@@ -151,7 +151,8 @@ class Database:
         async with self._own_lock:
             driver = await self._own_driver()
             try:
-                return list(await driver.fetch(compiled.string, *args))
+                rows: list[Sequence[Any]] = await driver.fetch(compiled.string, *args)
+                return rows
             except BaseException as exc:
                 if unavailable(exc) or not isinstance(exc, Exception):
                     await self._drop_own()
