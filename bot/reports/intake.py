@@ -1,8 +1,10 @@
 """The report route (`GET|POST /santo/reports/{token}`) and its group-commit writer.
 
 A request is answered 200 only once its report is committed. Requests hand their report to
-one writer task and wait; the writer commits whatever has queued up in one transaction, so
-under load many reports share a commit instead of each paying for one.
+the writer and wait; the writer commits whatever has queued up in one transaction, so under
+load many reports share a commit instead of each paying for one. On PostgreSQL two batches may
+be committed side by side: while one is in the database, the event loop answers the requests
+of the last one and reads the next ones.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ MAX_REPORT_BODY = 512 * 1024
 MAX_RAW_KEPT = 16 * 1024
 """Characters of a callback's raw text kept with what it held."""
 MAX_BATCH = 500
+LANES = 2
+"""Batches committed side by side at most (PostgreSQL; SQLite has one writer)."""
 _LENGTHS = {**REPORT_LENGTHS, **INBOUND_LENGTHS}
 
 
@@ -54,6 +58,9 @@ class ReportWriter:
         self.pending: list[tuple[Callback, asyncio.Future[None]]] = []
         """Callbacks waiting for the next commit, in arrival order."""
         self._ready = asyncio.Event()
+        self._in_flight: list[int] = []
+        """The sizes of the batches being committed."""
+        self.lanes = 1 if services.db.is_sqlite else LANES
         self.batches = 0
         self._token: tuple[SecretStr | None, bytes | None] = (None, None)
         settings = services.settings
@@ -66,31 +73,49 @@ class ReportWriter:
             raise ShuttingDown
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.pending.append((callback, done))
-        self._ready.set()
+        if self._may_start():
+            self._ready.set()
         return done
 
-    async def run(self) -> None:
-        """Commit batches until shutdown; then commit what is queued and return.
+    def _may_start(self) -> bool:
+        """Whether a batch of what is pending may start now. While one is being committed, a
+        second starts only once it would hold half as many callbacks: every commit costs a round
+        trip and a fixed share of the database's work, and a few callbacks sent on their own
+        in between would spend that for little and then hold up the larger batch behind them."""
+        in_flight = self._in_flight
+        return not in_flight or (len(in_flight) < self.lanes and 2 * len(self.pending) >= max(in_flight))
 
-        Under load a batch is waiting whenever the previous commit ends: the writer goes
-        straight on with it, without waiting for a wake-up."""
+    async def run(self) -> None:
+        """Commit batches until shutdown; then commit what is queued and return."""
         stopping = self.services.stopping
         watch = asyncio.ensure_future(stopping.wait())
         watch.add_done_callback(lambda _: self._ready.set())
         try:
-            while True:
-                if not self.pending:
-                    if stopping.is_set():
-                        break
-                    self._ready.clear()
-                    await self._ready.wait()
-                    continue
-                batch = self.pending[:MAX_BATCH]
-                del self.pending[:MAX_BATCH]
-                await self._commit(batch)
+            await asyncio.gather(*(self._lane(stopping) for _ in range(self.lanes)))
         finally:
             watch.cancel()
         await self.flush()
+
+    async def _lane(self, stopping: asyncio.Event) -> None:
+        """Commit batches, one at a time, side by side with the other lanes (`_may_start`). Under
+        load a batch is waiting whenever a commit ends: the lane goes straight on with it,
+        without waiting for a wake-up."""
+        while True:
+            if not self.pending:
+                if stopping.is_set():
+                    return
+            elif self._may_start():
+                batch = self.pending[:MAX_BATCH]
+                del self.pending[:MAX_BATCH]
+                self._in_flight.append(len(batch))
+                try:
+                    await self._commit(batch)
+                finally:
+                    self._in_flight.remove(len(batch))
+                    self._ready.set()  # another lane may start now
+                continue
+            self._ready.clear()
+            await self._ready.wait()
 
     async def _commit(self, batch: list[tuple[Callback, asyncio.Future[None]]]) -> None:
         """Commit `batch` and answer its requests. If it fails for what one of its callbacks

@@ -87,8 +87,8 @@ class Database:
         else:
             self.engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.session = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._own: AsyncConnection | None = None
-        self._own_lock = asyncio.Lock()
+        self._kept: list[AsyncConnection] = []
+        """Connections kept for `run_at_once`, idle."""
         self._compiled: dict[ClauseElement, SQLCompiler] = {}
 
     async def migrate(self) -> None:
@@ -109,9 +109,8 @@ class Database:
     async def close(self) -> None:
         if self.sqlite_writer is not None:
             await self.sqlite_writer.close()
-        if self._own is not None:
-            await self._own.close()
-            self._own = None
+        while self._kept:
+            await self._kept.pop().close()
         await self.engine.dispose()
 
     async def write(self, work: Callable[[Connection], T], durable: bool = True) -> T:
@@ -136,7 +135,7 @@ class Database:
 
     async def run_at_once(self, statement: ClauseElement, params: Mapping[str, Any]) -> list[Sequence[Any]]:
         """PostgreSQL: `statement`, atomic by itself (the report batches); its rows. It goes to
-        the driver on the one connection kept for such statements, compiled once: one round
+        the driver on a connection kept for such statements, compiled once: one round
         trip, no BEGIN or COMMIT (outside a transaction each statement commits by itself), and no
         pool checkout, liveness ping or result processing per batch, which cost the web process
         as much CPU as the statement's own work. Its parameters must be values the driver takes as they are
@@ -148,32 +147,33 @@ class Database:
             self._compiled[statement] = compiled
         values = compiled.construct_params(params)
         args = [values[name] for name in compiled.positiontup or ()]
-        async with self._own_lock:
-            driver = await self._own_driver()
-            try:
-                rows: list[Sequence[Any]] = await driver.fetch(compiled.string, *args)
-                return rows
-            except BaseException as exc:
-                if unavailable(exc) or not isinstance(exc, Exception):
-                    await self._drop_own()
-                raise
+        kept, driver = await self._take_kept()
+        try:
+            rows: list[Sequence[Any]] = await driver.fetch(compiled.string, *args)
+        except BaseException as exc:
+            if unavailable(exc) or not isinstance(exc, Exception):
+                await _invalidate(kept)
+            else:
+                self._kept.append(kept)
+            raise
+        self._kept.append(kept)
+        return rows
 
-    async def _own_driver(self) -> Any:
-        """The driver's side of the kept connection, open (one the database closed since the
-        last batch is replaced, without failing a batch for it)."""
-        if self._own is not None:
-            driver = (await self._own.get_raw_connection()).driver_connection
+    async def _take_kept(self) -> tuple[AsyncConnection, Any]:
+        """An idle kept connection and its driver's side, open (one the database closed since its
+        last statement is replaced, without failing a statement for it), or a new one: there are
+        as many as statements in flight at once."""
+        while True:
+            kept = self._kept.pop() if self._kept else await self.engine.connect()
+            driver = (await kept.get_raw_connection()).driver_connection
             if driver is not None and not driver.is_closed():
-                return driver
-            await self._drop_own()
-        self._own = await self.engine.connect()
-        return (await self._own.get_raw_connection()).driver_connection
+                return kept, driver
+            await _invalidate(kept)
 
-    async def _drop_own(self) -> None:
-        own, self._own = self._own, None
-        if own is not None:
-            with contextlib.suppress(Exception):
-                await own.invalidate()
+
+async def _invalidate(connection: AsyncConnection) -> None:
+    with contextlib.suppress(Exception):
+        await connection.invalidate()
 
 
 class SqliteThread:

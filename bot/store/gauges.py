@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from bot.domain.states import NumberStatus
+from bot.store import changes
 from bot.store.db import Database
 from bot.store.tables import Inbound, Recipient, Send
 
@@ -32,11 +33,7 @@ async def stored_state(db: Database) -> StoredState:
         awaiting = await connection.scalar(
             select(func.count()).select_from(Recipient).where(Recipient.status == NumberStatus.PENDING)
         )
-        unshown, oldest = (
-            await connection.execute(
-                select(func.count(), func.min(Send.dirty_since)).where(Send.dirty_since.is_not(None))
-            )
-        ).one()
+        unshown, oldest = (await connection.execute(changes.unshown())).one()
         unposted = await connection.scalar(
             select(func.count()).select_from(Inbound).where(Inbound.posted_at.is_(None))
         )

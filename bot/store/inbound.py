@@ -17,6 +17,7 @@ from bot.domain.opt_out import OptChange, OptWords
 from bot.domain.states import NumberStatus
 from bot.santo.uplink import InboundSms
 from bot.store.callbacks import column_length, storable
+from bot.store.changes import mark_changed
 from bot.store.db import Database
 from bot.store.tables import Conversation, Inbound, OptOut, Recipient, Send
 
@@ -188,13 +189,7 @@ async def mark_posted(db: Database, ids: Sequence[int], send_id: int | None, now
             update(_inbound).where(_inbound.c.id.in_(ids)).values(posted_at=now, send_id=send_id)
         )
         if send_id is not None:
-            connection.execute(
-                update(_sends)
-                .where(_sends.c.id == send_id)
-                .values(
-                    change_seq=_sends.c.change_seq + 1, dirty_since=func.coalesce(_sends.c.dirty_since, now)
-                )
-            )
+            mark_changed(connection, [send_id], now)
 
     await db.write(mark, durable=False)
 

@@ -8,7 +8,7 @@ batch's rows reach them as a few parameters, `RowParams`):
   the first final status wins, within a batch (arrival order) and across batches;
 - a report whose msgid is not stored yet is kept, and applied when the msgid is
   (`apply_stored_reports`), or by the sweep (`sweep_orphans`);
-- the sends whose numbers moved are marked for the notifier, once per batch.
+- the sends whose numbers moved are marked for the notifier, once per batch (`changes`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from sqlalchemy import (
     DateTime,
     FromClause,
     Insert,
-    Integer,
     Select,
     Table,
     Update,
@@ -46,15 +45,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.opt_out import NO_WORDS, OptWords
 from bot.domain.states import REPORTABLE, NumberStatus
 from bot.store.callbacks import Callback, CallbackBatch, Outcome
+from bot.store.changes import mark, mark_changed
 from bot.store.db import Database
 from bot.store.inbound import write_messages
 from bot.store.row_params import RowParams
-from bot.store.tables import BadCallback, Inbound, Recipient, Report, Send
+from bot.store.tables import BadCallback, Inbound, Recipient, Report
 
 log = logging.getLogger(__name__)
 
 _recipients = cast(Table, Recipient.__table__)
-_sends = cast(Table, Send.__table__)
 _reports = cast(Table, Report.__table__)
 
 _NEW_REPORTS = RowParams("account", "msgid", "number", "value", "code", "raw", "status")
@@ -67,36 +66,12 @@ _NUMBER_OF_REPORT = (
     & (_recipients.c.number == _reports.c.number)
 )
 
-_SEND_IDS = RowParams("id", type_=Integer)
 _WAITING = or_(*(_recipients.c.status == status.value for status in REPORTABLE))
 """A number still waiting for a report (not `IN`: its list would be expanded at every run)."""
 
 
 def _same(left: FromClause, right: FromClause, names: Iterable[str]) -> ColumnElement[bool]:
     return and_(*(left.c[name] == right.c[name] for name in names))
-
-
-def _mark(send_ids: Select[tuple[int]]) -> Update:
-    """Bump the sends' change count: the notifier shows them again. On PostgreSQL the sends are
-    locked in key order first: two batches marking the same sends never deadlock."""
-    locked = select(_sends.c.id).where(_sends.c.id.in_(send_ids)).order_by(_sends.c.id).with_for_update()
-    return (
-        update(_sends)
-        .where(_sends.c.id.in_(locked))
-        .values(change_seq=_sends.c.change_seq + 1, dirty_since=func.coalesce(_sends.c.dirty_since, _NOW))
-    )
-
-
-@cache
-def _mark_dirty(dialect: str) -> Update:
-    return _mark(select(_SEND_IDS.source(dialect).c.id))
-
-
-def mark_changed(connection: Connection, send_ids: Iterable[int], now: datetime) -> None:
-    """Tell the notifier these sends' messages must be shown again."""
-    dialect = connection.dialect.name
-    params = _SEND_IDS.params(dialect, [(send_id,) for send_id in set(send_ids)])
-    connection.execute(_mark_dirty(dialect), {**params, "now": now})
 
 
 def _insert(dialect: str, src: FromClause) -> Insert:
@@ -167,7 +142,7 @@ def _write_at_once() -> Select[Any]:
         select(*(arrived.c[name] for name in (*_KEY, "value", "code")), moved.c.send_id)
         .select_from(arrived.outerjoin(moved, _same(arrived, moved, _KEY)))
         .order_by(arrived.c.position)
-        .add_cte(_mark(select(moved.c.send_id)).cte("marked"))
+        .add_cte(mark(select(moved.c.send_id)).cte("marked"))
     )
 
 

@@ -54,8 +54,8 @@ class Send(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     change_seq: Mapped[int] = mapped_column(Integer, default=0)
-    """Bumped by every change the message must show; the notifier clears `dirty_since` only if
-    it rendered the newest one."""
+    """Bumped by every change the message must show (the notifier folds `SendChange`s into it);
+    the notifier clears `dirty_since` only if it rendered the newest one."""
     notify_attempts: Mapped[int] = mapped_column(Integer, default=0)
     scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancelled_by: Mapped[str | None] = mapped_column(String(32))
@@ -77,6 +77,19 @@ class Send(Base):
         Index("ix_sends_created", "team_id", "created_at"),
         Index("ix_sends_scheduled", "state", "scheduled_at"),
     )
+
+
+class SendChange(Base):
+    """A change a send's message must show, not folded into its `change_seq` and `dirty_since`
+    yet (the notifier does, before it claims). Writers append here instead of updating the
+    send's row: two report batches for one send never wait for each other's lock on it. No
+    foreign key: that would lock the send's row too."""
+
+    __tablename__ = "send_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    send_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Recipient(Base):

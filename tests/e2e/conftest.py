@@ -19,6 +19,7 @@ from bot.dev.slack_standin import Message, ResponsePost, SlackStandIn
 from bot.reports.intake import WRITER, ReportWriter
 from bot.services import Services
 from bot.settings import Settings, load_settings
+from bot.store.changes import unshown
 from bot.store.tables import Recipient, Send
 from bot.web import SERVICES, create_web_app
 from tests.conftest import Serve, manifest_functions
@@ -109,7 +110,7 @@ class World:
 
         async def dirty() -> int:
             async with self.services.db.session() as session:
-                return len(list(await session.scalars(select(Send.id).where(Send.dirty_since.is_not(None)))))
+                return int((await session.execute(unshown())).one()[0])
 
         for _ in range(200):
             if not await dirty():

@@ -33,6 +33,7 @@ from bot.dev.stored_sends import accept, store_sms
 from bot.domain.numbers import display_msisdn
 from bot.domain.states import NumberStatus
 from bot.settings import load_settings
+from bot.store.changes import unshown
 from bot.store.db import Database, now
 from bot.store.sends import finish_send
 from bot.store.tables import Recipient, Report, Send
@@ -294,9 +295,7 @@ async def let_leases_run_out(db: Database) -> None:
 async def settled(db: Database) -> bool:
     """Nothing left for any notifier: no send dirty, no failure unannounced."""
     async with db.session() as session:
-        dirty = await session.scalar(
-            select(func.count()).select_from(Send).where(Send.dirty_since.is_not(None))
-        )
+        dirty = (await session.execute(unshown())).one()[0]
         unannounced = await session.scalar(
             select(func.count())
             .select_from(Recipient)

@@ -17,7 +17,7 @@ from bot.store.callbacks import Callback
 from bot.store.db import Database, now, unavailable
 from bot.store.notify import Claim, claim_dirty, defer, settle
 from bot.store.reports import store_callbacks
-from bot.store.tables import BadCallback, Inbound, Recipient, Report, Send
+from bot.store.tables import BadCallback, Inbound, Recipient, Report, Send, SendChange
 
 NUMBERS = ("8613910825657", "8613910820402", "8613910820403")
 
@@ -45,8 +45,11 @@ async def statuses(db: Database, send_id: int) -> dict[str, tuple[str, str | Non
 
 
 async def change_seq(db: Database, send_id: int) -> int:
+    """The changes marked on the send: folded into it by the notifier or not yet."""
     async with db.session() as session:
-        return int(await session.scalar(select(Send.change_seq).where(Send.id == send_id)) or 0)
+        folded = await session.scalar(select(Send.change_seq).where(Send.id == send_id))
+        waiting = await session.scalar(select(func.count()).where(SendChange.send_id == send_id))
+        return int(folded or 0) + int(waiting or 0)
 
 
 async def count(db: Database, table: type) -> int:

@@ -18,7 +18,8 @@ from bot.dev.console.mrkdwn import Names
 from bot.dev.console.terminal import Inbox, Interrupted, Screen
 from bot.dev.console.world import World
 from bot.i18n import TEXTS, Texts, language_of_locale
-from bot.store.tables import Inbound, Send
+from bot.store.changes import unshown
+from bot.store.tables import Inbound
 
 SETTLE_LIMIT = 60.0
 """Seconds to wait for the app's answer to one input before showing the prompt anyway."""
@@ -98,9 +99,7 @@ class Seat:
         if self.world.sandbox.tasks:
             return True
         async with self.world.services.db.session() as session:
-            dirty = await session.scalar(
-                select(func.count()).select_from(Send).where(Send.dirty_since.is_not(None))
-            )
+            dirty = (await session.execute(unshown())).one()[0]
             unposted = await session.scalar(
                 select(func.count()).select_from(Inbound).where(Inbound.posted_at.is_(None))
             )
