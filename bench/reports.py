@@ -147,16 +147,12 @@ async def stored_send(
 
 async def wait_quiet(db: Any, limit: float = 60.0) -> float:
     """Wait until no send has changes left to show; returns the seconds waited."""
-    from sqlalchemy import func, select
-
-    from bot.store.tables import Send
+    from bot.store.changes import unshown
 
     started = time.monotonic()
     while time.monotonic() - started < limit:
         async with db.session() as session:
-            dirty = await session.scalar(
-                select(func.count()).select_from(Send).where(Send.dirty_since.is_not(None))
-            )
+            dirty = (await session.execute(unshown())).one()[0]
         if not dirty:
             return time.monotonic() - started
         await asyncio.sleep(0.1)
