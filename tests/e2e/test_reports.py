@@ -5,7 +5,7 @@ import logging
 
 import aiohttp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, text
 
 from bot.dev.sandbox import SandboxConfig
 from bot.dev.stored_sends import accept, store_sms
@@ -394,3 +394,39 @@ async def test_a_report_arriving_once_shutdown_began_gets_503_and_is_not_stored(
             assert answer.status == 503  # no new work from Slack either: it would be cut short
     async with world.services.db.session() as session:
         assert list(await session.scalars(select(Report.msgid))) == ["m-1"]
+
+
+async def test_a_report_held_up_in_the_database_does_not_hold_up_the_next(world: World) -> None:
+    """On PostgreSQL a second batch is committed while the first waits (here: on a row lock that
+    another connection holds), so a report that arrives meanwhile gets its 200 at once."""
+    db = world.services.db
+    if db.is_sqlite:
+        pytest.skip("SQLite has one writer: its batches go one at a time")
+    held, other = "8613910825657", "8613910825658"
+    await store_send(world, "m-held", held, other)
+    blocker = await db.engine.connect()  # the same report, not committed: its batch waits on it
+    await blocker.execute(
+        insert(Report).values(
+            account="", msgid="m-held", number=held, value="0", code="DELIVRD", raw="", received_at=now()
+        )
+    )
+    url = f"{world.report_url}?command=RT_REQUEST&msgid=m-held&da={{}}&rsm=m-held|0|DELIVRD||"
+    first = asyncio.create_task(get(url.format(held)))
+    async with db.session() as session:
+        for _ in range(200):
+            waiting = await session.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database() AND query LIKE 'WITH src AS%'"
+                )
+            )
+            if waiting:
+                break
+            await asyncio.sleep(0.02)
+    assert waiting == 1
+    assert (await asyncio.wait_for(get(url.format(other)), timeout=10))[0] == 200
+    assert not first.done()
+    await blocker.rollback()
+    await blocker.close()
+    assert (await first)[0] == 200
+    await world.shows("*Delivered* 2 · *Failed* 0 · *Pending* 0")
