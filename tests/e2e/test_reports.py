@@ -5,7 +5,7 @@ import logging
 
 import aiohttp
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 
 from bot.dev.sandbox import SandboxConfig
 from bot.dev.stored_sends import accept, store_sms
@@ -20,6 +20,7 @@ from bot.store.notify import claim_inbound
 from bot.store.sends import finish_send
 from bot.store.tables import BadCallback, Inbound, Report
 from bot.web import NOTIFIER
+from tests.batch_waits import until_a_batch_waits
 from tests.e2e.conftest import CHANNEL, MakeWorld, World, blocks_text
 
 MANUAL_43 = (
@@ -412,18 +413,7 @@ async def test_a_report_held_up_in_the_database_does_not_hold_up_the_next(world:
     )
     url = f"{world.report_url}?command=RT_REQUEST&msgid=m-held&da={{}}&rsm=m-held|0|DELIVRD||"
     first = asyncio.create_task(get(url.format(held)))
-    async with db.session() as session:
-        for _ in range(200):
-            waiting = await session.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    " AND datname = current_database() AND query LIKE 'WITH src AS%'"
-                )
-            )
-            if waiting:
-                break
-            await asyncio.sleep(0.02)
-    assert waiting == 1
+    assert await until_a_batch_waits(db) == 1
     assert (await asyncio.wait_for(get(url.format(other)), timeout=10))[0] == 200
     assert not first.done()
     await blocker.rollback()

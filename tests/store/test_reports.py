@@ -18,6 +18,7 @@ from bot.store.db import Database, now, unavailable
 from bot.store.notify import Claim, claim_dirty, defer, settle
 from bot.store.reports import store_callbacks
 from bot.store.tables import BadCallback, Inbound, Recipient, Report, Send, SendChange
+from tests.batch_waits import until_a_batch_waits
 
 NUMBERS = ("8613910825657", "8613910820402", "8613910820403")
 
@@ -206,18 +207,7 @@ async def test_a_batch_whose_connection_is_lost_fails_as_unavailable_and_the_nex
         )
     )
     waiting = asyncio.create_task(store_callbacks(db, [report("m-lost", NUMBERS[1])], now()))
-    async with db.session() as session:
-        for _ in range(200):
-            killed = await session.scalar(
-                text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    " AND datname = current_database() AND query LIKE 'WITH src AS%'"
-                )
-            )
-            if killed:
-                break
-            await asyncio.sleep(0.02)
-    assert killed == 1
+    assert await until_a_batch_waits(db, what="count(pg_terminate_backend(pid))") == 1
     with pytest.raises(Exception) as lost:
         await waiting
     assert unavailable(lost.value), repr(lost.value)
