@@ -98,4 +98,3 @@ def unshown() -> Select[int, datetime | None]:
         select(_changes.c.send_id.label("id"), _changes.c.at.label("since")),
     ).subquery("unshown")
     return select(func.count(distinct(both.c.id)), func.min(both.c.since)).select_from(both)
-
