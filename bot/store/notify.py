@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, Update, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Select, Table, Update, bindparam, or_, select, true, update
 
 from bot.domain.states import NumberStatus
 from bot.store.changes import ANY_CHANGE, fold
@@ -52,7 +52,7 @@ _DIRTY = (
     (_sends.c.claimed_until.is_(None)) | (_sends.c.claimed_until < bindparam("now")),
     (_sends.c.not_before.is_(None)) | (_sends.c.not_before <= bindparam("now")),
 )
-_ANY_NEWS = select(or_(ANY_CHANGE.exists(), select(_sends.c.id).where(*_DIRTY).exists()))
+_ANY_NEWS = select(true()).where(or_(ANY_CHANGE.exists(), select(_sends.c.id).where(*_DIRTY).exists()))
 _CLAIM_DIRTY = _claim(_sends, _DIRTY, _sends.c.dirty_since).returning(
     _sends.c.id, _sends.c.change_seq, _sends.c.dirty_since
 )
@@ -98,7 +98,7 @@ _CLAIM_INBOUND = _claim(_inbound, _INBOUND_READY, _inbound.c.id).returning(_inbo
 async def claim_dirty(db: Database, limit: int, lease: timedelta, now: datetime) -> list[Claim]:
     """Claim sends whose message must be shown again (the changes marked since the last pass
     folded into them first); another process skips what we hold."""
-    if not await db.read(lambda connection: bool(connection.scalar(_ANY_NEWS, {"now": now}))):
+    if not await _any(db, _ANY_NEWS, now):
         return []
 
     def claim(connection: Connection) -> list[Claim]:
