@@ -138,9 +138,12 @@ class Database:
         the driver on a connection kept for such statements, compiled once: one round
         trip, no BEGIN or COMMIT (outside a transaction each statement commits by itself), and no
         pool checkout, liveness ping or result processing per batch, which cost the web process
-        as much CPU as the statement's own work. Its parameters must be values the driver takes as they are
-        (text, numbers, timestamps, lists of them). A connection that fails for the database's
-        sake is dropped; the next call opens another."""
+        as much CPU as the statement's own work; and planned once, not at every batch (the
+        database's own plan cache would plan batches anew for a while, and then from time to
+        time: planning such a statement costs as much as running it on twenty rows). Its
+        parameters must be values the driver takes as they are (text, numbers, timestamps, lists
+        of them). A connection that fails for the database's sake is dropped; the next call opens
+        another."""
         compiled = self._compiled.get(statement)
         if compiled is None:
             compiled = cast(SQLCompiler, statement.compile(dialect=self.engine.dialect))
@@ -164,9 +167,12 @@ class Database:
         last statement is replaced, without failing a statement for it), or a new one: there are
         as many as statements in flight at once."""
         while True:
-            kept = self._kept.pop() if self._kept else await self.engine.connect()
+            fresh = not self._kept
+            kept = await self.engine.connect() if fresh else self._kept.pop()
             driver = (await kept.get_raw_connection()).driver_connection
             if driver is not None and not driver.is_closed():
+                if fresh:  # planned once per statement, not per batch: see `run_at_once`
+                    await driver.execute("SET plan_cache_mode = force_generic_plan")
                 return kept, driver
             await _invalidate(kept)
 

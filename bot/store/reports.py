@@ -22,20 +22,22 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Connection,
     DateTime,
     FromClause,
     Insert,
-    Select,
     Table,
     Update,
     and_,
     bindparam,
     func,
     insert,
+    null,
     or_,
     select,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -126,10 +128,11 @@ def _apply_outcomes(dialect: str) -> Update:
 
 
 @cache
-def _write_at_once() -> Select[Any]:
+def _write_at_once() -> CompoundSelect[Any]:
     """PostgreSQL: `write_batch`'s reports as one statement (one round trip, atomic by itself):
-    the same insert, apply and mark, chained; returns the reports inserted, in arrival order,
-    each with the send of its number if that moved."""
+    the same insert, apply and mark, chained. Returns the reports inserted, in arrival order,
+    then the key of each number that moved (its value and code null): two lists side by side,
+    not joined, as a join of rows the planner cannot count would compare every pair."""
     src = _NEW_REPORTS.rows("postgresql").cte("src")
     new = _insert("postgresql", src).cte("new")
     arrived = (
@@ -139,8 +142,10 @@ def _write_at_once() -> Select[Any]:
     )
     moved = _apply(arrived).cte("moved")
     return (
-        select(*(arrived.c[name] for name in (*_KEY, "value", "code")), moved.c.send_id)
-        .select_from(arrived.outerjoin(moved, _same(arrived, moved, _KEY)))
+        union_all(
+            select(*(arrived.c[name] for name in (*_KEY, "value", "code", "position"))),
+            select(*(moved.c[name] for name in _KEY), null(), null(), null()),
+        )
         .order_by(arrived.c.position)
         .add_cte(mark(select(moved.c.send_id)).cte("marked"))
     )
@@ -172,8 +177,8 @@ async def write_at_once(db: Database, batch: CallbackBatch, now: datetime) -> se
     statement; then the look at those that moved no number, as `apply_outcomes` does."""
     params = _NEW_REPORTS.params("postgresql", _report_rows(batch.keyed()))
     written = await db.run_at_once(_write_at_once(), {**params, "now": now})
-    outcomes = [Outcome(*row[:5]) for row in written]
-    moved = {outcome.key for outcome, row in zip(outcomes, written, strict=True) if row[5] is not None}
+    outcomes = [Outcome(*row[:5]) for row in written if row[5] is not None]
+    moved = {tuple(row[:3]) for row in written if row[5] is None}
     rest = _not_applied(outcomes, moved)
     return await db.read(partial(_unapplied, outcomes=rest)) if rest else set()
 
