@@ -87,8 +87,8 @@ class Database:
         else:
             self.engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.session = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._kept: list[AsyncConnection] = []
-        """Connections kept for `run_at_once`, idle."""
+        self._kept: list[tuple[AsyncConnection, Any]] = []
+        """Connections kept for `run_at_once`, idle, each with its driver's side."""
         self._compiled: dict[ClauseElement, SQLCompiler] = {}
 
     async def migrate(self) -> None:
@@ -110,7 +110,7 @@ class Database:
         if self.sqlite_writer is not None:
             await self.sqlite_writer.close()
         while self._kept:
-            await self._kept.pop().close()
+            await self._kept.pop()[0].close()
         await self.engine.dispose()
 
     async def write(self, work: Callable[[Connection], T], durable: bool = True) -> T:
@@ -157,24 +157,27 @@ class Database:
             if unavailable(exc) or not isinstance(exc, Exception):
                 await _invalidate(kept)
             else:
-                self._kept.append(kept)
+                self._kept.append((kept, driver))
             raise
-        self._kept.append(kept)
+        self._kept.append((kept, driver))
         return rows
 
     async def _take_kept(self) -> tuple[AsyncConnection, Any]:
         """An idle kept connection and its driver's side, open (one the database closed since its
         last statement is replaced, without failing a statement for it), or a new one: there are
         as many as statements in flight at once."""
-        while True:
-            fresh = not self._kept
-            kept = await self.engine.connect() if fresh else self._kept.pop()
-            driver = (await kept.get_raw_connection()).driver_connection
-            if driver is not None and not driver.is_closed():
-                if fresh:  # planned once per statement, not per batch: see `run_at_once`
-                    await driver.execute("SET plan_cache_mode = force_generic_plan")
+        while self._kept:
+            kept, driver = self._kept.pop()
+            if not driver.is_closed():
                 return kept, driver
             await _invalidate(kept)
+        kept = await self.engine.connect()
+        fresh = (await kept.get_raw_connection()).driver_connection
+        if fresh is None:  # not for a connection just opened; said for the type checker
+            raise RuntimeError("a new connection without its driver's side")
+        # Planned once per statement, not per batch: see `run_at_once`.
+        await fresh.execute("SET plan_cache_mode = force_generic_plan")
+        return kept, fresh
 
 
 async def _invalidate(connection: AsyncConnection) -> None:
