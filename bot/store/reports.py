@@ -131,7 +131,7 @@ def _apply_outcomes(dialect: str) -> Update:
 def _write_at_once() -> CompoundSelect[Any]:
     """PostgreSQL: `write_batch`'s reports as one statement (one round trip, atomic by itself):
     the same insert, apply and mark, chained. Returns the reports inserted, in arrival order,
-    then the key of each number that moved (its value and code null): two lists side by side,
+    then the key of each number that moved (its other columns null): two lists side by side,
     not joined, as a join of rows the planner cannot count would compare every pair."""
     src = _NEW_REPORTS.rows("postgresql").cte("src")
     new = _insert("postgresql", src).cte("new")
