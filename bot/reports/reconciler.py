@@ -4,7 +4,8 @@ Every `every` seconds: apply stored reports still waiting for their number (clos
 between a submit's answer and its first report); ask the platform (`get-rptstatus`) about
 numbers Pending for longer than REPORT_POLL_AFTER, in bounded batches; mark numbers Pending
 for longer than REPORT_GIVE_UP_AFTER as No report. The platform does not promise a report
-for every message. Then remove what is older than SANTO_KEEP_DAYS (`bot.reports.retention`).
+for every message. Sends that can no longer have a Pending number stop being looked at. Then
+remove what is older than SANTO_KEEP_DAYS (`bot.reports.retention`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from bot.services import Periodic, Services
 from bot.store import workspaces
 from bot.store.callbacks import Callback
 from bot.store.db import now
-from bot.store.reconcile import claim_msgids_to_poll, give_up
+from bot.store.reconcile import claim_msgids_to_poll, give_up, stop_waiting
 from bot.store.reports import store_callbacks, sweep_orphans
 from bot.store.schedule import recover_stuck
 
@@ -83,6 +84,7 @@ class Reconciler(Periodic):
         if found:
             await store_callbacks(db, found, now())
         gave_up = await give_up(db, settings.report_give_up_after, now())
+        await stop_waiting(db)
         await expire_approvals(self.services)
         stuck = await recover_stuck(db, STUCK_AFTER, now())
         if settings.distributed:  # workspaces that left, past SANTO_RETENTION_DAYS: their data goes

@@ -56,7 +56,7 @@ async def health(db: Database, team_id: str, since: datetime, now: datetime, pol
         pending_rows = (
             select(Recipient.updated_at)
             .join(Send, Send.id == Recipient.send_id)
-            .where(Send.team_id == team_id, Recipient.status == NumberStatus.PENDING)
+            .where(Send.team_id == team_id, Send.waiting, Recipient.status == NumberStatus.PENDING)
             .subquery()
         )
         pending, overdue = (

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from bot.domain.states import NumberStatus
 from bot.store import changes
 from bot.store.db import Database
+from bot.store.reports import of_waiting_sends
 from bot.store.tables import Inbound, Recipient, Send
 
 
@@ -31,7 +32,9 @@ async def stored_state(db: Database) -> StoredState:
     async with db.engine.connect() as connection:
         by_state = (await connection.execute(select(Send.state, func.count()).group_by(Send.state))).all()
         awaiting = await connection.scalar(
-            select(func.count()).select_from(Recipient).where(Recipient.status == NumberStatus.PENDING)
+            select(func.count())
+            .select_from(Recipient)
+            .where(of_waiting_sends(), Recipient.status == NumberStatus.PENDING)
         )
         unshown, oldest = (await connection.execute(changes.unshown())).one()
         unposted = await connection.scalar(

@@ -1,15 +1,21 @@
-"""What the reconciler needs of the store: numbers waiting too long for their report."""
+"""What the reconciler needs of the store: numbers waiting too long for their report, and the
+sends that can no longer have any (`sends.waiting`)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 
-from bot.domain.states import NumberStatus
+from bot.domain.states import NumberStatus, SendState
 from bot.store.db import Database
-from bot.store.reports import mark_dirty
-from bot.store.tables import Recipient
+from bot.store.reports import mark_dirty, of_waiting_sends
+from bot.store.tables import Recipient, Send
+
+OPEN_STATUSES = (NumberStatus.QUEUED, NumberStatus.SUBMITTING, NumberStatus.PENDING)
+"""A number's statuses from which it is, or may still become, Pending."""
+STILL_SENDING = (SendState.POSTING, SendState.SENDING, SendState.SCHEDULED)
+"""A send's states in which numbers may still be stored or submitted."""
 
 
 async def claim_msgids_to_poll(
@@ -20,6 +26,7 @@ async def claim_msgids_to_poll(
     waiting = (
         select(Recipient.id)
         .where(
+            of_waiting_sends(),
             Recipient.status == NumberStatus.PENDING,
             Recipient.updated_at < cutoff,
             (Recipient.polled_at.is_(None)) | (Recipient.polled_at < cutoff),
@@ -44,7 +51,11 @@ async def give_up(db: Database, older_than: timedelta, now: datetime) -> int:
     async with db.session.begin() as session:
         rows = await session.execute(
             update(Recipient)
-            .where(Recipient.status == NumberStatus.PENDING, Recipient.updated_at < now - older_than)
+            .where(
+                of_waiting_sends(),
+                Recipient.status == NumberStatus.PENDING,
+                Recipient.updated_at < now - older_than,
+            )
             .values(status=NumberStatus.NO_REPORT, updated_at=now)
             .returning(Recipient.send_id)
         )
@@ -52,3 +63,17 @@ async def give_up(db: Database, older_than: timedelta, now: datetime) -> int:
         if send_ids:
             await mark_dirty(session, list(send_ids), now)
         return len(send_ids)
+
+
+async def stop_waiting(db: Database) -> int:
+    """Sends done sending with no number Queued, being submitted or Pending stop waiting (a
+    number never moves back); how many."""
+    open_number = exists().where(Recipient.send_id == Send.id, Recipient.status.in_(OPEN_STATUSES))
+    async with db.session.begin() as session:
+        result = await session.execute(
+            update(Send)
+            .where(Send.waiting, Send.state.not_in(STILL_SENDING), ~open_number)
+            .values(waiting=False)
+            .returning(Send.id)
+        )
+        return len(result.all())

@@ -51,7 +51,7 @@ from bot.store.changes import mark, mark_changed
 from bot.store.db import Database
 from bot.store.inbound import write_messages
 from bot.store.row_params import RowParams
-from bot.store.tables import BadCallback, Inbound, Recipient, Report
+from bot.store.tables import BadCallback, Inbound, Recipient, Report, Send
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,12 @@ _NUMBER_OF_REPORT = (
 
 _WAITING = or_(*(_recipients.c.status == status.value for status in REPORTABLE))
 """A number still waiting for a report (not `IN`: its list would be expanded at every run)."""
+
+
+def of_waiting_sends() -> ColumnElement[bool]:
+    """The numbers of the sends still waiting (`Send.waiting`): where every Pending number is.
+    No index of `recipients` holds `status`, so a lookup of Pending numbers goes through these."""
+    return _recipients.c.send_id.in_(select(Send.id).where(Send.waiting))
 
 
 def _same(left: FromClause, right: FromClause, names: Iterable[str]) -> ColumnElement[bool]:
@@ -337,7 +343,7 @@ def apply_waiting(connection: Connection, now: datetime, limit: int) -> int:
     query = (
         select(_reports.c.account, _reports.c.msgid, _reports.c.number, _reports.c.value, _reports.c.code)
         .join(_recipients, _NUMBER_OF_REPORT)
-        .where(_WAITING)
+        .where(of_waiting_sends(), _WAITING)
         .order_by(_reports.c.id)
         .limit(limit)
     )

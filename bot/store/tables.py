@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, Text, func
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, Text, func, true
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.domain.states import ApprovalState, NumberStatus, SendState
@@ -24,6 +25,9 @@ msgids, numbers and inbound messages are only unique within one account."""
 
 def account_column() -> Mapped[str]:
     return mapped_column(String(ACCOUNT_LENGTH), default=OWN_ACCOUNT, server_default=OWN_ACCOUNT)
+
+
+_WAITING_SEND = sql_text("waiting")
 
 
 class Send(Base):
@@ -71,8 +75,13 @@ class Send(Base):
     submit_lease: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     """Set only on resumable sends: while in the future, `submit_owner` is submitting it; once
     past, any process may take it over and submit the numbers still Queued."""
+    waiting: Mapped[bool] = mapped_column(default=True, server_default=true())
+    """It may have numbers Pending, now or later; cleared by the reconciler once it has none
+    Queued, being submitted or Pending and is done sending. Lookups of Pending numbers go
+    through the waiting sends: `status` is in no index of `recipients` (see there)."""
 
     __table_args__ = (
+        Index("ix_sends_waiting", "id", postgresql_where=_WAITING_SEND, sqlite_where=_WAITING_SEND),
         Index("ix_sends_dirty", "dirty_since"),
         Index("ix_sends_created", "team_id", "created_at"),
         Index("ix_sends_scheduled", "state", "scheduled_at"),
@@ -90,6 +99,10 @@ class SendChange(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     send_id: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+RECIPIENTS_FILLFACTOR = 80
+"""Percent of a `recipients` page filled by inserts: the rest holds the rows' updated versions."""
 
 
 class Recipient(Base):
@@ -111,10 +124,13 @@ class Recipient(Base):
     text: Mapped[str | None] = mapped_column(Text)
     """This number's own message (personalised sends); None: the send's text."""
 
+    # No index holds `status`, `code` or `updated_at`, the columns a report changes: on
+    # PostgreSQL a report's update is then a heap-only tuple update (the row's new version on
+    # its own page, room kept by the fill factor), with no new entry in any index.
     __table_args__ = (
         Index("ux_recipients_msgid_number", "account", "msgid", "number", unique=True),
-        Index("ix_recipients_send", "send_id", "status"),
-        Index("ix_recipients_pending", "status", "updated_at"),
+        Index("ix_recipients_send", "send_id"),
+        {"postgresql_with": {"fillfactor": RECIPIENTS_FILLFACTOR}},
     )
 
 
