@@ -40,6 +40,8 @@ class NumberStatus(StrEnum):
 
 
 FINAL_STATUSES = frozenset({NumberStatus.DELIVERED, NumberStatus.FAILED, NumberStatus.NO_REPORT})
+AWAITING_OUTCOME = (NumberStatus.QUEUED, NumberStatus.SUBMITTING, NumberStatus.PENDING)
+"""A number's statuses before its outcome: it is Pending, or may still become so."""
 
 
 class ApprovalState(StrEnum):

@@ -18,7 +18,7 @@ from bot.domain.actor import WORKFLOW
 from bot.domain.numbers import display_msisdn, parse_numbers
 from bot.domain.send_request import SendRequest
 from bot.domain.sms_text import SenderIdError, validate_sender_id
-from bot.domain.states import NumberStatus, SendKind, SendState
+from bot.domain.states import AWAITING_OUTCOME, NumberStatus, SendKind, SendState
 from bot.i18n import Msg, Problem, Texts
 from bot.santo.codes import request_error_meaning
 from bot.sending.dispatch import Asked, Refused, dispatch, texts_of_request
@@ -38,7 +38,6 @@ _MSGIDS = re.compile(r"[\s,，]+")
 RAW_SHOWN = 40
 """Characters of something typed as a number that a refusal line shows."""
 DELIVERED = (NumberStatus.DELIVERED,)
-PENDING = (NumberStatus.QUEUED, NumberStatus.SUBMITTING, NumberStatus.PENDING)
 
 
 @dataclass(frozen=True)
@@ -227,7 +226,7 @@ async def delivery_status(services: Services, call: StepCall) -> None:
         raise Problem(Msg.of("steps.error.unknown_msgid", msgids=", ".join(unknown)))
     total: Counter[str] = sum(counts.values(), Counter())
     delivered = sum(total[s] for s in DELIVERED)
-    pending = sum(total[s] for s in PENDING)
+    pending = sum(total[s] for s in AWAITING_OUTCOME)
     outputs = {
         StepField.DELIVERED.value: delivered,
         StepField.FAILED.value: total.total() - delivered - pending,

@@ -7,13 +7,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import exists, select, update
 
-from bot.domain.states import NumberStatus, SendState
+from bot.domain.states import AWAITING_OUTCOME, NumberStatus, SendState
 from bot.store.db import Database
 from bot.store.reports import mark_dirty, of_waiting_sends
 from bot.store.tables import Recipient, Send
 
-OPEN_STATUSES = (NumberStatus.QUEUED, NumberStatus.SUBMITTING, NumberStatus.PENDING)
-"""A number's statuses from which it is, or may still become, Pending."""
 STILL_SENDING = (SendState.POSTING, SendState.SENDING, SendState.SCHEDULED)
 """A send's states in which numbers may still be stored or submitted."""
 
@@ -68,7 +66,7 @@ async def give_up(db: Database, older_than: timedelta, now: datetime) -> int:
 async def stop_waiting(db: Database) -> int:
     """Sends done sending with no number Queued, being submitted or Pending stop waiting (a
     number never moves back); how many."""
-    open_number = exists().where(Recipient.send_id == Send.id, Recipient.status.in_(OPEN_STATUSES))
+    open_number = exists().where(Recipient.send_id == Send.id, Recipient.status.in_(AWAITING_OUTCOME))
     async with db.session.begin() as session:
         result = await session.execute(
             update(Send)
