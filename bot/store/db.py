@@ -7,13 +7,11 @@ import contextlib
 import sqlite3
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event, make_url, text
-from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy import ClauseElement, Connection, event, make_url, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -21,8 +19,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from bot.store.sqlite_writer import SQLITE_TIMEOUT, SqliteWriter, sqlite_pragmas
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -34,9 +33,6 @@ def now() -> datetime:
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SQLITE_TIMEOUT = 10.0
-"""Seconds a SQLite connection waits for another one's write lock."""
-
 T = TypeVar("T")
 
 
@@ -76,14 +72,14 @@ class Database:
         """`url` is an async SQLAlchemy URL (`Settings.sqlalchemy_url`)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        self.sqlite_writer: SqliteThread | None = None
-        """SQLite in a file: a connection on a thread of its own for the report batches."""
+        self.sqlite_writer: SqliteWriter | None = None
+        """SQLite in a file: one connection kept for the report batches and other bursts."""
         if self.is_sqlite:
             self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": SQLITE_TIMEOUT})
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", sqlite_pragmas)
             path = make_url(url).database
             if path and path != ":memory:" and not path.startswith("file:"):
-                self.sqlite_writer = SqliteThread(path)
+                self.sqlite_writer = SqliteWriter(path)
         else:
             self.engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.session = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -114,8 +110,8 @@ class Database:
         await self.engine.dispose()
 
     async def write(self, work: Callable[[Connection], T], durable: bool = True) -> T:
-        """`work` in one transaction: for SQLite in a file on the writer thread, in one hop (see
-        `SqliteThread`); otherwise on a pooled connection (`run_sync`: one round trip per
+        """`work` in one transaction: for SQLite in a file on the writer's connection (see
+        `SqliteWriter`); otherwise on a pooled connection (`run_sync`: one round trip per
         statement, as always with PostgreSQL). `durable=False`: on SQLite the commit is not
         synced to disk by itself (it survives the process, and the next durable commit syncs it);
         for bookkeeping that is redone if lost."""
@@ -125,9 +121,9 @@ class Database:
             return await connection.run_sync(work)
 
     async def read(self, work: Callable[[Connection], T]) -> T:
-        """`work` reading only: for SQLite in a file on the writer thread in one hop, without its
-        write lock (aiosqlite would make a hop per statement, fetch and cursor); otherwise on a
-        pooled connection."""
+        """`work` reading only: for SQLite in a file on the writer's connection, on its thread in
+        one hop, without its write lock (aiosqlite would make a hop per statement, fetch and
+        cursor); otherwise on a pooled connection."""
         if self.sqlite_writer is not None:
             return await self.sqlite_writer.read(work)
         async with self.engine.connect() as connection:
@@ -183,109 +179,3 @@ class Database:
 async def _invalidate(connection: AsyncConnection) -> None:
     with contextlib.suppress(Exception):
         await connection.invalidate()
-
-
-class SqliteThread:
-    """One SQLite connection on one thread of its own, for the writes that come in bursts
-    (report batches, the notifier's claims). `run(work)` does all of `work` there in one
-    transaction (BEGIN IMMEDIATE … COMMIT) and in one hop between the event loop and the thread,
-    where aiosqlite makes one hop per statement, fetch and commit, and holds the write lock
-    across them. Writes queued here never wait for each other's lock, only for their turn. The
-    connection stays open between them: no pool checkout and return for each.
-
-    Durable work is synced to disk when it commits (synchronous=FULL): what a report's 200
-    promises holds even if the machine loses power, not only if the process dies."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
-        self._engine: Engine | None = None
-        self._connection: Connection | None = None
-        self._durable = True
-        self._reading = False
-        """Set while a read runs: its transaction takes no write lock."""
-
-    async def run(self, work: Callable[[Connection], T], durable: bool = True) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._call, work, durable)
-
-    async def read(self, work: Callable[[Connection], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._read, work)
-
-    def _call(self, work: Callable[[Connection], T], durable: bool) -> T:
-        connection = self._ready(durable)
-        with connection.begin():
-            return work(connection)
-
-    def _read(self, work: Callable[[Connection], T]) -> T:
-        connection = self._ready(self._durable)
-        self._reading = True
-        try:
-            with connection.begin() as transaction:
-                try:
-                    return work(connection)
-                finally:
-                    transaction.rollback()
-        finally:
-            self._reading = False
-
-    def _ready(self, durable: bool) -> Connection:
-        """The connection, open, synced to disk at commit or not (outside a transaction: SQLite
-        refuses the change inside one)."""
-        if self._connection is None or self._connection.invalidated:
-            if self._engine is None:
-                self._engine = self._connect()
-            self._connection = self._engine.connect()
-            self._durable = True
-        if durable != self._durable:  # on the driver's connection: SQLAlchemy's would BEGIN
-            cursor = self._connection.connection.cursor()
-            cursor.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
-            cursor.close()
-            self._durable = durable
-        return self._connection
-
-    def _connect(self) -> Engine:
-        engine = create_engine(
-            f"sqlite:///{self.path}",
-            poolclass=StaticPool,  # one connection, only ever used on this thread
-            connect_args={"timeout": SQLITE_TIMEOUT, "isolation_level": None},
-        )
-
-        def connected(dbapi_connection: DBAPIConnection, _record: object) -> None:
-            _sqlite_pragmas(dbapi_connection, _record)
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.close()
-
-        def begin(connection: Connection) -> None:
-            # The driver does not BEGIN by itself (isolation_level=None): a write takes the write
-            # lock at once, so a transaction never has to give up half way for another writer.
-            connection.exec_driver_sql("BEGIN" if self._reading else "BEGIN IMMEDIATE")
-
-        event.listen(engine, "connect", connected)
-        event.listen(engine, "begin", begin)
-        return engine
-
-    async def close(self) -> None:
-        def close() -> None:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
-            if self._engine is not None:
-                self._engine.dispose()
-                self._engine = None
-
-        await asyncio.get_running_loop().run_in_executor(self._executor, close)
-        self._executor.shutdown(wait=False)
-
-
-def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: object) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL stays set in the file. Asking to switch needs the database to itself and fails at once
-    # ("database is locked", no busy wait) while another connection writes: only switch when needed.
-    cursor.execute("PRAGMA journal_mode")
-    mode = cursor.fetchone()
-    if mode is None or str(mode[0]).lower() != "wal":
-        cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
