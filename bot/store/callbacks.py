@@ -56,8 +56,9 @@ class Callback(NamedTuple):
     """The Santo account whose report URL it came to."""
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
+    """A report as it applies to its number (a tuple: one is made per report)."""
+
     account: str
     msgid: str
     number: str
@@ -71,7 +72,12 @@ class Outcome:
 
     @property
     def status(self) -> NumberStatus:
-        return NumberStatus.DELIVERED if self.value == "0" else NumberStatus.FAILED
+        return status_of(self.value)
+
+
+def status_of(value: str) -> NumberStatus:
+    """The status a report's value gives its number."""
+    return NumberStatus.DELIVERED if value == "0" else NumberStatus.FAILED
 
 
 @dataclass

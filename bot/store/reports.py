@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
 from functools import cache, partial
 from typing import Any, cast
@@ -46,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.opt_out import NO_WORDS, OptWords
 from bot.domain.states import REPORTABLE, NumberStatus
-from bot.store.callbacks import Callback, CallbackBatch, Outcome
+from bot.store.callbacks import Callback, CallbackBatch, Outcome, status_of
 from bot.store.changes import mark, mark_changed
 from bot.store.db import Database
 from bot.store.inbound import write_messages
@@ -222,7 +221,7 @@ def insert_reports(connection: Connection, batch: CallbackBatch, now: datetime) 
 def _report_rows(keyed: list[tuple[tuple[str, str, str, str, str], str]]) -> list[tuple[str, ...]]:
     """`_NEW_REPORTS` rows of `CallbackBatch.keyed()`: each report, its raw text and the status it
     gives its number."""
-    return [(*key, raw, Outcome(*key).status.value) for key, raw in keyed]
+    return [(*key, raw, status_of(key[3]).value) for key, raw in keyed]
 
 
 def apply_outcomes(connection: Connection, outcomes: Sequence[Outcome], now: datetime) -> set[str]:
@@ -264,7 +263,7 @@ def _numbered(connection: Connection, outcomes: Sequence[Outcome]) -> Sequence[O
     )
     single = {(account, msgid): number for account, msgid, number, count in rows.all() if count == 1}
     numbered = [o for o in outcomes if o.number or (o.account, o.msgid) in single]
-    return [o if o.number else replace(o, number=single[(o.account, o.msgid)]) for o in numbered]
+    return [o if o.number else o._replace(number=single[(o.account, o.msgid)]) for o in numbered]
 
 
 def _unapplied(connection: Connection, outcomes: Collection[Outcome]) -> set[str]:
