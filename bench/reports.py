@@ -1,6 +1,6 @@
 """Delivery-report intake and how fast reports show up in Slack. Prints figures; not a test.
 
-    .venv/bin/python -m bench.reports [--reports 10000] [--rounds 3] [--database-url URL] [--concurrency 64]
+    .venv/bin/python -m bench.reports [--reports 10000] [--rounds 5] [--database-url URL] [--concurrency 64]
     .venv/bin/python -m bench.reports --processes 2 --database-url URL   (see bench/reports_scale.py)
 
 Default database: SQLite in a temporary folder. With `--database-url postgresql://…` a scratch
@@ -515,7 +515,7 @@ if __name__ == "__main__":
     parser.add_argument("--database-url", default=None, help="postgresql://… (a scratch database is made)")
     parser.add_argument("--concurrency", type=int, default=64, help="load generator workers for (a)")
     parser.add_argument("--profile", default=None, help="run the web process under cProfile, write here")
-    parser.add_argument("--rounds", type=int, default=3, help="stored runs in (a), each between bare runs")
+    parser.add_argument("--rounds", type=int, default=5, help="stored runs in (a), each between bare runs")
     parser.add_argument("--py-spy", default=None, help="sample the web process during (a)'s first stored run")
     parser.add_argument(
         "--processes", type=int, default=None, help="N web processes on one database (bench.reports_scale)"
