@@ -68,7 +68,11 @@ class SqliteWriter:
                 if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
                     raise
                 await self._on_thread(_begin_waiting, driver)
-            transaction = connection.begin()  # SQLAlchemy's bookkeeping: the driver began
+            try:
+                transaction = connection.begin()  # SQLAlchemy's bookkeeping: the driver began
+            except BaseException:
+                driver.rollback()  # never leave the driver's transaction open
+                raise
             try:
                 result = work(connection)
             except BaseException:
