@@ -153,8 +153,8 @@ async def is_resumable(db: Database, send_id: int) -> bool:
 async def commit_group(
     db: Database, claims: Sequence[list[int]], answers: Sequence[tuple[BatchOutcome, Claimed]], at: datetime
 ) -> tuple[list[Claimed], list[str]]:
-    """One transaction through `Database.write` (on SQLite the writer thread, in one hop and
-    in turn with the report batches): the answers, each on its claimed rows by id, then the
+    """One transaction through `Database.write` (on SQLite the writer's connection, in turn
+    with the report batches): the answers, each on its claimed rows by id, then the
     claims. Returns what each claim won, and the msgids stored whose reports came before them
     (to apply with `apply_stored_reports`)."""
     rows: list[dict[str, Any]] = []

@@ -1,9 +1,9 @@
 """What the notifier needs of the store: claims on sends with news, failures to announce.
 
 The statements are built once. The writes go through `Database.write`: with SQLite they run on
-the writer thread in one hop each, in turn with the report batches, so a claim in the middle of
-a burst of reports never holds the write lock across trips through a busy event loop (which
-made the report writer wait for it). They are bookkeeping that a crash repeats (a claim expires,
+the writer's connection, in turn with the report batches, so a claim in the middle of a burst of
+reports never holds the write lock across trips through a busy event loop (which made the
+report writer wait for it). They are bookkeeping that a crash repeats (a claim expires,
 a message is updated again), so their commits are not synced to disk on their own.
 """
 

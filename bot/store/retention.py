@@ -5,7 +5,7 @@ Each function handles one batch of at most `limit` rows and says where the next 
 Rows are stored in time order, so a table is read by id from where the last batch ended, and the
 first row too young ends the work on it. A batch is found by a read on a connection of its own
 and changed by id in one short transaction (`Database.write`, not synced to disk by itself: a
-lost one is done again), which with SQLite runs on the writer thread between two report
+lost one is done again), which with SQLite runs on the writer's connection between two report
 batches. What stays: each send with its counts and cost (its text emptied), each reply's place
 in its send's thread (its number and text gone), the audit trail without its free-text detail,
 and the opt-out list (a number that said STOP must stay out).

@@ -129,7 +129,7 @@ async def test_bad_and_inbound_callbacks_share_the_batch(db: Database) -> None:
 
 
 async def test_concurrent_batches_and_notifier_writes_all_land(db: Database) -> None:
-    """Report batches and the notifier's claims interleave (on SQLite they share the writer thread)."""
+    """Report batches and the notifier's claims interleave (on SQLite they share the writer's connection)."""
     numbers = tuple(f"86139{i:08d}" for i in range(60))
     send_id = await new_send(db, "m-many", numbers)
 
