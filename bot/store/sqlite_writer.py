@@ -60,6 +60,8 @@ class SqliteWriter:
 
     async def _write(self, work: Callable[[Connection], T], durable: bool) -> T:
         async with self._turn:
+            if self._closed():
+                await self._on_thread(self._open)  # its setup may wait for another connection
             connection = self._ready(durable)
             driver = _driver(connection)
             try:
@@ -89,6 +91,8 @@ class SqliteWriter:
         return await asyncio.get_running_loop().run_in_executor(self._executor, call, *args)
 
     def _read(self, work: Callable[[Connection], T]) -> T:
+        if self._closed():
+            self._open()
         connection = self._ready(self._durable)
         driver = _driver(connection)
         with _waiting(driver):
@@ -99,18 +103,26 @@ class SqliteWriter:
             finally:
                 transaction.rollback()
 
+    def _closed(self) -> bool:
+        return self._connection is None or self._connection.invalidated
+
+    def _open(self) -> None:
+        """Open the connection (on the thread: its setup may wait for another one's lock)."""
+        if self._engine is None:
+            self._engine = self._connect()
+        self._connection = self._engine.connect()
+        self._durable = True
+
     def _ready(self, durable: bool) -> Connection:
-        """The connection, open, synced to disk at commit or not (outside a transaction: SQLite
-        refuses the change inside one)."""
-        if self._connection is None or self._connection.invalidated:
-            if self._engine is None:
-                self._engine = self._connect()
-            self._connection = self._engine.connect()
-            self._durable = True
+        """The connection, opened before, synced to disk at commit or not (outside a
+        transaction: SQLite refuses the change inside one)."""
+        connection = self._connection
+        if connection is None:  # `_open` ran first; said for the type checker
+            raise RuntimeError("the SQLite writer's connection is not open")
         if durable != self._durable:
-            _driver(self._connection).execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            _driver(connection).execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
             self._durable = durable
-        return self._connection
+        return connection
 
     def _connect(self) -> Engine:
         engine = create_engine(
@@ -118,13 +130,15 @@ class SqliteWriter:
             poolclass=StaticPool,  # one connection, used by one transaction at a time
             # The driver begins nothing by itself (isolation_level=None): `_write` and `_read`
             # do. Used on two threads, one after the other (`_turn`).
-            connect_args={"timeout": 0, "isolation_level": None, "check_same_thread": False},
+            connect_args={"timeout": SQLITE_TIMEOUT, "isolation_level": None, "check_same_thread": False},
         )
 
         def connected(dbapi_connection: DBAPIConnection, _record: object) -> None:
             sqlite_pragmas(dbapi_connection, _record)
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA synchronous=FULL")
+            # From here on no wait for another connection's lock on the event loop (`_write`).
+            cursor.execute("PRAGMA busy_timeout=0")
             cursor.close()
 
         event.listen(engine, "connect", connected)
