@@ -70,11 +70,7 @@ class SqliteWriter:
                 if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
                     raise
                 await self._on_thread(_begin_waiting, driver)
-            try:
-                transaction = connection.begin()  # SQLAlchemy's bookkeeping: the driver began
-            except BaseException:
-                driver.rollback()  # never leave the driver's transaction open
-                raise
+            transaction = _begun(connection)
             try:
                 result = work(connection)
             except BaseException:
@@ -97,7 +93,7 @@ class SqliteWriter:
         driver = _driver(connection)
         with _waiting(driver):
             driver.execute("BEGIN")
-            transaction = connection.begin()
+            transaction = _begun(connection)
             try:
                 return work(connection)
             finally:
@@ -158,6 +154,16 @@ def _driver(connection: Connection) -> sqlite3.Connection:
     if not isinstance(driver, sqlite3.Connection):  # said for the type checker
         raise TypeError("not a SQLite connection")
     return driver
+
+
+def _begun(connection: Connection) -> RootTransaction:
+    """SQLAlchemy's bookkeeping of the transaction the driver began (never left open on the
+    driver if that fails)."""
+    try:
+        return connection.begin()
+    except BaseException:
+        _driver(connection).rollback()
+        raise
 
 
 @contextmanager
