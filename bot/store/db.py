@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import ClauseElement, Connection, event, make_url, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.sql.compiler import SQLCompiler
 
+from bot.store.compiled import driver_args
 from bot.store.sqlite_writer import SQLITE_TIMEOUT, SqliteWriter, sqlite_pragmas
 
 if TYPE_CHECKING:
@@ -85,7 +85,6 @@ class Database:
         self.session = async_sessionmaker(self.engine, expire_on_commit=False)
         self._kept: list[tuple[AsyncConnection, Any]] = []
         """Connections kept for `run_at_once`, idle, each with its driver's side."""
-        self._compiled: dict[ClauseElement, SQLCompiler] = {}
 
     async def migrate(self) -> None:
         """Bring the schema to the newest revision (Alembic runs its own loop: use a thread)."""
@@ -140,15 +139,10 @@ class Database:
         parameters must be values the driver takes as they are (text, numbers, timestamps, lists
         of them). A connection that fails for the database's sake is dropped; the next call opens
         another."""
-        compiled = self._compiled.get(statement)
-        if compiled is None:
-            compiled = cast(SQLCompiler, statement.compile(dialect=self.engine.dialect))
-            self._compiled[statement] = compiled
-        values = compiled.construct_params(params)
-        args = [values[name] for name in compiled.positiontup or ()]
+        sql, args = driver_args(statement, self.engine.dialect, params)
         kept, driver = await self._take_kept()
         try:
-            rows: list[Sequence[Any]] = await driver.fetch(compiled.string, *args)
+            rows: list[Sequence[Any]] = await driver.fetch(sql, *args)
         except BaseException as exc:
             if unavailable(exc) or not isinstance(exc, Exception):
                 await _invalidate(kept)

@@ -47,6 +47,7 @@ from bot.domain.opt_out import NO_WORDS, OptWords
 from bot.domain.states import REPORTABLE, NumberStatus
 from bot.store.callbacks import Callback, CallbackBatch, Outcome, status_of
 from bot.store.changes import mark, mark_changed
+from bot.store.compiled import run_compiled
 from bot.store.db import Database
 from bot.store.inbound import write_messages
 from bot.store.row_params import RowParams
@@ -57,8 +58,8 @@ log = logging.getLogger(__name__)
 _recipients = cast(Table, Recipient.__table__)
 _reports = cast(Table, Report.__table__)
 
-_NEW_REPORTS = RowParams("account", "msgid", "number", "value", "code", "raw", "status")
-_OUTCOMES = RowParams("account", "msgid", "number", "value", "code", "status")
+_NEW_REPORTS = RowParams("account", "msgid", "number", "value", "code", "raw", "status", values_upto=512)
+_FIRSTS = RowParams("account", "msgid", "number", "status", "code", values_upto=512)
 _NOW = bindparam("now", type_=DateTime(timezone=True))
 _KEY = ("account", "msgid", "number")
 _NUMBER_OF_REPORT = (
@@ -94,22 +95,31 @@ def _insert(dialect: str, src: FromClause) -> Insert:
     )
 
 
-def _apply(outcomes: FromClause) -> Update:
-    """Move the numbers `outcomes` name that are still waiting for a report, each by its first
-    outcome (`position`: arrival order); return the send, msgid and number of each one moved.
-    On PostgreSQL the rows are locked in key order first, so two processes applying reports for
-    the same numbers never deadlock; a row another transaction moved meanwhile is read again and
-    left alone (the first final status wins)."""
+def _first_each(outcomes: FromClause) -> FromClause:
+    """The first outcome of each number in `outcomes` (`position`: arrival order)."""
     ranked = select(
         *(outcomes.c[name] for name in (*_KEY, "status", "code")),
         func.row_number()
         .over(partition_by=[outcomes.c[name] for name in _KEY], order_by=outcomes.c.position)
         .label("rank"),
     ).subquery("ranked")
+    return (
+        select(*(ranked.c[name] for name in (*_KEY, "status", "code")))
+        .where(ranked.c.rank == 1)
+        .subquery("first")
+    )
+
+
+def _apply(firsts: FromClause) -> Update:
+    """Move the numbers `firsts` name (one outcome each) that are still waiting for a report;
+    return the send, msgid and number of each one moved. On PostgreSQL the rows are locked in
+    key order first, so two processes applying reports for the same numbers never deadlock; a
+    row another transaction moved meanwhile is read again and left alone (the first final status
+    wins)."""
     target = (
-        select(_recipients.c.id, ranked.c.status, ranked.c.code)
-        .join_from(ranked, _recipients, _same(_recipients, ranked, _KEY))
-        .where(ranked.c.rank == 1, _WAITING)
+        select(_recipients.c.id, firsts.c.status, firsts.c.code)
+        .join_from(firsts, _recipients, _same(_recipients, firsts, _KEY))
+        .where(_WAITING)
         .order_by(*(_recipients.c[name] for name in _KEY))
         .with_for_update(of=_recipients)  # SQLite: one writer at a time, no row locks to take
         .subquery("target")
@@ -123,13 +133,13 @@ def _apply(outcomes: FromClause) -> Update:
 
 
 @cache
-def _insert_reports(dialect: str) -> Insert:
-    return _insert(dialect, _NEW_REPORTS.source(dialect))
+def _insert_reports(dialect: str, size: int) -> Insert:
+    return _insert(dialect, _NEW_REPORTS.source(dialect, size))
 
 
 @cache
-def _apply_outcomes(dialect: str) -> Update:
-    return _apply(_OUTCOMES.source(dialect))
+def _apply_firsts(dialect: str, size: int) -> Update:
+    return _apply(_FIRSTS.source(dialect, size))
 
 
 @cache
@@ -145,7 +155,7 @@ def _write_at_once() -> CompoundSelect[Any]:
         .join_from(src, new, _same(src, new, (*_KEY, "value", "code")))
         .cte("arrived")
     )
-    moved = _apply(arrived).cte("moved")
+    moved = _apply(_first_each(arrived)).cte("moved")
     return (
         union_all(
             select(*(arrived.c[name] for name in (*_KEY, "value", "code", "position"))),
@@ -213,8 +223,10 @@ def insert_reports(connection: Connection, batch: CallbackBatch, now: datetime) 
     """Store the batch's reports not seen before; return those, in arrival order per number."""
     dialect = connection.dialect.name
     rows = batch.keyed()  # key order: two processes inserting the same reports cannot deadlock
-    params = _NEW_REPORTS.params(dialect, _report_rows(rows))
-    inserted = {tuple(row) for row in connection.execute(_insert_reports(dialect), {**params, "now": now})}
+    reports = _report_rows(rows)
+    statement = _insert_reports(dialect, _NEW_REPORTS.size(dialect, len(reports)))
+    params = {**_NEW_REPORTS.params(dialect, reports), "now": now}
+    inserted = {tuple(row) for row in run_compiled(connection, statement, params)}
     return [Outcome(*key) for key, _raw in rows if key in inserted]
 
 
@@ -232,21 +244,27 @@ def apply_outcomes(connection: Connection, outcomes: Sequence[Outcome], now: dat
     if not outcomes:
         return set()
     dialect = connection.dialect.name
-    rows = [(o.account, o.msgid, o.number, o.value, o.code, o.status.value) for o in outcomes]
-    params = {**_OUTCOMES.params(dialect, rows), "now": now}
-    moved = connection.execute(_apply_outcomes(dialect), params).all()
+    rows = [(o.account, o.msgid, o.number, o.status.value, o.code) for o in _first_of(outcomes).values()]
+    params = {**_FIRSTS.params(dialect, rows), "now": now}
+    moved = run_compiled(connection, _apply_firsts(dialect, _FIRSTS.size(dialect, len(rows))), params)
     if moved:
         mark_changed(connection, (send_id for send_id, *_key in moved), now)
     rest = _not_applied(outcomes, {tuple(key) for _send_id, *key in moved})
     return _unapplied(connection, rest) if rest else set()
 
 
-def _not_applied(outcomes: Sequence[Outcome], moved: Collection[tuple[str, ...]]) -> list[Outcome]:
-    """After the apply: the outcomes that moved no number, or were not their number's first; to
-    be looked at (`_unapplied`)."""
+def _first_of(outcomes: Sequence[Outcome]) -> dict[tuple[str, str, str], Outcome]:
+    """The first outcome of each number, in the order of `outcomes`: the one that may move it."""
     first: dict[tuple[str, str, str], Outcome] = {}
     for outcome in outcomes:
         first.setdefault(outcome.key, outcome)
+    return first
+
+
+def _not_applied(outcomes: Sequence[Outcome], moved: Collection[tuple[str, ...]]) -> list[Outcome]:
+    """After the apply: the outcomes that moved no number, or were not their number's first; to
+    be looked at (`_unapplied`)."""
+    first = _first_of(outcomes)
     return [o for o in outcomes if o.key not in moved or first[o.key] is not o]
 
 

@@ -1,0 +1,68 @@
+"""Statements compiled once per dialect and handed to the driver as they are.
+
+SQLAlchemy looks up a statement's compiled form by a key it computes from the whole statement at
+every execution; a statement that reads a `VALUES` list of parameters (`RowParams` on SQLite)
+has no such key and would be compiled anew each time. The report path's statements are fixed,
+so they are compiled once here and run with their parameters in the driver's order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple, cast
+
+from sqlalchemy import ClauseElement, Connection, Dialect
+from sqlalchemy.sql.compiler import SQLCompiler
+
+
+class _Compiled(NamedTuple):
+    sql: str
+    names: list[str]
+    """The parameters' names, in the driver's order."""
+    defaults: dict[str, Any]
+    """The values the statement itself gives (literals turned into parameters); a parameter
+    with none must be given."""
+    processors: list[Callable[[Any], Any] | None]
+    """What SQLAlchemy's execution applies to each value, in the driver's order."""
+
+
+_COMPILED: dict[tuple[ClauseElement, str], _Compiled] = {}
+
+
+def driver_args(
+    statement: ClauseElement, dialect: Dialect, params: Mapping[str, Any]
+) -> tuple[str, list[Any]]:
+    """`statement`'s SQL for `dialect` and `params` as its driver takes them, in order, each
+    converted as its type says (a timestamp to SQLite's text, for one)."""
+    key = (statement, dialect.name)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = _COMPILED[key] = _compile(statement, dialect)
+    args = []
+    for name, process in zip(compiled.names, compiled.processors, strict=True):
+        value = params[name] if name in params else compiled.defaults[name]
+        args.append(value if process is None else process(value))
+    return compiled.sql, args
+
+
+def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
+    compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+    names = list(compiled.positiontup or ())
+    processors = compiled._bind_processors
+    given = compiled.construct_params(_check=False)
+    return _Compiled(
+        compiled.string,
+        names,
+        {name: value for name, value in given.items() if not compiled.binds[name].required},
+        [cast(Callable[[Any], Any] | None, processors.get(name)) for name in names],
+    )
+
+
+def run_compiled(
+    connection: Connection, statement: ClauseElement, params: Mapping[str, Any]
+) -> Sequence[Sequence[Any]]:
+    """`statement` on `connection` (in its transaction), compiled once; the rows it returns
+    (none when it returns none), as the driver gives them."""
+    sql, args = driver_args(statement, connection.dialect, params)
+    result = connection.exec_driver_sql(sql, tuple(args))
+    return result.all() if result.returns_rows else []
