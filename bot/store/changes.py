@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -38,7 +37,7 @@ from bot.store.tables import Send, SendChange
 _sends = cast(Table, Send.__table__)
 _changes = cast(Table, SendChange.__table__)
 
-_SEND_IDS = RowParams("id", type_=Integer, values_upto=512)
+_SEND_IDS = RowParams("id", type_=Integer)
 _AT = bindparam("now", type_=DateTime(timezone=True))
 FOLD_AT_ONCE = 5000
 """Changes folded in one transaction at most; the rest wait for the next pass."""
@@ -51,17 +50,14 @@ def mark(send_ids: Select[Any]) -> Insert:
     return insert(_changes).from_select(["send_id", "at"], rows)
 
 
-@cache
-def _mark_ids(dialect: str, size: int) -> Insert:
-    return mark(select(_SEND_IDS.source(dialect, size).c.id))
+_MARK_IDS = {dialect: mark(select(_SEND_IDS.source(dialect).c.id)) for dialect in ("postgresql", "sqlite")}
 
 
 def mark_changed(connection: Connection, send_ids: Iterable[int], now: datetime) -> None:
     """Tell the notifier these sends' messages must be shown again."""
     dialect = connection.dialect.name
-    rows = [(send_id,) for send_id in set(send_ids)]
-    params = _SEND_IDS.params(dialect, rows)
-    run_compiled(connection, _mark_ids(dialect, _SEND_IDS.size(dialect, len(rows))), {**params, "now": now})
+    params = _SEND_IDS.params(dialect, [(send_id,) for send_id in set(send_ids)])
+    run_compiled(connection, _MARK_IDS[dialect], {**params, "now": now})
 
 
 _WAITING = (

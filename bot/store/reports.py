@@ -58,8 +58,8 @@ log = logging.getLogger(__name__)
 _recipients = cast(Table, Recipient.__table__)
 _reports = cast(Table, Report.__table__)
 
-_NEW_REPORTS = RowParams("account", "msgid", "number", "value", "code", "raw", "status", values_upto=512)
-_FIRSTS = RowParams("account", "msgid", "number", "status", "code", values_upto=512)
+_NEW_REPORTS = RowParams("account", "msgid", "number", "value", "code", "raw", "status")
+_FIRSTS = RowParams("account", "msgid", "number", "status", "code")
 _NOW = bindparam("now", type_=DateTime(timezone=True))
 _KEY = ("account", "msgid", "number")
 _NUMBER_OF_REPORT = (
@@ -133,13 +133,13 @@ def _apply(firsts: FromClause) -> Update:
 
 
 @cache
-def _insert_reports(dialect: str, size: int) -> Insert:
-    return _insert(dialect, _NEW_REPORTS.source(dialect, size))
+def _insert_reports(dialect: str) -> Insert:
+    return _insert(dialect, _NEW_REPORTS.source(dialect))
 
 
 @cache
-def _apply_firsts(dialect: str, size: int) -> Update:
-    return _apply(_FIRSTS.source(dialect, size))
+def _apply_firsts(dialect: str) -> Update:
+    return _apply(_FIRSTS.source(dialect))
 
 
 @cache
@@ -223,10 +223,8 @@ def insert_reports(connection: Connection, batch: CallbackBatch, now: datetime) 
     """Store the batch's reports not seen before; return those, in arrival order per number."""
     dialect = connection.dialect.name
     rows = batch.keyed()  # key order: two processes inserting the same reports cannot deadlock
-    reports = _report_rows(rows)
-    statement = _insert_reports(dialect, _NEW_REPORTS.size(dialect, len(reports)))
-    params = {**_NEW_REPORTS.params(dialect, reports), "now": now}
-    inserted = {tuple(row) for row in run_compiled(connection, statement, params)}
+    params = {**_NEW_REPORTS.params(dialect, _report_rows(rows)), "now": now}
+    inserted = {tuple(row) for row in run_compiled(connection, _insert_reports(dialect), params)}
     return [Outcome(*key) for key, _raw in rows if key in inserted]
 
 
@@ -246,7 +244,7 @@ def apply_outcomes(connection: Connection, outcomes: Sequence[Outcome], now: dat
     dialect = connection.dialect.name
     rows = [(o.account, o.msgid, o.number, o.status.value, o.code) for o in _first_of(outcomes).values()]
     params = {**_FIRSTS.params(dialect, rows), "now": now}
-    moved = run_compiled(connection, _apply_firsts(dialect, _FIRSTS.size(dialect, len(rows))), params)
+    moved = run_compiled(connection, _apply_firsts(dialect), params)
     if moved:
         mark_changed(connection, (send_id for send_id, *_key in moved), now)
     rest = _not_applied(outcomes, {tuple(key) for _send_id, *key in moved})
