@@ -131,7 +131,8 @@ async def stored_send(
     from bot.dev.stored_sends import accept, store_sms
     from bot.store.sends import finish_send
 
-    numbers = tuple(f"86138{index:02d}{i:06d}" for i in range(SEND_SIZE))
+    # China mobile numbers 130… to 139…: distinct and valid for up to 1,000 sends
+    numbers = tuple(f"8613{index:03d}{i:06d}" for i in range(SEND_SIZE))
     posted = await slack.chat_postMessage(channel=channel, text="…")
     send_id = await store_sms(db, numbers, str(posted["ts"]), text="bench", team_id=team, channel_id=channel)
     pairs: list[tuple[str, str]] = []
