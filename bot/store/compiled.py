@@ -27,7 +27,8 @@ class _Compiled(NamedTuple):
     """What SQLAlchemy's execution applies to each value, in the driver's order."""
 
 
-_COMPILED: dict[tuple[ClauseElement, str], _Compiled] = {}
+_COMPILED: dict[tuple[ClauseElement, type[Dialect]], _Compiled] = {}
+"""By statement and driver's dialect (each has its own placeholders and conversions)."""
 
 
 def driver_args(
@@ -35,7 +36,7 @@ def driver_args(
 ) -> tuple[str, list[Any]]:
     """`statement`'s SQL for `dialect` and `params` as its driver takes them, in order, each
     converted as its type says (a timestamp to SQLite's text, for one)."""
-    key = (statement, dialect.name)
+    key = (statement, type(dialect))
     compiled = _COMPILED.get(key)
     if compiled is None:
         compiled = _COMPILED[key] = _compile(statement, dialect)
