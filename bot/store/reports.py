@@ -14,7 +14,7 @@ batch's rows reach them as a few parameters, `RowParams`):
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache, partial
 from typing import Any, cast
@@ -194,7 +194,7 @@ async def write_at_once(db: Database, batch: CallbackBatch, now: datetime) -> se
     written = await db.run_at_once(_write_at_once(), {**params, "now": now})
     outcomes = [Outcome(*row[:5]) for row in written if row[5] is not None]
     moved = {tuple(row[:3]) for row in written if row[5] is None}
-    rest = _not_applied(outcomes, moved)
+    rest = _not_applied(outcomes, _first_of(outcomes), moved)
     return await db.read(partial(_unapplied, outcomes=rest)) if rest else set()
 
 
@@ -242,12 +242,13 @@ def apply_outcomes(connection: Connection, outcomes: Sequence[Outcome], now: dat
     if not outcomes:
         return set()
     dialect = connection.dialect.name
-    rows = [(o.account, o.msgid, o.number, o.status.value, o.code) for o in _first_of(outcomes).values()]
+    first = _first_of(outcomes)
+    rows = [(o.account, o.msgid, o.number, o.status.value, o.code) for o in first.values()]
     params = {**_FIRSTS.params(dialect, rows), "now": now}
     moved = run_compiled(connection, _apply_firsts(dialect), params)
     if moved:
         mark_changed(connection, (send_id for send_id, *_key in moved), now)
-    rest = _not_applied(outcomes, {tuple(key) for _send_id, *key in moved})
+    rest = _not_applied(outcomes, first, {tuple(key) for _send_id, *key in moved})
     return _unapplied(connection, rest) if rest else set()
 
 
@@ -259,10 +260,13 @@ def _first_of(outcomes: Sequence[Outcome]) -> dict[tuple[str, str, str], Outcome
     return first
 
 
-def _not_applied(outcomes: Sequence[Outcome], moved: Collection[tuple[str, ...]]) -> list[Outcome]:
-    """After the apply: the outcomes that moved no number, or were not their number's first; to
-    be looked at (`_unapplied`)."""
-    first = _first_of(outcomes)
+def _not_applied(
+    outcomes: Sequence[Outcome],
+    first: Mapping[tuple[str, str, str], Outcome],
+    moved: Collection[tuple[str, ...]],
+) -> list[Outcome]:
+    """After the apply: the outcomes that moved no number, or were not their number's `first`;
+    to be looked at (`_unapplied`)."""
     return [o for o in outcomes if o.key not in moved or first[o.key] is not o]
 
 
