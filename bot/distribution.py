@@ -16,7 +16,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack_client import CountingWebClient
+from bot.slack_client import CountingWebClient, SlackHttp
 from bot.store import schedule, workspaces
 from bot.store.db import now
 from bot.store.installations import Installations
@@ -39,12 +39,12 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 STATE_SECONDS = 600
 
 
-def oauth_flow(settings: Settings, installations: Installations) -> AsyncOAuthFlow:
+def oauth_flow(settings: Settings, installations: Installations, http: SlackHttp) -> AsyncOAuthFlow:
     """Bolt's flow, its Web API client on SLACK_API_URL (for `oauth.v2.access`)."""
     assert settings.slack_client_id is not None and settings.slack_client_secret is not None
     redirect = f"{settings.public_url}{REDIRECT_PATH}" if settings.public_url else None
     return AsyncOAuthFlow(
-        client=CountingWebClient(base_url=settings.slack_api_url),
+        client=CountingWebClient(base_url=settings.slack_api_url, http=http),
         settings=AsyncOAuthSettings(
             client_id=settings.slack_client_id,
             client_secret=settings.slack_client_secret.get_secret_value(),

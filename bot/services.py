@@ -19,6 +19,7 @@ from bot.santo.client import SantoClient
 from bot.santo.prices import PriceBook
 from bot.settings import Settings
 from bot.slack_cache import Groups, Permalinks, UserNames
+from bot.slack_client import SlackHttp
 from bot.store.db import Database
 from bot.store.tables import OWN_ACCOUNT
 from bot.store.workspaces import ReportTokens
@@ -35,6 +36,8 @@ class Services:
     santo: SantoClient
     prices: PriceBook
     slack: AsyncWebClient
+    slack_http: SlackHttp
+    """The connections to Slack its clients share (opened in the event loop, closed at the end)."""
     background: Background
     languages: UserLanguages
     groups: Groups = field(default_factory=Groups)

@@ -35,7 +35,7 @@ from bot.sending.scheduler import Scheduler
 from bot.services import SERVICES, Services
 from bot.settings import Settings
 from bot.slack_app import build_bolt_app
-from bot.slack_client import CountingWebClient
+from bot.slack_client import CountingWebClient, SlackHttp
 from bot.slack_route import BOLT, SIGNING_SECRET, slack_events
 from bot.store.db import Database
 from bot.store.installations import Installations
@@ -87,8 +87,9 @@ def santo_defaults(settings: Settings) -> ClientConfig:
 def build_services(settings: Settings) -> Services:
     db = Database(settings.sqlalchemy_url)
     token = settings.slack_bot_token
+    http = SlackHttp()
     slack = CountingWebClient(
-        token=token.get_secret_value() if token else None, base_url=settings.slack_api_url
+        token=token.get_secret_value() if token else None, base_url=settings.slack_api_url, http=http
     )
     clients = None
     if settings.distributed:
@@ -99,7 +100,7 @@ def build_services(settings: Settings) -> Services:
         assert settings.slack_client_secret is not None
         secret = settings.slack_client_secret.get_secret_value()
         clients = WorkspaceClients(
-            db, installations, box, settings.slack_api_url, santo_defaults(settings), secret
+            db, installations, box, settings.slack_api_url, santo_defaults(settings), secret, http
         )
     else:
         santo = SantoClient(santo_config(settings))
@@ -109,6 +110,7 @@ def build_services(settings: Settings) -> Services:
         santo=santo,
         prices=PriceBook(santo),
         slack=slack,
+        slack_http=http,
         background=Background(),
         languages=UserLanguages(slack, settings.santo_default_language),
         clients=clients,
@@ -156,6 +158,8 @@ def create_web_app(settings: Settings) -> web.Application:
 
 async def _start(app: web.Application) -> None:
     services = app[SERVICES]
+    # Bolt's client for each request is made with its app client's session: set it now.
+    services.slack.session = services.slack_http.session()
     if services.db.is_sqlite:
         await services.db.migrate()
     every = services.settings.report_reconcile_every.total_seconds()
@@ -197,3 +201,4 @@ async def _close(app: web.Application) -> None:
     if services.clients is not None:
         await services.clients.close()
     await services.db.close()
+    await services.slack_http.close()

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.santo.client import ClientConfig, SantoClient
 from bot.santo.prices import PriceBook
-from bot.slack_client import CountingWebClient
+from bot.slack_client import CountingWebClient, SlackHttp
 from bot.store import workspaces
 from bot.store.db import Database
 from bot.store.installations import Installations
@@ -52,11 +52,13 @@ class WorkspaceClients:
         slack_api_url: str,
         santo_defaults: ClientConfig,
         client_secret: str,
+        http: SlackHttp,
     ) -> None:
         self.db = db
         self.installations = installations
         self.box = box
         self.slack_api_url = slack_api_url
+        self.http = http
         self.santo_defaults = santo_defaults
         """Paths, timeouts and concurrency of every workspace's client (the settings'); the base
         URL and account are each workspace's own."""
@@ -64,7 +66,7 @@ class WorkspaceClients:
         self._rotator = AsyncTokenRotator(
             client_id=installations.client_id,
             client_secret=client_secret,
-            client=CountingWebClient(base_url=slack_api_url),
+            client=CountingWebClient(base_url=slack_api_url, http=http),
         )
         self._santo: dict[str, SantoAccess] = {}
 
@@ -84,7 +86,7 @@ class WorkspaceClients:
                 if rotated is not None:
                     await self.installations.async_save_bot(rotated)
                     bot = rotated
-            client = CountingWebClient(token=bot.bot_token, base_url=self.slack_api_url)
+            client = CountingWebClient(token=bot.bot_token, base_url=self.slack_api_url, http=self.http)
             self._slack[team_id] = client
         return client
 

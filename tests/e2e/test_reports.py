@@ -420,3 +420,15 @@ async def test_a_report_held_up_in_the_database_does_not_hold_up_the_next(world:
     await blocker.close()
     assert (await first)[0] == 200
     await world.shows("*Delivered* 2 · *Failed* 0 · *Pending* 0")
+
+
+async def test_the_apps_slack_calls_keep_one_connection(world: World) -> None:
+    """The send's message, its updates and the failures' thread reply go over one kept-alive
+    connection (to slack.com, a new one per call would be a TLS handshake per update)."""
+    await world.send("send 8613910825657,8613910820402 hello")
+    message = await world.shows("*Delivered* 1 · *Failed* 1 · *Pending* 0")
+    await world.standin.wait_for(lambda: bool(world.standin.thread(CHANNEL, message.ts)))
+    made = [call for call in world.standin.calls if call.method in ("chat.postMessage", "chat.update")]
+    assert {call.method for call in made} == {"chat.postMessage", "chat.update"}
+    assert len({call.connection for call in made}) == 1
+    assert made[0].connection.startswith("127.0.0.1:")

@@ -32,6 +32,9 @@ class Call:
     status: int = 200
     team_id: str = ""
     """The workspace whose token made the call ("" for calls made without one)."""
+    connection: str = ""
+    """The caller's end of the connection it came over (host:port): the same for calls that
+    came over one kept-alive connection."""
 
     @property
     def ok(self) -> bool:

@@ -218,6 +218,8 @@ class SlackStandIn(State):
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         self.calling_team = ""
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.calling_connection = f"{peer[0]}:{peer[1]}" if peer else ""
         try:
             raw, token = await read_args(request)
         except ApiError as exc:
@@ -297,14 +299,31 @@ class SlackStandIn(State):
             body = {"ok": False, "error": fault.error}
             resp = web.json_response(body, status=fault.status, headers=headers)
         await self._record(
-            Call(method, safe_decode(args), time.time(), body, fault.status, self.calling_team)
+            Call(
+                method,
+                safe_decode(args),
+                time.time(),
+                body,
+                fault.status,
+                self.calling_team,
+                self.calling_connection,
+            )
         )
         return resp
 
     async def _answer(
         self, method: str, args: dict[str, Any], response: dict[str, Any]
     ) -> web.StreamResponse:
-        await self._record(Call(method, safe_decode(args), time.time(), response, team_id=self.calling_team))
+        await self._record(
+            Call(
+                method,
+                safe_decode(args),
+                time.time(),
+                response,
+                team_id=self.calling_team,
+                connection=self.calling_connection,
+            )
+        )
         return web.json_response(response)
 
     async def _record(self, call: Call) -> None:

@@ -89,6 +89,8 @@ class State:
         """OAuth code → (workspace, installer), until oauth.v2.access takes it."""
         self.calling_team: str = team_id
         """The workspace of the token of the call being answered."""
+        self.calling_connection = ""
+        """The caller's end of that call's connection (host:port)."""
         self.token_lifetime: int | None = None
         """Seconds a token installed from now on lasts (token rotation on); None: forever."""
         self.refresh_tokens: dict[str, tuple[str, str]] = {}
