@@ -27,7 +27,9 @@ def build_bolt_app(services: Services) -> AsyncApp:
         client=services.slack,
         signing_secret=signing.get_secret_value() if signing else "",
         process_before_response=False,
-        oauth_flow=oauth_flow(settings, clients.installations, clients.http) if clients is not None else None,
+        oauth_flow=(
+            oauth_flow(settings, clients.installations, services.slack_http) if clients is not None else None
+        ),
     )
 
     @app.middleware
